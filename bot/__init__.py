@@ -1,0 +1,1 @@
+"""Wishwall core: the product's rules, independent of how Telegram delivers updates."""

@@ -1,0 +1,80 @@
+"""The application factory: the composition root that wires storage, core and handlers.
+
+It is the one module of bot/ that imports handlers/ — something has to put the three layers
+together, and keeping it here (as ARCHITECTURE.md asks) means no other module needs to.
+"""
+
+from __future__ import annotations
+
+from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
+
+from bot.clock import Clock, SystemClock
+from bot.context import WishwallApp, WishwallContext
+from bot.persistence import ConversationPersistence
+from bot.processor import OrderedUpdateProcessor
+from bot.services import Services
+from bot.settings import Settings
+from bot.texts import LANGS, t
+
+
+class ConfigError(Exception):
+    """The bot cannot start with these settings; the message says what to fix."""
+
+
+PRIVATE_COMMANDS = ("newwish", "pending", "mywishes", "wish", "cancelwish", "post", "help", "cancel")
+GROUP_COMMANDS = ("bind", "unbind", "post", "help")
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    clock: Clock | None = None,
+) -> WishwallApp:
+    if not settings.bot_token.strip():
+        raise ConfigError("no bot token: set WISHWALL_BOT_TOKEN (get one from @BotFather)")
+    from handlers.registry import register  # the composition root: see the module docstring
+
+    services = Services.build(settings, clock or SystemClock())
+    api = settings.bot_api_url.rstrip("/")
+    builder = (
+        ApplicationBuilder()
+        .application_class(WishwallApp)
+        .token(settings.bot_token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .context_types(ContextTypes(context=WishwallContext))
+        .concurrent_updates(OrderedUpdateProcessor(settings.max_concurrent_updates))
+        .persistence(ConversationPersistence(services.conversations))
+        .defaults(Defaults(tzinfo=settings.zone))
+        .post_init(_post_init)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    app = builder.build()
+    assert isinstance(app, WishwallApp)
+    app.services = services
+    services.attach_sender(app.bot)
+    register(app)
+    return app
+
+
+async def _post_init(app: WishwallApp) -> None:  # type: ignore[type-arg]
+    await publish_commands(app)
+
+
+async def publish_commands(app: WishwallApp) -> None:  # type: ignore[type-arg]
+    """The command menus users see, per chat kind and language."""
+    for lang in LANGS:
+        code = None if lang == app.services.settings.default_lang else lang
+        for scope, names in (
+            (BotCommandScopeAllPrivateChats(), PRIVATE_COMMANDS),
+            (BotCommandScopeAllGroupChats(), GROUP_COMMANDS),
+        ):
+            await app.bot.set_my_commands(
+                [BotCommand(name, t(lang, f"cmd.{name}")) for name in names],
+                scope=scope,
+                language_code=code,
+            )

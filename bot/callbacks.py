@@ -1,0 +1,87 @@
+"""Typed callback data: small models that pack into <= 64 bytes with a version prefix.
+
+Buttons come back from clients we do not control, so unpacking validates every field and
+returns None for anything it did not produce itself; handlers then answer with an alert.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+MAX_CALLBACK_BYTES = 64
+_SEP = ":"
+
+
+class CallbackData(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    prefix: ClassVar[str]
+
+    def pack(self) -> str:
+        parts = [self.prefix]
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            text = value.value if isinstance(value, StrEnum) else str(value)
+            if _SEP in text or not text:
+                raise ValueError(f"callback field {name}={text!r} is empty or contains {_SEP!r}")
+            parts.append(text)
+        data = _SEP.join(parts)
+        if len(data.encode("utf-8")) > MAX_CALLBACK_BYTES:
+            raise ValueError(f"callback data {data!r} is over {MAX_CALLBACK_BYTES} bytes")
+        return data
+
+    @classmethod
+    def unpack(cls, data: object) -> Self | None:
+        if not isinstance(data, str) or len(data.encode("utf-8")) > MAX_CALLBACK_BYTES:
+            return None
+        parts = data.split(_SEP)
+        names = list(cls.model_fields)
+        if len(parts) != len(names) + 1 or parts[0] != cls.prefix:
+            return None
+        try:
+            return cls.model_validate(dict(zip(names, parts[1:], strict=True)))
+        except ValidationError:
+            return None
+
+    @classmethod
+    def matches(cls, data: object) -> bool:
+        """Use as CallbackQueryHandler(pattern=...): only well-formed data reaches a handler."""
+        return cls.unpack(data) is not None
+
+
+class WishButton(StrEnum):
+    CLAIM = "cl"
+    RELEASE = "rl"
+    DELIVER = "dv"
+    CONFIRM = "cf"
+    DISPUTE = "dp"
+    VERIFY = "vf"
+    REJECT = "rj"
+    POST = "ps"
+
+
+class WishCallback(CallbackData):
+    """A button acting on one wish; the server re-checks everything it implies."""
+
+    prefix: ClassVar[str] = "w1"
+    action: WishButton
+    wish_id: int = Field(gt=0, lt=10**12)
+
+
+class DraftChoice(StrEnum):
+    """Buttons inside a conversation (category, skip, due date, submit, cancel)."""
+
+    CATEGORY = "cat"
+    SKIP = "skip"
+    DUE = "due"
+    SUBMIT = "ok"
+    CANCEL = "no"
+
+
+class ChoiceCallback(CallbackData):
+    prefix: ClassVar[str] = "c1"
+    choice: DraftChoice
+    value: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")

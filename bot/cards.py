@@ -1,0 +1,142 @@
+"""Pure renderers for wish cards and notices: no Telegram, no I/O, testable on their own.
+
+Two audiences, two renderers: `group_card` is the only one that may reach a group and shows
+the masked name and category only; `detail_lines` carries the beneficiary's personal data and
+is only used for coordinators and the current holder in private chats.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.callbacks import WishButton, WishCallback
+from bot.models import Button, Rendered, Wish, WishStatus
+from bot.texts import t
+
+
+def mask_name(name: str) -> str:
+    """王小明 -> 王**; the length is hidden too so short names are not guessable."""
+    stripped = name.strip()
+    return (stripped[:1] or "?") + "**"
+
+
+def format_value(value_fen: int | None) -> str | None:
+    if value_fen is None:
+        return None
+    yuan, fen = divmod(value_fen, 100)
+    return f"{yuan}" if fen == 0 else f"{yuan}.{fen:02d}"
+
+
+def format_date(day: date) -> str:
+    return day.isoformat()
+
+
+def wish_button(lang: str, action: WishButton, wish_id: int) -> Button:
+    return Button(
+        text=t(lang, f"btn.{action.name.lower()}"),
+        callback_data=WishCallback(action=action, wish_id=wish_id).pack(),
+    )
+
+
+def _summary_lines(wish: Wish, lang: str) -> list[str]:
+    lines = [t(lang, "card.wish", description=wish.description)]
+    value = format_value(wish.value_fen)
+    if value is not None:
+        lines.append(t(lang, "card.value", value=value))
+    lines.append(t(lang, "card.due", due=format_date(wish.due_date)))
+    return lines
+
+
+def _status_line(wish: Wish, lang: str, holder_name: str | None) -> str:
+    status = t(lang, f"status.{wish.status.value}")
+    if holder_name and wish.status in (WishStatus.CLAIMED, WishStatus.DELIVERED):
+        return t(lang, "card.status_held", status=status, holder=holder_name)
+    return t(lang, "card.status", status=status)
+
+
+def group_card(wish: Wish, lang: str, holder_name: str | None = None) -> Rendered:
+    """The card shown in group chats. Never the full name, phone or address."""
+    lines = [
+        t(lang, "card.title", code=wish.code),
+        t(
+            lang,
+            "card.beneficiary",
+            masked=mask_name(wish.beneficiary_name),
+            category=t(lang, f"cat.{wish.category.value}"),
+        ),
+        *_summary_lines(wish, lang),
+        _status_line(wish, lang, holder_name),
+    ]
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if wish.status is WishStatus.OPEN:
+        buttons = ((wish_button(lang, WishButton.CLAIM, wish.id),),)
+    return Rendered(text="\n".join(lines), buttons=buttons)
+
+
+def detail_lines(wish: Wish, lang: str) -> list[str]:
+    """Full delivery details: private chats of coordinators and the current holder only."""
+    return [
+        t(lang, "card.title", code=wish.code),
+        t(lang, "card.full_name", name=wish.beneficiary_name),
+        t(lang, "card.phone", phone=wish.beneficiary_phone),
+        t(lang, "card.address", address=wish.beneficiary_address),
+        t(lang, "card.category", category=t(lang, f"cat.{wish.category.value}")),
+        *_summary_lines(wish, lang),
+    ]
+
+
+def coordinator_card(wish: Wish, lang: str, holder_name: str | None = None) -> Rendered:
+    """What a coordinator sees of a wish, with the buttons its state allows them."""
+    lines = detail_lines(wish, lang)
+    if wish.photo_file_id:
+        lines.append(t(lang, "card.photo_attached"))
+    lines.append(_status_line(wish, lang, holder_name))
+    if wish.reason and wish.status in (WishStatus.REJECTED, WishStatus.CANCELLED):
+        lines.append(t(lang, "card.reason", reason=wish.reason))
+    if wish.delivery_note and wish.status in (WishStatus.DELIVERED, WishStatus.FULFILLED):
+        lines.append(t(lang, "card.delivery_note", note=wish.delivery_note))
+    actions: tuple[WishButton, ...] = ()
+    if wish.status is WishStatus.PENDING:
+        actions = (WishButton.VERIFY, WishButton.REJECT)
+    elif wish.status is WishStatus.VERIFIED:
+        actions = (WishButton.POST,)
+    elif wish.status is WishStatus.DELIVERED:
+        actions = (WishButton.CONFIRM, WishButton.DISPUTE)
+    buttons = (tuple(wish_button(lang, a, wish.id) for a in actions),) if actions else ()
+    return Rendered(text="\n".join(lines), buttons=buttons)
+
+
+def holder_card(wish: Wish, lang: str, *, intro: bool = False) -> Rendered:
+    """The holder's private view: details plus what they can do next."""
+    lines = []
+    if intro:
+        lines.append(t(lang, "notice.claimed_details", code=wish.code))
+    lines += detail_lines(wish, lang)
+    lines.append(_status_line(wish, lang, None))
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if wish.status is WishStatus.CLAIMED:
+        if intro:
+            lines.append(t(lang, "notice.claimed_footer"))
+        buttons = (
+            (
+                wish_button(lang, WishButton.DELIVER, wish.id),
+                wish_button(lang, WishButton.RELEASE, wish.id),
+            ),
+        )
+    return Rendered(text="\n".join(lines), buttons=buttons)
+
+
+def delivery_report(wish: Wish, lang: str, holder_name: str) -> Rendered:
+    lines = [t(lang, "notice.delivered", holder=holder_name, code=wish.code, description=wish.description)]
+    if wish.delivery_note:
+        lines.append(t(lang, "card.delivery_note", note=wish.delivery_note))
+    return Rendered(
+        text="\n".join(lines),
+        buttons=(
+            (
+                wish_button(lang, WishButton.CONFIRM, wish.id),
+                wish_button(lang, WishButton.DISPUTE, wish.id),
+            ),
+        ),
+        photo_file_id=wish.delivery_photo_id,
+    )

@@ -1,0 +1,182 @@
+"""Domain models shared by the core and storage (storage returns these, never raw rows)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class WishStatus(StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    OPEN = "open"
+    CLAIMED = "claimed"
+    DELIVERED = "delivered"
+    FULFILLED = "fulfilled"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class Category(StrEnum):
+    ELDERLY_ALONE = "elderly_alone"
+    LEFT_BEHIND_CHILD = "left_behind_child"
+    DISABLED = "disabled"
+    VETERAN = "veteran"
+    HARDSHIP_FAMILY = "hardship_family"
+    POOR_STUDENT = "poor_student"
+    OTHER = "other"
+
+
+class Action(StrEnum):
+    """What an actor does to a wish; the lifecycle maps each to one edge of the state graph."""
+
+    CREATE = "create"
+    VERIFY = "verify"
+    REJECT = "reject"
+    POST = "post"
+    CLAIM = "claim"
+    RELEASE = "release"
+    DELIVER = "deliver"
+    CONFIRM = "confirm"
+    DISPUTE = "dispute"
+    CANCEL = "cancel"
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Beneficiary(Frozen):
+    name: str
+    phone: str
+    address: str
+
+
+class WishDraft(Frozen):
+    """What a coordinator typed; becomes a pending wish on Submit."""
+
+    beneficiary: Beneficiary
+    category: Category
+    description: str
+    value_fen: int | None = None
+    due_date: date
+    photo_file_id: str | None = None
+
+
+class Wish(Frozen):
+    id: int
+    community_id: int
+    status: WishStatus
+    beneficiary_name: str
+    beneficiary_phone: str
+    beneficiary_address: str
+    category: Category
+    description: str
+    value_fen: int | None
+    due_date: date
+    photo_file_id: str | None
+    created_by: int
+    created_at: datetime
+    holder_id: int | None
+    claimed_at: datetime | None
+    delivered_at: datetime | None
+    delivery_note: str | None
+    delivery_photo_id: str | None
+    fulfilled_at: datetime | None
+    reason: str | None
+    updated_at: datetime
+
+    @property
+    def code(self) -> str:
+        from bot.codes import format_code
+
+        return format_code(self.id)
+
+
+class Member(Frozen):
+    """A Telegram user known to the bot: registered with a real name, optionally a coordinator."""
+
+    user_id: int
+    full_name: str
+    lang: str
+    registered_at: datetime
+    unreachable_at: datetime | None = None
+
+
+class Group(Frozen):
+    chat_id: int
+    community_id: int
+    title: str
+    lang: str
+    bound_by: int
+    bound_at: datetime
+    active: bool
+
+
+class WishPost(Frozen):
+    wish_id: int
+    chat_id: int
+    message_id: int | None
+
+
+class Event(Frozen):
+    id: int
+    wish_id: int | None
+    community_id: int | None
+    actor_id: int | None
+    action: str
+    from_status: WishStatus | None
+    to_status: WishStatus | None
+    at: datetime
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class OutboxKind(StrEnum):
+    MESSAGE = "message"  # content fixed when the change happened
+    CARD = "card"  # a wish's group card: rendered from the wish's state when sent
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    SUPERSEDED = "superseded"
+    UNREACHABLE = "unreachable"
+    FAILED = "failed"
+
+
+class Button(Frozen):
+    text: str
+    callback_data: str | None = None
+    url: str | None = None
+
+
+class Rendered(Frozen):
+    """A message as the core wants it shown: plain text (no parse mode) and inline buttons."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    photo_file_id: str | None = None
+
+
+class NewOutbox(Frozen):
+    kind: OutboxKind
+    chat_id: int
+    wish_id: int | None = None
+    payload: Rendered | None = None
+    # Pending rows sharing a key collapse into the newest one: several edits of one card, one send.
+    coalesce_key: str | None = None
+
+
+class OutboxItem(Frozen):
+    id: int
+    kind: OutboxKind
+    chat_id: int
+    wish_id: int | None
+    payload: Rendered | None
+    coalesce_key: str | None
+    attempts: int
+    not_before: datetime
+    status: OutboxStatus

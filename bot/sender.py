@@ -1,0 +1,308 @@
+"""The one task that delivers the outbox within Telegram's limits.
+
+It keeps each chat's messages in order, never sends two messages to one chat at once, paces
+every chat by its own window plus an overall one, waits out 429s for that chat only, merges
+pending edits of one card into the newest, and never retries a 403.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot import cards
+from bot.clock import Clock
+from bot.directory import Directory
+from bot.models import NewOutbox, OutboxItem, OutboxKind, OutboxStatus, Rendered
+from bot.ratelimit import SendLimits
+from bot.texts import t
+from storage.db import Database
+from storage.groups import GroupRepo
+from storage.members import MemberRepo
+from storage.outbox import OutboxRepo
+from storage.wishes import WishRepo
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+_NOT_MODIFIED = "message is not modified"
+_EDIT_GONE = ("message to edit not found", "message can't be edited")
+
+
+def to_markup(rendered: Rendered) -> InlineKeyboardMarkup | None:
+    if not rendered.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.text, callback_data=b.callback_data, url=b.url) for b in row]
+            for row in rendered.buttons
+        ]
+    )
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        *,
+        bot: Bot,
+        db: Database,
+        outbox: OutboxRepo,
+        wishes: WishRepo,
+        groups: GroupRepo,
+        members: MemberRepo,
+        directory: Directory,
+        clock: Clock,
+        limits: SendLimits,
+        max_in_flight: int = 32,
+        batch: int = 500,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._bot = bot
+        self._db = db
+        self._outbox = outbox
+        self._wishes = wishes
+        self._groups = groups
+        self._members = members
+        self._directory = directory
+        self._clock = clock
+        self._limits = limits
+        self._max_in_flight = max_in_flight
+        self._batch = batch
+        self._mono = monotonic
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._in_flight: dict[int, asyncio.Task[None]] = {}  # chat_id -> its one send
+        self.sent = 0  # a counter for logs and benchmarks
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def stop(self) -> None:
+        """Stop taking new rows; sends already on the wire finish and are recorded."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._in_flight:
+            await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def drain(self) -> None:
+        """Wait until nothing due is left; rows deferred to later remain. Callers bound it."""
+        while True:
+            due = await self._outbox.due(self._clock.now(), limit=1)
+            if not due and not self._in_flight:
+                return
+            self.wake()
+            await asyncio.sleep(0.01)
+
+    # --- the loop -------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                pause = await self._pass()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox pass failed; retrying shortly")
+                pause = 1.0
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(pause):
+                    await self._wake.wait()
+
+    async def _pass(self) -> float:
+        """Start every send that may go now; return how long to sleep before looking again."""
+        items = await self._outbox.due(self._clock.now(), limit=self._batch)
+        if not items:
+            self._limits.forget_idle(self._mono())
+            return await self._idle_pause()
+        newest_by_key: dict[str, OutboxItem] = {}
+        for item in items:
+            if item.coalesce_key is not None:
+                newest_by_key[item.coalesce_key] = item
+        heads: dict[int, OutboxItem] = {}
+        for item in items:
+            heads.setdefault(item.chat_id, item)
+        pause = 1.0
+        for chat_id, head in heads.items():
+            if chat_id in self._in_flight:
+                continue
+            if len(self._in_flight) >= self._max_in_flight:
+                return 0.05
+            wait = self._limits.wait_time(chat_id, self._mono())
+            if wait > 0:
+                pause = min(pause, wait)
+                continue
+            item = newest_by_key.get(head.coalesce_key, head) if head.coalesce_key else head
+            self._limits.record(chat_id, self._mono())
+            task = asyncio.create_task(self._send_guarded(item), name=f"send-{item.id}")
+            self._in_flight[chat_id] = task
+            task.add_done_callback(lambda _t, c=chat_id: self._done(c))
+        return pause if len(items) < self._batch else min(pause, 0.05)
+
+    def _done(self, chat_id: int) -> None:
+        self._in_flight.pop(chat_id, None)
+        self._wake.set()
+
+    async def _idle_pause(self) -> float:
+        upcoming = await self._outbox.next_not_before()
+        if upcoming is None:
+            return 5.0
+        return max(0.01, min(5.0, (upcoming - self._clock.now()).total_seconds()))
+
+    # --- one send -------------------------------------------------------------------------
+
+    async def _send_guarded(self, item: OutboxItem) -> None:
+        try:
+            await self._send(item)
+        except Exception:
+            log.exception("outbox item %s failed unexpectedly", item.id)
+            await self._retry_later(item, "unexpected error")
+
+    async def _send(self, item: OutboxItem) -> None:
+        now = self._clock.now
+        try:
+            if item.kind is OutboxKind.CARD:
+                if await self._send_card(item):
+                    return
+            else:
+                assert item.payload is not None
+                await self._send_rendered(item.chat_id, item.payload)
+        except RetryAfter as exc:
+            seconds = _seconds(exc.retry_after)
+            self._limits.pause(item.chat_id, self._mono() + seconds)
+            await self._outbox.defer(item, now() + timedelta(seconds=seconds), f"429 retry after {seconds}s")
+            return
+        except ChatMigrated as exc:
+            await self._groups.migrate(item.chat_id, exc.new_chat_id)
+            await self._outbox.retarget(item.chat_id, exc.new_chat_id)
+            return
+        except Forbidden as exc:
+            await self._unreachable(item, str(exc))
+            return
+        except BadRequest as exc:
+            message = str(exc)
+            if _NOT_MODIFIED in message.lower():
+                await self._finish(item, OutboxStatus.SENT)
+                return
+            log.warning("outbox item %s refused by Telegram: %s", item.id, message)
+            await self._finish(item, OutboxStatus.FAILED, message)
+            return
+        except (NetworkError, TelegramError) as exc:
+            await self._retry_later(item, str(exc))
+            return
+        await self._finish(item, OutboxStatus.SENT)
+
+    async def _finish(self, item: OutboxItem, status: OutboxStatus, error: str | None = None) -> None:
+        await self._outbox.finish(item, status, self._clock.now(), error)
+        if status is OutboxStatus.SENT:
+            self.sent += 1
+
+    async def _retry_later(self, item: OutboxItem, error: str) -> None:
+        if item.attempts + 1 >= MAX_ATTEMPTS:
+            log.error("outbox item %s gave up after %s attempts: %s", item.id, MAX_ATTEMPTS, error)
+            await self._outbox.finish(item, OutboxStatus.FAILED, self._clock.now(), error)
+            return
+        backoff = min(300, 2 ** (item.attempts + 1))
+        await self._outbox.defer(item, self._clock.now() + timedelta(seconds=backoff), error)
+
+    async def _send_rendered(self, chat_id: int, rendered: Rendered) -> Message:
+        markup = to_markup(rendered)
+        if rendered.photo_file_id:
+            return await self._bot.send_photo(
+                chat_id, rendered.photo_file_id, caption=rendered.text[:1024], reply_markup=markup
+            )
+        return await self._bot.send_message(chat_id, rendered.text, reply_markup=markup)
+
+    async def _send_card(self, item: OutboxItem) -> bool:
+        """Send or edit the card; True when the row was closed here already."""
+        assert item.wish_id is not None
+        wish = await self._wishes.get(item.wish_id)
+        post = await self._wishes.get_post(item.wish_id, item.chat_id)
+        group = await self._groups.get(item.chat_id)
+        if wish is None or post is None or group is None or not group.active:
+            await self._finish(item, OutboxStatus.FAILED, "card has no active group")
+            return True
+        holder = await self._directory.name_of(wish.holder_id) if wish.holder_id else None
+        rendered = cards.group_card(wish, group.lang, holder)
+        if post.message_id is None:
+            message = await self._send_rendered(item.chat_id, rendered)
+            await self._wishes.set_post_message(wish.id, item.chat_id, message.message_id)
+            return False
+        try:
+            await self._bot.edit_message_text(
+                rendered.text,
+                chat_id=item.chat_id,
+                message_id=post.message_id,
+                reply_markup=to_markup(rendered),
+            )
+        except BadRequest as exc:
+            if not any(reason in str(exc).lower() for reason in _EDIT_GONE):
+                raise
+            # Someone deleted the card: post it again so the wish stays visible.
+            message = await self._send_rendered(item.chat_id, rendered)
+            await self._wishes.set_post_message(wish.id, item.chat_id, message.message_id)
+
+    async def _unreachable(self, item: OutboxItem, error: str) -> None:
+        now = self._clock.now()
+        await self._outbox.finish(item, OutboxStatus.UNREACHABLE, now, error)
+        await self._outbox.close_pending_for_chat(item.chat_id, OutboxStatus.UNREACHABLE, now, error)
+        if item.chat_id > 0:
+            if await self._members.mark_unreachable(item.chat_id, now):
+                await self._tell_coordinators_unreachable(item.chat_id)
+        else:
+            group = await self._groups.get(item.chat_id)
+            if group is not None and await self._groups.set_active(item.chat_id, False):
+                await self._notify_coordinators(
+                    group.community_id, lambda lang: t(lang, "notice.group_lost", title=group.title)
+                )
+
+    async def _tell_coordinators_unreachable(self, user_id: int) -> None:
+        name = await self._directory.name_of(user_id)
+        held = await self._wishes.held_by(user_id)
+        codes = ", ".join(w.code for w in held)
+        community = held[0].community_id if held else 1
+        await self._notify_coordinators(
+            community,
+            lambda lang: t(lang, "notice.unreachable", name=name, codes=codes or t(lang, "notice.none")),
+            exclude=user_id,
+        )
+
+    async def _notify_coordinators(
+        self, community_id: int, text: Callable[[str], str], exclude: int | None = None
+    ) -> None:
+        coordinators = [c for c in await self._directory.coordinators(community_id) if c != exclude]
+        langs = await self._directory.langs_of(coordinators)
+        items = [
+            NewOutbox(kind=OutboxKind.MESSAGE, chat_id=c, payload=Rendered(text=text(langs[c])))
+            for c in coordinators
+        ]
+        if items:
+            async with self._db.transaction() as conn:
+                await self._outbox.enqueue(conn, items, self._clock.now())
+            self.wake()
+
+
+def _seconds(retry_after: int | timedelta) -> float:
+    if isinstance(retry_after, timedelta):
+        return max(1.0, retry_after.total_seconds())
+    return max(1.0, float(retry_after))

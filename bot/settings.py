@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_API_URL = "https://api.telegram.org"
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from the environment (prefix ``WISHWALL_``) or a ``.env`` file."""
+
+    model_config = SettingsConfigDict(env_prefix="WISHWALL_", env_file=".env", extra="ignore")
+
+    bot_token: str = ""
+    db: str = "./wishwall.db"
+    # Comma-separated in the environment because that is how operators write lists in .env files.
+    admins: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
+    tz: str = "Asia/Shanghai"
+    bot_api_url: str = DEFAULT_API_URL
+    default_lang: str = "zh"
+    # Below Telegram's ~30/s so that replies to users' own taps still have headroom.
+    outbox_rate_per_second: float = 25.0
+    private_interval_seconds: float = 1.0
+    group_messages_per_minute: int = 20
+    max_concurrent_updates: int = 64
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _split_admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",")]
+            try:
+                return frozenset(int(p) for p in parts if p)
+            except ValueError as exc:
+                raise ValueError("WISHWALL_ADMINS must be Telegram user ids separated by commas") from exc
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("tz")
+    @classmethod
+    def _check_tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("default_lang")
+    @classmethod
+    def _check_lang(cls, value: str) -> str:
+        if value not in ("zh", "en"):
+            raise ValueError("WISHWALL_DEFAULT_LANG must be zh or en")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)

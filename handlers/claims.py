@@ -1,0 +1,84 @@
+"""Members' side: Claim and Release buttons, and /mywishes."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot import cards
+from bot.callbacks import WishButton, WishCallback
+from bot.context import WishwallContext
+from bot.errors import DomainError
+from bot.texts import t
+from handlers.common import (
+    actor_of,
+    answer,
+    edit_rendered,
+    error_text,
+    in_private,
+    lang_of,
+    reply,
+    reply_rendered,
+)
+from handlers.review import wish_buttons
+
+
+async def claim(update: Update, context: WishwallContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    data = WishCallback.unpack(query.data)
+    assert data is not None
+    lang = lang_of(update, context)
+    actor = await actor_of(update, context)
+    if actor.member is None:
+        # Telegram opens this link in the user's private chat with the bot, ready for /start.
+        await query.answer(
+            t(lang, "err.register_first"),
+            show_alert=True,
+            url=f"https://t.me/{context.bot.username}?start=claim_{data.wish_id}",
+        )
+        return
+    try:
+        wish = await context.services.wishes.claim(actor, data.wish_id)
+    except DomainError as error:
+        await answer(query, error_text(lang, error), alert=True)
+        return
+    # The tap is answered first; the group card edit and the details go through the outbox.
+    await answer(query, t(lang, "claims.claimed", code=wish.code), alert=not in_private(update))
+    if in_private(update):
+        await edit_rendered(query, cards.group_card(wish, lang, actor.display_name))
+
+
+async def release(update: Update, context: WishwallContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    data = WishCallback.unpack(query.data)
+    assert data is not None
+    lang = lang_of(update, context)
+    try:
+        wish = await context.services.wishes.release(await actor_of(update, context), data.wish_id)
+    except DomainError as error:
+        await answer(query, error_text(lang, error), alert=True)
+        return
+    await answer(query, t(lang, "claims.released", code=wish.code))
+    # The details leave the holder's screen with the claim.
+    await edit_rendered(query, cards.Rendered(text=t(lang, "claims.released_long", code=wish.code)))
+
+
+async def my_wishes(update: Update, context: WishwallContext) -> None:
+    lang = lang_of(update, context)
+    held = await context.services.wishes.held_by(await actor_of(update, context))
+    if not held:
+        await reply(update, context, "claims.none_held")
+        return
+    await reply(update, context, "claims.held_header", count=len(held))
+    for wish in held:
+        await reply_rendered(update, cards.holder_card(wish, lang))
+
+
+def handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
+    return [
+        CallbackQueryHandler(claim, pattern=wish_buttons(WishButton.CLAIM)),
+        CallbackQueryHandler(release, pattern=wish_buttons(WishButton.RELEASE)),
+        CommandHandler("mywishes", my_wishes),
+    ]

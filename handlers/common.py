@@ -1,0 +1,96 @@
+"""Small helpers every feature module uses: language, actor, replies, error answers."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import CallbackQuery, Message, Update
+from telegram.error import BadRequest
+
+from bot.codes import format_code, parse_code
+from bot.context import WishwallContext
+from bot.errors import DomainError
+from bot.models import Rendered
+from bot.policies import Actor
+from bot.sender import to_markup
+from bot.texts import pick_lang, t, t_error
+
+log = logging.getLogger(__name__)
+
+
+def lang_of(update: Update, context: WishwallContext) -> str:
+    user = update.effective_user
+    return pick_lang(user.language_code if user else None, context.services.settings.default_lang)  # type: ignore[arg-type]
+
+
+async def actor_of(update: Update, context: WishwallContext) -> Actor:
+    user = update.effective_user
+    assert user is not None
+    return await context.services.directory.actor(user.id, lang_of(update, context))
+
+
+def in_private(update: Update) -> bool:
+    return update.effective_chat is not None and update.effective_chat.type == "private"
+
+
+async def reply(update: Update, context: WishwallContext, key: str, **params: object) -> None:
+    await reply_text(update, t(lang_of(update, context), key, **params))
+
+
+async def reply_text(update: Update, text: str) -> Message | None:
+    message = update.effective_message
+    if message is None:
+        return None
+    return await message.reply_text(text[:4096])
+
+
+async def reply_rendered(update: Update, rendered: Rendered) -> Message | None:
+    message = update.effective_message
+    if message is None:
+        return None
+    if rendered.photo_file_id:
+        return await message.reply_photo(
+            rendered.photo_file_id, caption=rendered.text[:1024], reply_markup=to_markup(rendered)
+        )
+    return await message.reply_text(rendered.text[:4096], reply_markup=to_markup(rendered))
+
+
+def error_text(lang: str, error: DomainError) -> str:
+    return t_error(lang, error.key, error.params)
+
+
+async def say_error(update: Update, context: WishwallContext, error: DomainError) -> None:
+    text = error_text(lang_of(update, context), error)
+    if update.callback_query is not None:
+        await answer(update.callback_query, text, alert=True)
+    else:
+        await reply_text(update, text)
+
+
+async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer a tap at most once; a late or repeated answer is not worth an error."""
+    try:
+        await query.answer(text[:200] if text else None, show_alert=alert)
+    except BadRequest as exc:
+        log.info("callback answer not accepted: %s", exc)
+
+
+async def edit_rendered(query: CallbackQuery, rendered: Rendered) -> None:
+    """Edit the message a button sits on; 'not modified' means it already shows this."""
+    try:
+        if query.message is not None and getattr(query.message, "photo", None):
+            await query.edit_message_caption(rendered.text[:1024], reply_markup=to_markup(rendered))
+        else:
+            await query.edit_message_text(rendered.text[:4096], reply_markup=to_markup(rendered))
+    except BadRequest as exc:
+        if "message is not modified" not in str(exc).lower():
+            raise
+
+
+def code_arg(context: WishwallContext) -> int | None:
+    args = context.args or []
+    return parse_code(args[0]) if args else None
+
+
+def example_code() -> str:
+    return format_code(42)

@@ -1,0 +1,38 @@
+"""Last resort for updates no feature took: stale or forged buttons, unknown commands."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
+
+from bot.context import WishwallContext
+from bot.texts import t
+from handlers.common import answer, lang_of, reply
+
+
+async def stale_button(update: Update, context: WishwallContext) -> None:
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    await answer(query, t(lang_of(update, context), "err.stale_button"), alert=True)
+    await context.services.events.record(
+        action="refused.button",
+        at=context.services.clock.now(),
+        actor_id=update.effective_user.id,
+        details={"data": (query.data or "")[:64]},
+    )
+
+
+async def unknown_command(update: Update, context: WishwallContext) -> None:
+    await reply(update, context, "help.unknown_command")
+
+
+async def unexpected_message(update: Update, context: WishwallContext) -> None:
+    await reply(update, context, "help.not_understood")
+
+
+def handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
+    return [
+        CallbackQueryHandler(stale_button),
+        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command),
+        MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, unexpected_message),
+    ]

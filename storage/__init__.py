@@ -1,0 +1,1 @@
+"""SQLite storage: schema, migrations and repositories that speak pydantic models."""

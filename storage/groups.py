@@ -1,0 +1,58 @@
+"""Group chats bound to a community, where wish cards are posted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.models import Group
+from storage.db import Database, utc_text
+
+
+class GroupRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def bind(
+        self, chat_id: int, community_id: int, title: str, lang: str, by: int, now: datetime
+    ) -> Group:
+        async with (
+            self._db.transaction() as conn,
+            conn.execute(
+                "INSERT INTO groups (chat_id, community_id, title, lang, bound_by, bound_at, active)"
+                " VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT (chat_id) DO UPDATE SET"
+                " community_id = excluded.community_id, title = excluded.title,"
+                " lang = excluded.lang, bound_by = excluded.bound_by,"
+                " bound_at = excluded.bound_at, active = 1 RETURNING *",
+                (chat_id, community_id, title, lang, by, utc_text(now)),
+            ) as cur,
+        ):
+            row = await cur.fetchone()
+        assert row is not None
+        return Group.model_validate(dict(row))
+
+    async def get(self, chat_id: int) -> Group | None:
+        async with self._db.reader.execute("SELECT * FROM groups WHERE chat_id = ?", (chat_id,)) as cur:
+            row = await cur.fetchone()
+        return Group.model_validate(dict(row)) if row else None
+
+    async def active_for_community(self, community_id: int) -> list[Group]:
+        async with self._db.reader.execute(
+            "SELECT * FROM groups WHERE community_id = ? AND active = 1 ORDER BY chat_id",
+            (community_id,),
+        ) as cur:
+            return [Group.model_validate(dict(r)) for r in await cur.fetchall()]
+
+    async def set_active(self, chat_id: int, active: bool) -> bool:
+        async with (
+            self._db.transaction() as conn,
+            conn.execute(
+                "UPDATE groups SET active = ? WHERE chat_id = ? AND active <> ? RETURNING chat_id",
+                (int(active), chat_id, int(active)),
+            ) as cur,
+        ):
+            return await cur.fetchone() is not None
+
+    async def migrate(self, old_chat: int, new_chat: int) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute("UPDATE groups SET chat_id = ? WHERE chat_id = ?", (new_chat, old_chat))
+            await conn.execute("UPDATE wish_posts SET chat_id = ? WHERE chat_id = ?", (new_chat, old_chat))

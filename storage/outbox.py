@@ -1,0 +1,121 @@
+"""The durable outbox: messages a state change causes, written in the change's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import aiosqlite
+
+from bot.models import NewOutbox, OutboxItem, OutboxStatus, Rendered
+from storage.db import Database, utc_text
+
+
+class OutboxRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def enqueue(self, conn: aiosqlite.Connection, items: Iterable[NewOutbox], now: datetime) -> int:
+        stamp = utc_text(now)
+        rows = [
+            (
+                item.kind.value,
+                item.chat_id,
+                item.wish_id,
+                item.payload.model_dump_json() if item.payload else None,
+                item.coalesce_key,
+                stamp,
+                stamp,
+            )
+            for item in items
+        ]
+        await conn.executemany(
+            "INSERT INTO outbox (kind, chat_id, wish_id, payload, coalesce_key, not_before,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        return len(rows)
+
+    async def due(self, now: datetime, limit: int = 500) -> list[OutboxItem]:
+        """Pending rows in id order: the sender keeps each chat's messages in that order."""
+        async with self._db.reader.execute(
+            "SELECT * FROM outbox WHERE status = 'pending' AND not_before <= ? ORDER BY id LIMIT ?",
+            (utc_text(now), limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [_item(r) for r in rows]
+
+    async def next_not_before(self) -> datetime | None:
+        async with self._db.reader.execute(
+            "SELECT MIN(not_before) FROM outbox WHERE status = 'pending'"
+        ) as cur:
+            row = await cur.fetchone()
+        if not row or row[0] is None:
+            return None
+        return datetime.fromisoformat(str(row[0]).replace("Z", "+00:00"))
+
+    async def pending_count(self) -> int:
+        async with self._db.reader.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def finish(
+        self,
+        item: OutboxItem,
+        status: OutboxStatus,
+        now: datetime,
+        error: str | None = None,
+    ) -> None:
+        """Close a row; a successful coalesced send also closes the older rows it stood for."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE outbox SET status = ?, sent_at = ?, last_error = ?,"
+                " attempts = attempts + 1 WHERE id = ?",
+                (status.value, utc_text(now), error, item.id),
+            )
+            if item.coalesce_key is not None and status is OutboxStatus.SENT:
+                await conn.execute(
+                    "UPDATE outbox SET status = 'superseded', sent_at = ?"
+                    " WHERE coalesce_key = ? AND status = 'pending' AND id < ?",
+                    (utc_text(now), item.coalesce_key, item.id),
+                )
+
+    async def defer(self, item: OutboxItem, not_before: datetime, error: str) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE outbox SET not_before = ?, attempts = attempts + 1, last_error = ?"
+                " WHERE id = ? AND status = 'pending'",
+                (utc_text(not_before), error, item.id),
+            )
+
+    async def retarget(self, old_chat: int, new_chat: int) -> None:
+        """A group became a supergroup: its queued messages follow it."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND status = 'pending'",
+                (new_chat, old_chat),
+            )
+
+    async def close_pending_for_chat(
+        self, chat_id: int, status: OutboxStatus, now: datetime, error: str
+    ) -> int:
+        async with (
+            self._db.transaction() as conn,
+            conn.execute(
+                "UPDATE outbox SET status = ?, sent_at = ?, last_error = ?"
+                " WHERE chat_id = ? AND status = 'pending' RETURNING id",
+                (status.value, utc_text(now), error, chat_id),
+            ) as cur,
+        ):
+            return len(await cur.fetchall())
+
+    async def statuses(self) -> dict[int, OutboxStatus]:
+        async with self._db.reader.execute("SELECT id, status FROM outbox") as cur:
+            return {int(r[0]): OutboxStatus(r[1]) for r in await cur.fetchall()}
+
+
+def _item(row: aiosqlite.Row) -> OutboxItem:
+    data = dict(row)
+    payload = data.pop("payload")
+    data["payload"] = Rendered.model_validate_json(payload) if payload else None
+    return OutboxItem.model_validate(data)

@@ -1,0 +1,169 @@
+"""The wishes aggregate: wishes, their group posts and their conditional state changes."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.models import Wish, WishDraft, WishPost, WishStatus
+from storage.db import Database, utc_text
+
+# Columns a transition may set; anything else is a programming error, never interpolated.
+_SETTABLE = frozenset(
+    {
+        "holder_id",
+        "claimed_at",
+        "delivered_at",
+        "delivery_note",
+        "delivery_photo_id",
+        "fulfilled_at",
+        "reason",
+    }
+)
+
+
+def _to_db(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return utc_text(value)
+    return value
+
+
+def row_to_wish(row: Mapping[str, Any]) -> Wish:
+    return Wish.model_validate(dict(row))
+
+
+class WishRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def insert(
+        self,
+        conn: aiosqlite.Connection,
+        *,
+        community_id: int,
+        draft: WishDraft,
+        created_by: int,
+        now: datetime,
+    ) -> Wish:
+        stamp = utc_text(now)
+        async with conn.execute(
+            "INSERT INTO wishes (community_id, status, beneficiary_name, beneficiary_phone,"
+            " beneficiary_address, category, description, value_fen, due_date, photo_file_id,"
+            " created_by, created_at, updated_at)"
+            " VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+            (
+                community_id,
+                draft.beneficiary.name,
+                draft.beneficiary.phone,
+                draft.beneficiary.address,
+                draft.category.value,
+                draft.description,
+                draft.value_fen,
+                draft.due_date.isoformat(),
+                draft.photo_file_id,
+                created_by,
+                stamp,
+                stamp,
+            ),
+        ) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        return row_to_wish(row)
+
+    async def transition(
+        self,
+        conn: aiosqlite.Connection,
+        wish_id: int,
+        *,
+        from_statuses: Collection[WishStatus],
+        to_status: WishStatus,
+        now: datetime,
+        holder_id: int | None = None,
+        set_fields: Mapping[str, Any] | None = None,
+    ) -> Wish | None:
+        """One conditional write; None when the wish was not in an expected state (or holder)."""
+        fields = dict(set_fields or {})
+        unknown = set(fields) - _SETTABLE
+        if unknown:
+            raise ValueError(f"transition may not set {sorted(unknown)}")
+        assignments = ["status = ?", "updated_at = ?"] + [f"{name} = ?" for name in fields]
+        params: list[Any] = [to_status.value, utc_text(now)]
+        params += [_to_db(v) for v in fields.values()]
+        marks = ", ".join("?" for _ in from_statuses)
+        where = f"id = ? AND status IN ({marks})"
+        params += [wish_id, *(s.value for s in from_statuses)]
+        if holder_id is not None:
+            where += " AND holder_id = ?"
+            params.append(holder_id)
+        sql = f"UPDATE wishes SET {', '.join(assignments)} WHERE {where} RETURNING *"
+        async with conn.execute(sql, params) as cur:
+            row = await cur.fetchone()
+        return row_to_wish(row) if row else None
+
+    async def get(self, wish_id: int, conn: aiosqlite.Connection | None = None) -> Wish | None:
+        async with (conn or self._db.reader).execute("SELECT * FROM wishes WHERE id = ?", (wish_id,)) as cur:
+            row = await cur.fetchone()
+        return row_to_wish(row) if row else None
+
+    async def list_by_status(self, community_id: int, status: WishStatus, *, limit: int = 50) -> list[Wish]:
+        async with self._db.reader.execute(
+            "SELECT * FROM wishes WHERE community_id = ? AND status = ? ORDER BY id LIMIT ?",
+            (community_id, status.value, limit),
+        ) as cur:
+            return [row_to_wish(r) for r in await cur.fetchall()]
+
+    async def count_by_status(self, community_id: int, status: WishStatus) -> int:
+        async with self._db.reader.execute(
+            "SELECT COUNT(*) FROM wishes WHERE community_id = ? AND status = ?",
+            (community_id, status.value),
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def held_by(self, user_id: int) -> list[Wish]:
+        async with self._db.reader.execute(
+            "SELECT * FROM wishes WHERE holder_id = ? AND status IN ('claimed', 'delivered')"
+            " ORDER BY due_date, id",
+            (user_id,),
+        ) as cur:
+            return [row_to_wish(r) for r in await cur.fetchall()]
+
+    async def all_ids(self) -> list[int]:
+        async with self._db.reader.execute("SELECT id FROM wishes ORDER BY id") as cur:
+            return [int(r[0]) for r in await cur.fetchall()]
+
+    # --- where cards live -------------------------------------------------------------------
+
+    async def add_post(self, conn: aiosqlite.Connection, wish_id: int, chat_id: int, now: datetime) -> bool:
+        """False when the wish was already posted to that chat (posting twice is harmless)."""
+        async with conn.execute(
+            "INSERT INTO wish_posts (wish_id, chat_id, posted_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (wish_id, chat_id) DO NOTHING RETURNING wish_id",
+            (wish_id, chat_id, utc_text(now)),
+        ) as cur:
+            return await cur.fetchone() is not None
+
+    async def posts(self, wish_id: int, conn: aiosqlite.Connection | None = None) -> list[WishPost]:
+        async with (conn or self._db.reader).execute(
+            "SELECT wish_id, chat_id, message_id FROM wish_posts WHERE wish_id = ? ORDER BY chat_id",
+            (wish_id,),
+        ) as cur:
+            return [WishPost.model_validate(dict(r)) for r in await cur.fetchall()]
+
+    async def get_post(self, wish_id: int, chat_id: int) -> WishPost | None:
+        async with self._db.reader.execute(
+            "SELECT wish_id, chat_id, message_id FROM wish_posts WHERE wish_id = ? AND chat_id = ?",
+            (wish_id, chat_id),
+        ) as cur:
+            row = await cur.fetchone()
+        return WishPost.model_validate(dict(row)) if row else None
+
+    async def set_post_message(self, wish_id: int, chat_id: int, message_id: int | None) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE wish_posts SET message_id = ? WHERE wish_id = ? AND chat_id = ?",
+                (message_id, wish_id, chat_id),
+            )

@@ -1,0 +1,31 @@
+"""Small builders shared by tests."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.models import Beneficiary, Category, WishDraft
+from bot.policies import Actor
+from bot.services import Services
+
+COORDINATOR = 9001
+BENEFICIARY = Beneficiary(name="王秀英", phone="13812345678", address="幸福路 8 号 3 单元 502 室")
+
+
+def draft(description: str = "电暖器一台", due: date = date(2026, 12, 31), value_fen: int | None = 20000) -> WishDraft:
+    return WishDraft(
+        beneficiary=BENEFICIARY,
+        category=Category.ELDERLY_ALONE,
+        description=description,
+        value_fen=value_fen,
+        due_date=due,
+    )
+
+
+async def coordinator(services: Services, user_id: int = COORDINATOR) -> Actor:
+    return await services.directory.actor(user_id, "zh")
+
+
+async def member(services: Services, user_id: int, name: str | None = None) -> Actor:
+    await services.members.register(user_id, name or f"志愿者{user_id}", "zh", services.clock.now())
+    return await services.directory.actor(user_id, "zh")
