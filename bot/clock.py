@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Protocol
 
 
@@ -31,3 +31,8 @@ class FakeClock:
 
     def set(self, when: datetime) -> None:
         self._now = when.astimezone(UTC)
+
+
+def local_today(now: datetime, zone: tzinfo) -> date:
+    """Due dates are calendar days in the community's zone, not in UTC."""
+    return now.astimezone(zone).date()

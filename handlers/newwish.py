@@ -21,9 +21,9 @@ from telegram.ext import (
 
 from bot import cards, validation
 from bot.callbacks import ChoiceCallback, DraftChoice
+from bot.clock import local_today
 from bot.context import WishwallContext
 from bot.errors import DomainError, InvalidInput
-from bot.lifecycle import local_today
 from bot.models import Beneficiary, Button, Category, Rendered, WishDraft
 from bot.texts import t
 from handlers.common import actor_of, answer, edit_rendered, error_text, lang_of, reply_rendered, reply_text

@@ -12,7 +12,9 @@ COORDINATOR = 9001
 BENEFICIARY = Beneficiary(name="王秀英", phone="13812345678", address="幸福路 8 号 3 单元 502 室")
 
 
-def draft(description: str = "电暖器一台", due: date = date(2026, 12, 31), value_fen: int | None = 20000) -> WishDraft:
+def draft(
+    description: str = "电暖器一台", due: date = date(2026, 12, 31), value_fen: int | None = 20000
+) -> WishDraft:
     return WishDraft(
         beneficiary=BENEFICIARY,
         category=Category.ELDERLY_ALONE,

@@ -51,7 +51,10 @@ async def test_claim_enqueues_card_refresh_and_private_details(services: Service
     before = await services.outbox.due(services.clock.now())
     await services.wishes.claim(alice, wish_id)
     rows = [r for r in await services.outbox.due(services.clock.now()) if r.id > max(b.id for b in before)]
-    assert {(r.kind, r.chat_id) for r in rows} == {(OutboxKind.CARD, GROUP), (OutboxKind.MESSAGE, alice.user_id)}
+    assert {(r.kind, r.chat_id) for r in rows} == {
+        (OutboxKind.CARD, GROUP),
+        (OutboxKind.MESSAGE, alice.user_id),
+    }
     private = next(r for r in rows if r.kind is OutboxKind.MESSAGE)
     assert private.payload is not None and "13812345678" in private.payload.text
 
@@ -143,7 +146,7 @@ async def test_unknown_wish(services: Services) -> None:
 
 def test_graph_is_exactly_the_documented_one() -> None:
     s = WishStatus
-    assert GRAPH == {
+    assert {
         (None, s.PENDING),
         (s.PENDING, s.VERIFIED),
         (s.PENDING, s.REJECTED),
@@ -156,7 +159,7 @@ def test_graph_is_exactly_the_documented_one() -> None:
         (s.CLAIMED, s.DELIVERED),
         (s.DELIVERED, s.FULFILLED),
         (s.DELIVERED, s.CLAIMED),
-    }
+    } == GRAPH
 
 
 async def test_events_are_append_only(services: Services) -> None:

@@ -1,0 +1,214 @@
+"""Pure pieces: callback data, texts, validation, masking, rate windows, codes."""
+
+from __future__ import annotations
+
+import ast
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot import cards, validation
+from bot.callbacks import ChoiceCallback, DraftChoice, WishButton, WishCallback
+from bot.codes import format_code, parse_code
+from bot.errors import InvalidInput
+from bot.ratelimit import SendLimits
+from bot.texts import CATALOG, LANGS, pick_lang, t
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_text_exists_in_every_language() -> None:
+    missing = [(key, lang) for key, entry in CATALOG.items() for lang in LANGS if not entry.get(lang)]
+    assert missing == []
+
+
+def test_every_text_key_used_in_code_is_in_the_catalog() -> None:
+    used: set[str] = set()
+    for path in [*ROOT.glob("bot/*.py"), *ROOT.glob("handlers/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                value = node.value
+                prefix = value.split(".", 1)[0]
+                complete = not value.endswith((".", "_"))  # f-string pieces are checked below
+                if "." in value and " " not in value and prefix in _PREFIXES and complete:
+                    used.add(value)
+    assert sorted(k for k in used if k not in CATALOG) == []
+
+
+def test_keys_built_at_run_time_exist() -> None:
+    from bot.app import GROUP_COMMANDS, PRIVATE_COMMANDS
+    from bot.models import Category, WishStatus
+    from handlers import newwish, review
+
+    keys = [f"cat.{c.value}" for c in Category] + [f"status.{s.value}" for s in WishStatus]
+    keys += [f"btn.{b.name.lower()}" for b in WishButton]
+    keys += [
+        f"newwish.ask_{step}"
+        for step in (
+            newwish.NAME,
+            newwish.PHONE,
+            newwish.ADDRESS,
+            newwish.CATEGORY,
+            newwish.WISH,
+            newwish.VALUE,
+            newwish.DUE,
+            newwish.PHOTO,
+        )
+    ]
+    keys += [f"btn.due_{d}" for d in newwish.DUE_CHOICES]
+    for action in ("reject", "dispute", "cancel"):
+        keys += [f"review.ask_reason_{action}", f"review.done_{action}"]
+    assert set(review._REASON_ACTIONS.values()) <= {"reject", "dispute", "cancel"}
+    keys += [f"cmd.{name}" for name in (*PRIVATE_COMMANDS, *GROUP_COMMANDS)]
+    assert [k for k in keys if k not in CATALOG] == []
+
+
+_PREFIXES = {k.split(".", 1)[0] for k in CATALOG}
+
+
+def test_placeholders_match_between_languages() -> None:
+    import string
+
+    def fields(text: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+    assert [k for k, e in CATALOG.items() if fields(e["zh"]) != fields(e["en"])] == []
+
+
+def test_language_choice() -> None:
+    assert pick_lang("zh-hans") == "zh"
+    assert pick_lang("en-GB") == "en"
+    assert pick_lang(None) == "zh"
+    assert pick_lang("ru", "en") == "en"
+    assert t("en", "btn.claim") == "🙋 Claim"
+
+
+@given(wish_id=st.integers(1, 10**12 - 1), action=st.sampled_from(list(WishButton)))
+def test_wish_callback_round_trip_and_size(wish_id: int, action: WishButton) -> None:
+    data = WishCallback(action=action, wish_id=wish_id).pack()
+    assert len(data.encode()) <= 64
+    assert WishCallback.unpack(data) == WishCallback(action=action, wish_id=wish_id)
+
+
+@given(st.text(max_size=80))
+def test_forged_callback_data_never_raises(data: str) -> None:
+    WishCallback.unpack(data)
+    ChoiceCallback.unpack(data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["w1:cl:0", "w1:cl:-5", "w1:zz:5", "w1:cl:5:extra", "w2:cl:5", "w1:cl:abc", "", "w1:cl:" + "9" * 70],
+)
+def test_tampered_callback_data_is_rejected(data: str) -> None:
+    assert WishCallback.unpack(data) is None
+
+
+def test_choice_callback_refuses_values_it_could_not_have_made() -> None:
+    assert ChoiceCallback.unpack("c1:cat:elderly_alone") == ChoiceCallback(
+        choice=DraftChoice.CATEGORY, value="elderly_alone"
+    )
+    assert ChoiceCallback.unpack("c1:cat:DROP TABLE") is None
+    with pytest.raises(ValueError):
+        ChoiceCallback(choice=DraftChoice.CATEGORY, value="a:b").pack()
+
+
+def test_codes() -> None:
+    assert format_code(42) == "W-0042"
+    assert format_code(123456) == "W-123456"
+    for text in ("W-0042", "w42", "W 42", "42", " w-042 "):
+        assert parse_code(text) == 42
+    for text in ("", "W-", "abc", "W-0", "-3"):
+        assert parse_code(text) is None
+
+
+def test_mask_hides_all_but_the_first_character() -> None:
+    assert cards.mask_name("王秀英") == "王**"
+    assert cards.mask_name("欧阳娜娜") == "欧**"
+    assert cards.mask_name(" John Smith ") == "J**"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("13812345678", "13812345678"), ("+86 138 1234 5678", "13812345678"), ("010-12345678", "010-12345678")],
+)
+def test_phone_accepts(raw: str, expected: str) -> None:
+    assert validation.phone(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["", "12345", "1381234567", "23812345678", "abc", "138123456789"])
+def test_phone_refuses(raw: str) -> None:
+    with pytest.raises(InvalidInput):
+        validation.phone(raw)
+
+
+def test_value_and_dates() -> None:
+    assert validation.value_fen("200") == 20000
+    assert validation.value_fen("¥89.5") == 8950
+    for bad in ("abc", "-1", "1e9", "nan", "inf"):
+        with pytest.raises(InvalidInput):
+            validation.value_fen(bad)
+    today = date(2026, 11, 20)
+    assert validation.due_date("2026-12-01", today) == date(2026, 12, 1)
+    for bad, key in (
+        ("2026-11-19", "val.date_past"),
+        ("2026-13-01", "val.date"),
+        ("2028-01-01", "val.date_far"),
+    ):
+        with pytest.raises(InvalidInput) as caught:
+            validation.due_date(bad, today)
+        assert caught.value.key == key
+
+
+def test_text_limits() -> None:
+    assert validation.text("  电暖器   一台 ", 10) == "电暖器 一台"
+    with pytest.raises(InvalidInput):
+        validation.text("   ", 10)
+    with pytest.raises(InvalidInput):
+        validation.text("x" * 11, 10)
+
+
+def test_send_limits_per_chat_and_overall() -> None:
+    limits = SendLimits(per_second=3, private_interval=1.0, group_per_minute=2)
+    limits.record(5, 0.0)
+    assert limits.wait_time(5, 0.1) == pytest.approx(0.9)
+    assert limits.wait_time(6, 0.1) == 0
+    limits.record(-1, 0.1)
+    limits.record(-1, 0.2)
+    assert limits.wait_time(-1, 0.3) == pytest.approx(59.8)  # group: 2 per minute
+    assert limits.wait_time(7, 0.3) == pytest.approx(0.7)  # overall: 3 in the last second
+    limits.pause(8, 10.0)
+    assert limits.wait_time(8, 5.0) == pytest.approx(5.0)
+    limits.forget_idle(100.0)
+    assert limits.tracked_chats == 0
+
+
+def test_layers_only_point_down() -> None:
+    """storage/ imports no bot/ logic or handlers/; bot/ imports no handlers/ (but the factory)."""
+    allowed_storage = {"bot.models"}
+    for path in ROOT.glob("storage/*.py"):
+        for imported in _imports(path):
+            assert not imported.startswith("handlers"), path
+            if imported.startswith("bot"):
+                assert imported in allowed_storage, (path, imported)
+            assert not imported.startswith("telegram"), path
+    for path in ROOT.glob("bot/*.py"):
+        if path.name == "app.py":
+            continue
+        assert not [i for i in _imports(path) if i.startswith("handlers")], path
+    for path in [*ROOT.glob("bot/*.py"), *ROOT.glob("handlers/*.py")]:
+        source = path.read_text(encoding="utf-8")
+        assert "execute(" not in source, f"SQL outside storage/: {path}"
+
+
+def _imports(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.append(node.module)
+        elif isinstance(node, ast.Import):
+            found += [a.name for a in node.names]
+    return found
