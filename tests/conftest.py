@@ -1,16 +1,21 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.app import build_application
 from bot.clock import FakeClock
+from bot.context import WishwallApp
 from bot.services import Services
 from bot.settings import Settings
 from tests.factories import COORDINATOR
+from tests.fakes.telegram_api import Driver, FakeTelegram
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -38,3 +43,50 @@ async def services(settings: Settings, clock: FakeClock) -> AsyncIterator[Servic
         yield built
     finally:
         await built.db.close()
+
+
+class Bot:
+    """A running Wishwall application wired to the fake Bot API, with a driver to play users."""
+
+    def __init__(self, app: WishwallApp, api: FakeTelegram, driver: Driver) -> None:
+        self.app = app
+        self.api = api
+        self.driver = driver
+
+    @property
+    def services(self) -> Services:
+        return self.app.services
+
+
+async def drain_outbox(app: WishwallApp) -> None:
+    assert app.services.sender is not None
+    async with asyncio.timeout(10):
+        await app.services.sender.drain()
+
+
+@asynccontextmanager
+async def running(settings: Settings, clock: FakeClock, api: FakeTelegram) -> AsyncIterator[Bot]:
+    """Start the app the way run_polling does (minus polling), stop it the same way."""
+    app = build_application(settings, request=api, clock=clock)
+    await app.initialize()
+    if app.post_init:
+        await app.post_init(app)
+    await app.start()
+    driver = Driver(app, api, settle_hooks=[lambda: drain_outbox(app)])
+    try:
+        yield Bot(app, api, driver)
+    finally:
+        await app.stop()
+        await app.shutdown()
+    api.assert_clean()
+
+
+@pytest.fixture
+def api() -> FakeTelegram:
+    return FakeTelegram()
+
+
+@pytest.fixture
+async def bot(settings: Settings, clock: FakeClock, api: FakeTelegram) -> AsyncIterator[Bot]:
+    async with running(settings, clock, api) as started:
+        yield started

@@ -1,16 +1,10 @@
-"""Every user-facing text and button label, in Simplified Chinese and English.
-
-Texts are plain (no parse mode) so user-typed names and wishes can never break formatting.
-"""
+"""Texts of the wish loop: cards, notices, errors, conversations, commands."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from bot.texts.base import Entries
 
-Lang = Literal["zh", "en"]
-LANGS: tuple[Lang, ...] = ("zh", "en")
-
-CATALOG: dict[str, dict[Lang, str]] = {
+TEXTS: Entries = {
     # --- categories and statuses -------------------------------------------------------
     "cat.elderly_alone": {"zh": "独居老人", "en": "elderly living alone"},
     "cat.left_behind_child": {"zh": "留守儿童", "en": "left-behind child"},
@@ -328,37 +322,3 @@ CATALOG: dict[str, dict[Lang, str]] = {
     "cmd.bind": {"zh": "绑定本群", "en": "Post wishes in this group"},
     "cmd.unbind": {"zh": "解除绑定", "en": "Stop posting in this group"},
 }
-
-_MISSING = "⟨{key}⟩"
-
-
-def pick_lang(language_code: str | None, default: Lang = "zh") -> Lang:
-    """Telegram gives 'zh-hans', 'zh-hant', 'en', 'en-GB', ... or nothing."""
-    if not language_code:
-        return default
-    code = language_code.lower()
-    if code.startswith("zh"):
-        return "zh"
-    if code.startswith("en"):
-        return "en"
-    return default
-
-
-def t(lang: str, key: str, **params: Any) -> str:
-    entry = CATALOG.get(key)
-    if entry is None:
-        # A missing key is a bug the catalog test catches; users still get something readable.
-        return _MISSING.format(key=key)
-    template = entry.get(lang) or entry["zh"]  # type: ignore[call-overload]
-    return template.format(**params) if params else template
-
-
-def t_error(lang: str, key: str, params: dict[str, Any]) -> str:
-    """Render a domain error; params named *_key are catalog keys translated first."""
-    resolved = {}
-    for name, value in params.items():
-        if name.endswith("_key") and isinstance(value, str):
-            resolved[name.removesuffix("_key")] = t(lang, value)
-        else:
-            resolved[name] = value
-    return t(lang, key, **resolved)
