@@ -5,27 +5,38 @@ from __future__ import annotations
 from bot.policies import Actor
 from bot.settings import Settings
 from storage.members import MemberRepo
+from storage.organisation import CoordinatorRepo, MembershipRepo
 
 DEFAULT_COMMUNITY = 1
 
 
 class Directory:
-    def __init__(self, settings: Settings, members: MemberRepo) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        members: MemberRepo,
+        memberships: MembershipRepo,
+        coordinators: CoordinatorRepo,
+    ) -> None:
         self._settings = settings
         self._members = members
+        self._memberships = memberships
+        self._coordinators = coordinators
 
     async def actor(self, user_id: int, lang: str) -> Actor:
-        member = await self._members.get(user_id)
         return Actor(
             user_id=user_id,
             lang=lang,
-            member=member,
+            member=await self._members.get(user_id),
+            membership=await self._memberships.get(user_id),
             is_admin=user_id in self._settings.admins,
+            coordinator_of=await self._coordinators.communities_of(user_id),
         )
 
     async def coordinators(self, community_id: int) -> list[int]:
-        # Until communities have their own coordinators, the configured admins serve them all.
-        return sorted(self._settings.admins)
+        """Who hears about a community's wishes: its coordinators, or the super-admins if none."""
+        appointed = await self._coordinators.of_community(community_id)
+        return appointed or sorted(self._settings.admins)
 
     async def lang_of(self, user_id: int) -> str:
         member = await self._members.get(user_id)

@@ -168,10 +168,17 @@ class WishService:
         wish = await self.get(wish_id)
         await self._guard(actor, Action.POST, wish, wish.community_id)
         groups = await self._groups.active_for_community(wish.community_id)
-        targets = [g.chat_id for g in groups if chat_ids is None or g.chat_id in chat_ids]
-        if not targets:
+        chosen = [g for g in groups if chat_ids is None or g.chat_id in chat_ids]
+        if not chosen:
             raise DomainError("err.no_groups")
-        return await self._apply(actor, Action.POST, wish_id, _Change(details={"chats": targets}))
+        # Per-branch figures count a wish for the branch whose group it went to first.
+        branch = next((g.branch_id for g in chosen if g.branch_id is not None), None)
+        return await self._apply(
+            actor,
+            Action.POST,
+            wish_id,
+            _Change(fields={"branch_id": branch}, details={"chats": [g.chat_id for g in chosen]}),
+        )
 
     async def claim(self, actor: Actor, wish_id: int) -> Wish:
         now = self._clock.now()

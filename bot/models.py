@@ -88,6 +88,8 @@ class Wish(Frozen):
     fulfilled_at: datetime | None
     reason: str | None
     updated_at: datetime
+    branch_id: int | None = None
+    needed_members: int = 1
 
     @property
     def code(self) -> str:
@@ -114,6 +116,7 @@ class Group(Frozen):
     bound_by: int
     bound_at: datetime
     active: bool
+    branch_id: int | None = None
 
 
 class WishPost(Frozen):
@@ -180,3 +183,66 @@ class OutboxItem(Frozen):
     attempts: int
     not_before: datetime
     status: OutboxStatus
+
+
+class Community(Frozen):
+    """A community and its own settings (each program sets its hours, caps and rules)."""
+
+    id: int
+    name: str
+    tz: str
+    created_at: datetime
+    four_eyes: bool = False
+    member_cap: int = 2
+    value_cap_fen: int | None = None
+    require_phone: bool = False
+    reminder_hour: int = 9
+    escalate_after: int = 3
+    unclaimed_days: int = 3
+    max_extension_days: int = 14
+    quiet_start: int = 21
+    quiet_end: int = 8
+    report_weekday: int = 1  # ISO: 1 = Monday
+    report_hour: int = 9
+    retention_days: int = 180
+    repeat_months: int = 12
+
+
+# Settings a coordinator may change, with the range each accepts.
+COMMUNITY_SETTINGS: dict[str, tuple[int, int]] = {
+    "four_eyes": (0, 1),
+    "member_cap": (1, 50),
+    "value_cap_fen": (0, 10_000_000),
+    "require_phone": (0, 1),
+    "reminder_hour": (0, 23),
+    "escalate_after": (1, 30),
+    "unclaimed_days": (1, 60),
+    "max_extension_days": (1, 90),
+    "quiet_start": (0, 23),
+    "quiet_end": (0, 23),
+    "report_weekday": (1, 7),
+    "report_hour": (0, 23),
+    "retention_days": (1, 3650),
+    "repeat_months": (0, 120),
+}
+
+
+class Branch(Frozen):
+    id: int
+    community_id: int
+    name: str
+
+
+class MembershipStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REMOVED = "removed"
+
+
+class Membership(Frozen):
+    user_id: int
+    community_id: int
+    branch_id: int
+    status: MembershipStatus
+    phone: str | None = None
+    joined_at: datetime

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.errors import NotAllowed
-from bot.models import Action, Frozen, Member, Wish
+from bot.models import Action, Frozen, Member, Membership, Wish
 
 
 class Actor(Frozen):
@@ -14,6 +14,7 @@ class Actor(Frozen):
     user_id: int
     lang: str = "zh"
     member: Member | None = None
+    membership: Membership | None = None
     is_admin: bool = False
     coordinator_of: frozenset[int] = frozenset()
 

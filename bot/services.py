@@ -17,6 +17,7 @@ from storage.drafts import ConversationRepo, DraftRepo
 from storage.events import EventRepo
 from storage.groups import GroupRepo
 from storage.members import MemberRepo
+from storage.organisation import BranchRepo, CommunityRepo, CoordinatorRepo, MembershipRepo
 from storage.outbox import OutboxRepo
 from storage.wishes import WishRepo
 
@@ -33,6 +34,10 @@ class Services:
     members: MemberRepo
     drafts: DraftRepo
     conversations: ConversationRepo
+    communities: CommunityRepo
+    branches: BranchRepo
+    memberships: MembershipRepo
+    coordinators: CoordinatorRepo
     directory: Directory
     wishes: WishService
     sender: OutboxSender | None = field(default=None)
@@ -45,7 +50,9 @@ class Services:
         outbox = OutboxRepo(db)
         groups = GroupRepo(db)
         members = MemberRepo(db)
-        directory = Directory(settings, members)
+        memberships = MembershipRepo(db)
+        coordinators = CoordinatorRepo(db)
+        directory = Directory(settings, members, memberships, coordinators)
         services = cls(
             settings=settings,
             clock=clock,
@@ -57,6 +64,10 @@ class Services:
             members=members,
             drafts=DraftRepo(db),
             conversations=ConversationRepo(db),
+            communities=CommunityRepo(db),
+            branches=BranchRepo(db),
+            memberships=memberships,
+            coordinators=coordinators,
             directory=directory,
             wishes=WishService(
                 db=db,

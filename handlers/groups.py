@@ -22,6 +22,7 @@ async def bind(update: Update, context: WishwallContext) -> None:
         lang_of(update, context),
         user.id,
         services.clock.now(),
+        branch_id=1,  # the default branch until /bind offers a choice of branches
     )
     await services.events.record(
         action="group.bind",

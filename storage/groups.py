@@ -13,17 +13,25 @@ class GroupRepo:
         self._db = db
 
     async def bind(
-        self, chat_id: int, community_id: int, title: str, lang: str, by: int, now: datetime
+        self,
+        chat_id: int,
+        community_id: int,
+        title: str,
+        lang: str,
+        by: int,
+        now: datetime,
+        branch_id: int | None = None,
     ) -> Group:
         async with (
             self._db.transaction() as conn,
             conn.execute(
-                "INSERT INTO groups (chat_id, community_id, title, lang, bound_by, bound_at, active)"
-                " VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT (chat_id) DO UPDATE SET"
+                "INSERT INTO groups (chat_id, community_id, title, lang, bound_by, bound_at, active,"
+                " branch_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (chat_id) DO UPDATE SET"
                 " community_id = excluded.community_id, title = excluded.title,"
                 " lang = excluded.lang, bound_by = excluded.bound_by,"
-                " bound_at = excluded.bound_at, active = 1 RETURNING *",
-                (chat_id, community_id, title, lang, by, utc_text(now)),
+                " bound_at = excluded.bound_at, active = 1, branch_id = excluded.branch_id RETURNING *",
+                (chat_id, community_id, title, lang, by, utc_text(now), branch_id),
             ) as cur,
         ):
             row = await cur.fetchone()

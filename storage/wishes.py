@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import aiosqlite
@@ -21,6 +21,8 @@ _SETTABLE = frozenset(
         "delivery_photo_id",
         "fulfilled_at",
         "reason",
+        "branch_id",
+        "due_date",
     }
 )
 
@@ -28,6 +30,8 @@ _SETTABLE = frozenset(
 def _to_db(value: Any) -> Any:
     if isinstance(value, datetime):
         return utc_text(value)
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 

@@ -28,6 +28,14 @@ async def coordinator(services: Services, user_id: int = COORDINATOR) -> Actor:
     return await services.directory.actor(user_id, "zh")
 
 
-async def member(services: Services, user_id: int, name: str | None = None) -> Actor:
-    await services.members.register(user_id, name or f"志愿者{user_id}", "zh", services.clock.now())
+async def member(services: Services, user_id: int, name: str | None = None, branch_id: int = 1) -> Actor:
+    """A registered member of a branch (default: community 1's default branch), made directly."""
+    now = services.clock.now()
+    await services.members.register(user_id, name or f"志愿者{user_id}", "zh", now)
+    branch = await services.branches.get(branch_id)
+    assert branch is not None
+    async with services.db.transaction() as conn:
+        await services.memberships.join(
+            conn, user_id=user_id, community_id=branch.community_id, branch_id=branch_id, phone=None, now=now
+        )
     return await services.directory.actor(user_id, "zh")

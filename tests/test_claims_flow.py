@@ -89,7 +89,7 @@ async def test_cancel_wish_command(bot: Bot) -> None:
 
 
 async def test_forged_and_stale_buttons_get_an_alert_and_an_audit_entry(bot: Bot) -> None:
-    boss, alice, group, wish_id, details = await claimed(bot)
+    _boss, alice, group, wish_id, _details = await claimed(bot)
     d, api = bot.driver, bot.api
     mallory = api.user(66, "Mallory")
     await register(bot, mallory, "马六")
@@ -102,7 +102,6 @@ async def test_forged_and_stale_buttons_get_an_alert_and_an_audit_entry(bot: Bot
     assert {e.details["data"] for e in audit} >= {"w1:dv:abc", "garbage"}
     assert await bot.services.events.by_action("refused.release")
     assert await bot.services.events.by_action("refused.confirm")
-    del boss
 
 
 async def test_double_tap_on_verify_changes_once(bot: Bot) -> None:
