@@ -1,0 +1,169 @@
+"""The outbox sender: order, pacing, 429, 403, 'not modified', coalescing, migration, restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from telegram import Bot
+
+from bot.models import NewOutbox, OutboxKind, OutboxStatus, Rendered
+from bot.sender import OutboxSender
+from bot.services import Services
+from bot.settings import Settings
+from tests.factories import COORDINATOR, coordinator, draft, member
+from tests.fakes.telegram_api import FakeTelegram
+
+GROUP = -100777
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    # Short windows keep the pacing test quick; the rules are the same as production's.
+    return settings.model_copy(update={"private_interval_seconds": 0.2})
+
+
+@pytest.fixture
+async def tg(api: FakeTelegram) -> AsyncIterator[Bot]:
+    bot = Bot("123456:TEST-TOKEN", request=api, get_updates_request=api)
+    await bot.initialize()
+    yield bot
+    await bot.shutdown()
+
+
+async def enqueue(services: Services, *items: NewOutbox) -> None:
+    async with services.db.transaction() as conn:
+        await services.outbox.enqueue(conn, list(items), services.clock.now())
+
+
+def text_to(chat_id: int, text: str) -> NewOutbox:
+    return NewOutbox(kind=OutboxKind.MESSAGE, chat_id=chat_id, payload=Rendered(text=text))
+
+
+async def run_until_drained(sender: OutboxSender) -> None:
+    sender.start()
+    try:
+        async with asyncio.timeout(15):
+            await sender.drain()
+    finally:
+        await sender.stop()
+
+
+async def test_one_chat_keeps_order_and_pace(services: Services, api: FakeTelegram, tg: Bot) -> None:
+    api.user(1, "A")
+    api.open_private(1)
+    await enqueue(services, *(text_to(1, f"m{i}") for i in range(4)))
+    await run_until_drained(services.attach_sender(tg))
+    sends = api.calls_to("sendMessage")
+    assert [c.params["text"] for c in sends] == ["m0", "m1", "m2", "m3"]
+    gaps = [b.at - a.at for a, b in itertools.pairwise(sends)]
+    assert min(gaps) >= 0.19  # never faster than the private-chat window
+
+
+async def test_429_is_waited_out_then_sent_once(services: Services, api: FakeTelegram, tg: Bot) -> None:
+    api.user(1, "A")
+    api.open_private(1)
+    api.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", {"retry_after": 1})
+    await enqueue(services, text_to(1, "hello"))
+    sender = services.attach_sender(tg)
+    sender.start()
+    try:
+        await asyncio.sleep(0.3)
+        [row] = (await services.outbox.statuses()).values()
+        assert row is OutboxStatus.PENDING  # deferred, not dropped
+        services.clock.advance(timedelta(seconds=1))  # type: ignore[attr-defined]
+        async with asyncio.timeout(10):
+            await sender.drain()
+    finally:
+        await sender.stop()
+    assert [c.ok for c in api.calls_to("sendMessage")] == [False, True]
+    assert list((await services.outbox.statuses()).values()) == [OutboxStatus.SENT]
+
+
+async def test_blocked_member_is_marked_unreachable_and_coordinators_told(
+    services: Services, api: FakeTelegram, tg: Bot
+) -> None:
+    api.user(COORDINATOR, "Boss")
+    api.open_private(COORDINATOR)
+    api.user(5, "Gone")
+    api.open_private(5)
+    api.block(5)
+    await member(services, 5, "孙七")
+    await enqueue(services, text_to(5, "first"), text_to(5, "second"))
+    await run_until_drained(services.attach_sender(tg))
+    assert len(api.calls_to("sendMessage")) == 2  # one try to the member, then the notice
+    assert (await services.members.get(5)).unreachable_at is not None  # type: ignore[union-attr]
+    assert set((await services.outbox.statuses()).values()) == {OutboxStatus.UNREACHABLE, OutboxStatus.SENT}
+    assert "孙七" in api.last_in(COORDINATOR).text
+
+
+async def open_posted_wish(services: Services, api: FakeTelegram) -> int:
+    api.group(GROUP, "一支部")
+    boss = await coordinator(services)
+    await services.groups.bind(GROUP, 1, "一支部", "zh", boss.user_id, services.clock.now(), branch_id=1)
+    wish = await services.wishes.create(boss, draft())
+    await services.wishes.verify(boss, wish.id)
+    await services.wishes.post(boss, wish.id)
+    return wish.id
+
+
+async def test_pending_card_edits_collapse_into_one(services: Services, api: FakeTelegram, tg: Bot) -> None:
+    api.user(COORDINATOR, "Boss")
+    api.open_private(COORDINATOR)
+    wish_id = await open_posted_wish(services, api)
+    people = [await member(services, uid) for uid in (1, 2)]
+    for uid in (1, 2):
+        api.user(uid, f"U{uid}")
+        api.open_private(uid)
+    await services.wishes.claim(people[0], wish_id)
+    await services.wishes.release(people[0], wish_id)
+    await services.wishes.claim(people[1], wish_id)
+    await run_until_drained(services.attach_sender(tg))
+    [card] = api.messages_in(GROUP)
+    assert card.edits == []  # post + three changes: one message, no edits
+    assert "志愿者2" in card.text and card.button_labels == []
+
+
+async def test_unchanged_edit_counts_as_done(services: Services, api: FakeTelegram, tg: Bot) -> None:
+    wish_id = await open_posted_wish(services, api)
+    sender = services.attach_sender(tg)
+    await run_until_drained(sender)
+    # Ask for the same card again: Telegram answers 'message is not modified'.
+    await enqueue(services, NewOutbox(kind=OutboxKind.CARD, chat_id=GROUP, wish_id=wish_id))
+    await run_until_drained(sender)
+    assert not api.calls_to("editMessageText")[-1].ok
+    assert set((await services.outbox.statuses()).values()) == {OutboxStatus.SENT}
+
+
+async def test_group_upgraded_to_supergroup_follows(services: Services, api: FakeTelegram, tg: Bot) -> None:
+    wish_id = await open_posted_wish(services, api)
+    api.migrate(GROUP, -1009999)
+    await run_until_drained(services.attach_sender(tg))
+    assert "W-" in api.last_in(-1009999).text
+    assert (await services.groups.get(-1009999)) is not None
+    assert (await services.wish_repo.get_post(wish_id, -1009999)) is not None
+
+
+async def test_killed_mid_way_then_restarted_delivers_everything_once(
+    services: Services, api: FakeTelegram, tg: Bot
+) -> None:
+    api.latency = 0.02
+    users = list(range(1, 41))
+    for uid in users:
+        api.user(uid, f"U{uid}")
+        api.open_private(uid)
+    await enqueue(services, *(text_to(uid, f"to {uid}") for uid in users))
+    first = services.attach_sender(tg)
+    first.start()
+    async with asyncio.timeout(10):
+        while first.sent < 10:  # noqa: ASYNC110 - the sender exposes a counter, not an event
+            await asyncio.sleep(0.005)
+    await first.stop()  # the process stops here: in-flight sends finish, nothing new starts
+    assert await services.outbox.pending_count() > 0
+    await run_until_drained(services.attach_sender(tg))  # a fresh sender, as after a restart
+    delivered = Counter(c.params["chat_id"] for c in api.calls_to("sendMessage") if c.ok)
+    assert delivered == Counter(users)
