@@ -23,7 +23,20 @@ class ConfigError(Exception):
     """The bot cannot start with these settings; the message says what to fix."""
 
 
-PRIVATE_COMMANDS = ("newwish", "pending", "mywishes", "wish", "cancelwish", "post", "help", "cancel")
+PRIVATE_COMMANDS = (
+    "newwish",
+    "pending",
+    "mywishes",
+    "wish",
+    "history",
+    "post",
+    "invite",
+    "members",
+    "branch",
+    "settings",
+    "help",
+    "cancel",
+)
 GROUP_COMMANDS = ("bind", "unbind", "post", "help")
 
 

@@ -85,3 +85,51 @@ class ChoiceCallback(CallbackData):
     prefix: ClassVar[str] = "c1"
     choice: DraftChoice
     value: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")
+
+
+class RequestButton(StrEnum):
+    APPROVE = "ok"
+    DECLINE = "no"
+
+
+class RequestCallback(CallbackData):
+    """Approve (into a branch) or decline a join request."""
+
+    prefix: ClassVar[str] = "r1"
+    action: RequestButton
+    request_id: int = Field(gt=0, lt=10**12)
+    branch_id: int = Field(ge=0, lt=10**12)  # 0: not chosen yet
+
+
+class BranchPurpose(StrEnum):
+    BIND = "bind"
+    INVITE = "inv"
+
+
+class BranchCallback(CallbackData):
+    """A branch chosen from buttons, for binding a group or making an invite."""
+
+    prefix: ClassVar[str] = "b1"
+    purpose: BranchPurpose
+    branch_id: int = Field(gt=0, lt=10**12)
+
+
+class CommunityCallback(CallbackData):
+    """A community chosen from buttons by someone filing a join request."""
+
+    prefix: ClassVar[str] = "k1"
+    community_id: int = Field(gt=0, lt=10**12)
+
+
+class BalanceButton(StrEnum):
+    PLAN = "plan"
+    POST = "post"
+    CANCEL = "no"
+
+
+class BalanceCallback(CallbackData):
+    """Batch posting: make the auto-balance plan, post it, or drop it."""
+
+    prefix: ClassVar[str] = "p1"
+    action: BalanceButton
+    community_id: int = Field(gt=0, lt=10**12)

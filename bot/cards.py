@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.callbacks import WishButton, WishCallback
-from bot.models import Button, Rendered, Wish, WishStatus
+from bot.callbacks import (
+    BranchCallback,
+    BranchPurpose,
+    RequestButton,
+    RequestCallback,
+    WishButton,
+    WishCallback,
+)
+from bot.models import Branch, Button, JoinRequest, Rendered, Wish, WishStatus
 from bot.texts import t
 
 
@@ -68,7 +75,15 @@ def group_card(wish: Wish, lang: str, holder_name: str | None = None) -> Rendere
         _status_line(wish, lang, holder_name),
     ]
     buttons: tuple[tuple[Button, ...], ...] = ()
-    if wish.status is WishStatus.OPEN:
+    if wish.is_joint:
+        lines.insert(2, t(lang, "card.joint", needed=wish.needed_members))
+        if wish.status is WishStatus.OPEN or (
+            wish.status is WishStatus.CLAIMED and len(wish.holders) < wish.needed_members
+        ):
+            label = t(lang, "btn.join", k=len(wish.holders), n=wish.needed_members)
+            data = WishCallback(action=WishButton.CLAIM, wish_id=wish.id).pack()
+            buttons = ((Button(text=label, callback_data=data),),)
+    elif wish.status is WishStatus.OPEN:
         buttons = ((wish_button(lang, WishButton.CLAIM, wish.id),),)
     return Rendered(text="\n".join(lines), buttons=buttons)
 
@@ -139,4 +154,45 @@ def delivery_report(wish: Wish, lang: str, holder_name: str) -> Rendered:
             ),
         ),
         photo_file_id=wish.delivery_photo_id,
+    )
+
+
+def join_request_card(request: JoinRequest, lang: str, branches: list[Branch] | None = None) -> Rendered:
+    """Sent to coordinators: approve (choosing a branch when there are several) or decline."""
+    text = t(lang, "org.request_card", name=request.full_name, user_id=request.user_id)
+    decline = Button(
+        text=t(lang, "btn.decline"),
+        callback_data=RequestCallback(
+            action=RequestButton.DECLINE, request_id=request.id, branch_id=0
+        ).pack(),
+    )
+    if branches:
+        rows = tuple(
+            (
+                Button(
+                    text=t(lang, "btn.approve_into", branch=b.name),
+                    callback_data=RequestCallback(
+                        action=RequestButton.APPROVE, request_id=request.id, branch_id=b.id
+                    ).pack(),
+                ),
+            )
+            for b in branches
+        )
+        return Rendered(text=text + "\n" + t(lang, "org.choose_branch"), buttons=(*rows, (decline,)))
+    approve = Button(
+        text=t(lang, "btn.approve"),
+        callback_data=RequestCallback(
+            action=RequestButton.APPROVE, request_id=request.id, branch_id=0
+        ).pack(),
+    )
+    return Rendered(text=text, buttons=((approve, decline),))
+
+
+def branch_choice(lang: str, text: str, branches: list[Branch], purpose: BranchPurpose) -> Rendered:
+    return Rendered(
+        text=text,
+        buttons=tuple(
+            (Button(text=b.name, callback_data=BranchCallback(purpose=purpose, branch_id=b.id).pack()),)
+            for b in branches
+        ),
     )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from bot.models import Membership
 from bot.policies import Actor
 from bot.settings import Settings
 from storage.members import MemberRepo
-from storage.organisation import CoordinatorRepo, MembershipRepo
+from storage.organisation import CoordinatorRepo, MembershipRepo, PrefRepo
 
 DEFAULT_COMMUNITY = 1
 
@@ -17,21 +18,40 @@ class Directory:
         members: MemberRepo,
         memberships: MembershipRepo,
         coordinators: CoordinatorRepo,
+        prefs: PrefRepo,
     ) -> None:
         self._settings = settings
         self._members = members
         self._memberships = memberships
         self._coordinators = coordinators
+        self._prefs = prefs
 
     async def actor(self, user_id: int, lang: str) -> Actor:
+        is_admin = user_id in self._settings.admins
+        coordinator_of = await self._coordinators.communities_of(user_id)
+        membership = await self._memberships.get(user_id)
         return Actor(
             user_id=user_id,
             lang=lang,
             member=await self._members.get(user_id),
-            membership=await self._memberships.get(user_id),
-            is_admin=user_id in self._settings.admins,
-            coordinator_of=await self._coordinators.communities_of(user_id),
+            membership=membership,
+            is_admin=is_admin,
+            coordinator_of=coordinator_of,
+            current_community=await self._current(user_id, is_admin, coordinator_of, membership),
         )
+
+    async def _current(
+        self, user_id: int, is_admin: bool, coordinator_of: frozenset[int], membership: Membership | None
+    ) -> int | None:
+        """The community a coordinator's commands act in: chosen with /use, else the obvious one."""
+        chosen = await self._prefs.community_of(user_id)
+        if chosen is not None and (is_admin or chosen in coordinator_of):
+            return chosen
+        if coordinator_of:
+            return min(coordinator_of)
+        if is_admin:
+            return DEFAULT_COMMUNITY
+        return membership.community_id if membership else None
 
     async def coordinators(self, community_id: int) -> list[int]:
         """Who hears about a community's wishes: its coordinators, or the super-admins if none."""

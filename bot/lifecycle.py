@@ -7,7 +7,7 @@ If any step fails, nothing of it happened.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,13 +17,24 @@ from bot import cards
 from bot.clock import Clock
 from bot.codes import format_code
 from bot.directory import DEFAULT_COMMUNITY, Directory
-from bot.errors import AlreadyTaken, DomainError, IllegalTransition, NotAllowed, NotFound
-from bot.models import Action, NewOutbox, OutboxKind, Rendered, Wish, WishDraft, WishStatus
+from bot.errors import AlreadyTaken, DomainError, IllegalTransition, InvalidInput, NotAllowed, NotFound
+from bot.models import (
+    Action,
+    Community,
+    Event,
+    NewOutbox,
+    OutboxKind,
+    Rendered,
+    Wish,
+    WishDraft,
+    WishStatus,
+)
 from bot.policies import Actor, check
 from bot.texts import t
 from storage.db import Database
 from storage.events import EventRepo
 from storage.groups import GroupRepo
+from storage.organisation import CommunityRepo
 from storage.outbox import OutboxRepo
 from storage.wishes import WishRepo
 
@@ -47,6 +58,7 @@ GRAPH: frozenset[tuple[WishStatus | None, WishStatus]] = frozenset(
 
 MAX_REASON = 500
 MAX_NOTE = 1000
+MAX_JOINT = 20
 
 
 def card_key(wish_id: int, chat_id: int) -> str:
@@ -57,9 +69,12 @@ def card_key(wish_id: int, chat_id: int) -> str:
 class _Change:
     """What one action does besides moving the status."""
 
-    holder_id: int | None = None  # guard: only this holder may take it
     fields: dict[str, Any] | None = None
     details: dict[str, Any] | None = None
+    holder_only: bool = False  # only someone holding the claim may do it
+
+
+Hook = Callable[[aiosqlite.Connection, Wish], Awaitable[None]]
 
 
 class WishService:
@@ -71,6 +86,7 @@ class WishService:
         events: EventRepo,
         outbox: OutboxRepo,
         groups: GroupRepo,
+        communities: CommunityRepo,
         directory: Directory,
         clock: Clock,
         on_outbox: Callable[[], None] = lambda: None,
@@ -80,6 +96,7 @@ class WishService:
         self._events = events
         self._outbox = outbox
         self._groups = groups
+        self._communities = communities
         self._directory = directory
         self._clock = clock
         self.on_outbox = on_outbox
@@ -92,15 +109,35 @@ class WishService:
             raise NotFound(code=format_code(wish_id))
         return wish
 
-    async def pending(self, actor: Actor, community_id: int = DEFAULT_COMMUNITY) -> list[Wish]:
-        check(actor, Action.VERIFY, None, community_id)
-        return await self._wishes.list_by_status(community_id, S.PENDING)
+    async def community(self, community_id: int) -> Community:
+        community = await self._communities.get(community_id)
+        if community is None:
+            raise DomainError("err.no_community")
+        return community
+
+    async def pending(self, actor: Actor) -> list[Wish]:
+        """Pending wishes of every community the actor coordinates."""
+        found: list[Wish] = []
+        for community in await self._communities.all():
+            if actor.coordinates(community.id):
+                found += await self._wishes.list_by_status(community.id, S.PENDING)
+        if not actor.is_coordinator:
+            raise NotAllowed("err.coordinators_only")
+        return found
 
     async def held_by(self, actor: Actor) -> list[Wish]:
         return await self._wishes.held_by(actor.user_id)
 
     async def holder_name(self, wish: Wish) -> str | None:
-        return await self._directory.name_of(wish.holder_id) if wish.holder_id else None
+        if not wish.holders and wish.holder_id is None:
+            return None
+        ids = list(wish.holders) or [wish.holder_id]  # type: ignore[list-item]
+        return "、".join([await self._directory.name_of(uid) for uid in ids if uid is not None])
+
+    async def history(self, actor: Actor, wish_id: int) -> tuple[Wish, list[Event]]:
+        wish = await self.get(wish_id)
+        await self._guard(actor, Action.HISTORY, wish, wish.community_id)
+        return wish, await self._events.for_wish(wish_id)
 
     async def precheck(self, actor: Actor, action: Action, wish_id: int) -> Wish:
         """Would this action apply now? For flows that ask a question before acting."""
@@ -110,10 +147,16 @@ class WishService:
             raise self._wrong_state(action, wish)
         return wish
 
+    async def track_details(self, wish_id: int, user_id: int, chat_id: int, message_id: int) -> None:
+        """Remember a message showing a beneficiary's details, to take them back later."""
+        await self._wishes.track_detail_message(wish_id, user_id, chat_id, message_id, self._clock.now())
+
     # --- changes --------------------------------------------------------------------------
 
     async def create(self, actor: Actor, draft: WishDraft, community_id: int = DEFAULT_COMMUNITY) -> Wish:
         await self._guard(actor, Action.CREATE, None, community_id)
+        community = await self.community(community_id)
+        check_value(draft.value_fen, community)
         now = self._clock.now()
         others = [c for c in await self._directory.coordinators(community_id) if c != actor.user_id]
         langs = await self._directory.langs_of(others)
@@ -150,6 +193,11 @@ class WishService:
         return wish
 
     async def verify(self, actor: Actor, wish_id: int) -> Wish:
+        wish = await self.get(wish_id)
+        community = await self.community(wish.community_id)
+        if community.four_eyes and wish.created_by == actor.user_id:
+            await self._refused(actor, Action.VERIFY, wish, "four_eyes")
+            raise NotAllowed("err.four_eyes")
         return await self._apply(actor, Action.VERIFY, wish_id, _Change())
 
     async def reject(self, actor: Actor, wish_id: int, reason: str) -> Wish:
@@ -173,36 +221,64 @@ class WishService:
             raise DomainError("err.no_groups")
         # Per-branch figures count a wish for the branch whose group it went to first.
         branch = next((g.branch_id for g in chosen if g.branch_id is not None), None)
+        targets = [g.chat_id for g in chosen]
+        now = self._clock.now()
+
+        async def add_posts(conn: aiosqlite.Connection, _: Wish) -> None:
+            for chat_id in targets:
+                await self._wishes.add_post(conn, wish_id, chat_id, now)
+
         return await self._apply(
             actor,
             Action.POST,
             wish_id,
-            _Change(fields={"branch_id": branch}, details={"chats": [g.chat_id for g in chosen]}),
+            _Change(fields={"branch_id": branch}, details={"chats": targets}),
+            after_write=add_posts,
         )
 
     async def claim(self, actor: Actor, wish_id: int) -> Wish:
+        """Claim an open wish, or join a joint wish that still needs members."""
+        wish = await self.get(wish_id)
+        if wish.is_joint and wish.status is S.CLAIMED:
+            return await self._join(actor, wish)
+        community = await self.community(wish.community_id)
         now = self._clock.now()
+
+        async def within_cap(conn: aiosqlite.Connection, current: Wish) -> None:
+            await self._check_cap(conn, actor, current, community)
+
+        async def hold(conn: aiosqlite.Connection, _: Wish) -> None:
+            await self._wishes.add_holder(conn, wish_id, actor.user_id, now)
+
         return await self._apply(
             actor,
             Action.CLAIM,
             wish_id,
             _Change(fields={"holder_id": actor.user_id, "claimed_at": now}),
+            before_write=within_cap,
+            after_write=hold,
         )
 
     async def release(self, actor: Actor, wish_id: int) -> Wish:
+        """A holder gives a wish back (or leaves a joint one); a coordinator takes it back."""
         wish = await self.get(wish_id)
         await self._guard(actor, Action.RELEASE, wish, wish.community_id)
-        # The holder may only release their own claim; a coordinator takes any claim back.
-        by_holder = wish.holder_id == actor.user_id
+        if wish.status is S.CLAIMED and actor.user_id in wish.holders and len(wish.holders) > 1:
+            return await self._leave(actor, wish)
+        by_holder = actor.user_id in wish.holders
+
+        async def let_go(conn: aiosqlite.Connection, _: Wish) -> None:
+            await self._wishes.clear_holders(conn, wish_id)
+
         return await self._apply(
             actor,
             Action.RELEASE,
             wish_id,
             _Change(
-                holder_id=wish.holder_id if wish.holder_id else None,
                 fields={"holder_id": None, "claimed_at": None},
-                details={"holder": wish.holder_id, "by_holder": by_holder},
+                details={"holders": list(wish.holders), "by_holder": by_holder},
             ),
+            after_write=let_go,
         )
 
     async def deliver(
@@ -214,7 +290,7 @@ class WishService:
             Action.DELIVER,
             wish_id,
             _Change(
-                holder_id=actor.user_id,
+                holder_only=True,
                 fields={
                     "delivered_at": self._clock.now(),
                     "delivery_note": note,
@@ -238,22 +314,157 @@ class WishService:
             _Change(fields={"delivered_at": None}, details={"reason": reason}),
         )
 
+    async def set_needed_members(self, actor: Actor, wish_id: int, needed: int) -> Wish:
+        """Mark a wish as needing several members (a joint claim), before anyone holds it."""
+        if not 1 <= needed <= MAX_JOINT:
+            raise InvalidInput("val.joint_range", max=MAX_JOINT)
+        wish = await self.get(wish_id)
+        await self._guard(actor, Action.VERIFY, wish, wish.community_id)
+        now = self._clock.now()
+        async with self._db.transaction() as conn:
+            current = await self._wishes.get(wish_id, conn)
+            assert current is not None
+            if current.status not in (S.PENDING, S.VERIFIED, S.OPEN):
+                raise self._wrong_state(Action.VERIFY, current)
+            await self._wishes.set_needed(conn, wish_id, needed)
+            await self._events.append(
+                conn,
+                action="joint",
+                at=now,
+                actor_id=actor.user_id,
+                wish_id=wish_id,
+                community_id=current.community_id,
+                details={"needed": needed},
+            )
+            after = await self._wishes.get(wish_id, conn)
+            assert after is not None
+            await self._enqueue(conn, await self._card_refreshes(conn, after))
+        self.on_outbox()
+        return after
+
+    # --- joint claims -----------------------------------------------------------------------
+
+    async def _join(self, actor: Actor, wish: Wish) -> Wish:
+        await self._guard(actor, Action.CLAIM, wish, wish.community_id)
+        community = await self.community(wish.community_id)
+        lang = await self._directory.lang_of(actor.user_id)
+        now = self._clock.now()
+        async with self._db.transaction() as conn:
+            current = await self._wishes.get(wish.id, conn)
+            assert current is not None
+            if actor.user_id in current.holders:
+                raise DomainError("err.already_yours", code=current.code)
+            if current.status is not S.CLAIMED or len(current.holders) >= current.needed_members:
+                raise AlreadyTaken(code=current.code)
+            await self._check_cap(conn, actor, current, community)
+            await self._wishes.add_holder(conn, wish.id, actor.user_id, now)
+            after = await self._wishes.get(wish.id, conn)
+            assert after is not None
+            await self._events.append(
+                conn,
+                action=Action.JOIN.value,
+                at=now,
+                actor_id=actor.user_id,
+                wish_id=wish.id,
+                community_id=wish.community_id,
+                details={"holders": len(after.holders), "needed": after.needed_members},
+            )
+            items = await self._card_refreshes(conn, after)
+            items.append(_details(actor.user_id, cards.holder_card(after, lang, intro=True), after.id))
+            await self._enqueue(conn, items)
+        self.on_outbox()
+        return after
+
+    async def _leave(self, actor: Actor, wish: Wish) -> Wish:
+        """One of several holders steps out; the wish stays claimed by the others."""
+        coordinators = await self._directory.coordinators(wish.community_id)
+        langs = await self._directory.langs_of(coordinators)
+        now = self._clock.now()
+        async with self._db.transaction() as conn:
+            current = await self._wishes.get(wish.id, conn)
+            assert current is not None
+            if current.status is not S.CLAIMED or actor.user_id not in current.holders:
+                raise self._wrong_state(Action.RELEASE, current)
+            await self._wishes.remove_holder(conn, wish.id, actor.user_id)
+            if current.holder_id == actor.user_id:
+                rest = [uid for uid in current.holders if uid != actor.user_id]
+                await self._wishes.set_lead(conn, wish.id, rest[0])
+            after = await self._wishes.get(wish.id, conn)
+            assert after is not None
+            await self._events.append(
+                conn,
+                action="leave",
+                at=now,
+                actor_id=actor.user_id,
+                wish_id=wish.id,
+                community_id=wish.community_id,
+                details={"holders": len(after.holders)},
+            )
+            items = await self._card_refreshes(conn, after)
+            items.append(_redact(actor.user_id, wish.id))
+            items += [
+                _message(
+                    uid,
+                    t(
+                        langs[uid],
+                        "notice.released_to_coordinators",
+                        holder=actor.display_name,
+                        code=wish.code,
+                    ),
+                )
+                for uid in coordinators
+            ]
+            await self._enqueue(conn, items)
+        self.on_outbox()
+        return after
+
+    async def _check_cap(
+        self, conn: aiosqlite.Connection, actor: Actor, wish: Wish, community: Community
+    ) -> None:
+        if actor.user_id in wish.holders:
+            raise DomainError("err.already_yours", code=wish.code)
+        held = await self._wishes.count_held(conn, actor.user_id)
+        if len(held) >= community.member_cap:
+            raise DomainError(
+                "err.cap", cap=community.member_cap, codes=", ".join(format_code(i) for i in held)
+            )
+
     # --- machinery ------------------------------------------------------------------------
+
+    async def _refused(self, actor: Actor, action: Action, wish: Wish | None, why: str | None = None) -> None:
+        await self._events.record(
+            action=f"refused.{action.value}",
+            at=self._clock.now(),
+            actor_id=actor.user_id,
+            wish_id=wish.id if wish else None,
+            community_id=wish.community_id if wish else None,
+            details={"why": why} if why else None,
+        )
 
     async def _guard(self, actor: Actor, action: Action, wish: Wish | None, community_id: int) -> None:
         try:
             check(actor, action, wish, community_id)
-        except NotAllowed:
+        except NotAllowed as refusal:
             await self._events.record(
                 action=f"refused.{action.value}",
                 at=self._clock.now(),
                 actor_id=actor.user_id,
                 wish_id=wish.id if wish else None,
                 community_id=community_id,
+                details={"why": refusal.key},
             )
             raise
 
-    async def _apply(self, actor: Actor, action: Action, wish_id: int, change: _Change) -> Wish:
+    async def _apply(
+        self,
+        actor: Actor,
+        action: Action,
+        wish_id: int,
+        change: _Change,
+        *,
+        before_write: Hook | None = None,
+        after_write: Hook | None = None,
+    ) -> Wish:
         froms, to = EDGES[action]
         before = await self.get(wish_id)
         await self._guard(actor, action, before, before.community_id)
@@ -265,19 +476,19 @@ class WishService:
             assert current is not None  # wishes are never deleted
             if current.status not in froms:
                 raise self._wrong_state(action, current)
-            if change.holder_id is not None and current.holder_id != change.holder_id:
+            if change.holder_only and actor.user_id not in current.holders:
                 raise IllegalTransition("err.not_holder", code=current.code)
+            if before_write is not None:
+                await before_write(conn, current)
             after = await self._wishes.transition(
-                conn,
-                wish_id,
-                from_statuses=froms,
-                to_status=to,
-                now=now,
-                holder_id=change.holder_id,
-                set_fields=change.fields,
+                conn, wish_id, from_statuses=froms, to_status=to, now=now, set_fields=change.fields
             )
             if after is None:  # the conditional write is the real guard
                 raise self._wrong_state(action, current)
+            if after_write is not None:
+                await after_write(conn, after)
+                after = await self._wishes.get(wish_id, conn)
+                assert after is not None
             await self._events.append(
                 conn,
                 action=action.value,
@@ -289,9 +500,6 @@ class WishService:
                 to_status=to,
                 details=change.details,
             )
-            if action is Action.POST:
-                for chat_id in (change.details or {}).get("chats", []):
-                    await self._wishes.add_post(conn, wish_id, chat_id, now)
             await self._enqueue(conn, await self._effects(conn, action, current, after, actor, effects_ctx))
         self.on_outbox()
         return after
@@ -308,12 +516,24 @@ class WishService:
     async def _effects_context(self, wish: Wish, actor: Actor) -> dict[str, Any]:
         """Names and languages read before the transaction so it stays short."""
         coordinators = await self._directory.coordinators(wish.community_id)
-        people = sorted({*coordinators, actor.user_id, *([wish.holder_id] if wish.holder_id else [])})
+        people = sorted({*coordinators, actor.user_id, *wish.holders})
         return {
             "coordinators": coordinators,
             "langs": await self._directory.langs_of(people),
             "holder_name": await self.holder_name(wish),
         }
+
+    async def _card_refreshes(self, conn: aiosqlite.Connection, wish: Wish) -> list[NewOutbox]:
+        """Every change of a posted wish refreshes its cards; rendering happens at send time."""
+        return [
+            NewOutbox(
+                kind=OutboxKind.CARD,
+                chat_id=post.chat_id,
+                wish_id=wish.id,
+                coalesce_key=card_key(wish.id, post.chat_id),
+            )
+            for post in await self._wishes.posts(wish.id, conn)
+        ]
 
     async def _effects(
         self,
@@ -326,70 +546,80 @@ class WishService:
     ) -> list[NewOutbox]:
         langs: dict[int, str] = ctx["langs"]
         coordinators: list[int] = ctx["coordinators"]
-        items: list[NewOutbox] = []
-        # Every change of a posted wish refreshes its cards; rendering happens at send time.
-        if after.status in (S.OPEN, S.CLAIMED, S.DELIVERED, S.FULFILLED, S.CANCELLED):
-            for post in await self._wishes.posts(after.id, conn):
-                items.append(
-                    NewOutbox(
-                        kind=OutboxKind.CARD,
-                        chat_id=post.chat_id,
-                        wish_id=after.id,
-                        coalesce_key=card_key(after.id, post.chat_id),
-                    )
-                )
+        items = await self._card_refreshes(conn, after)
+
+        def lang(uid: int) -> str:
+            return langs.get(uid, "zh")
+
         if action is Action.CLAIM:
-            lang = langs.get(actor.user_id, actor.lang)
-            items.append(_rendered(actor.user_id, cards.holder_card(after, lang, intro=True)))
-        elif action is Action.RELEASE and before.holder_id is not None:
-            if before.holder_id != actor.user_id:
-                lang = langs.get(before.holder_id, "zh")
-                items.append(
-                    _message(before.holder_id, t(lang, "notice.released_by_coordinator", code=after.code))
-                )
-            else:
-                for uid in coordinators:
-                    items.append(
-                        _message(
-                            uid,
-                            t(
-                                langs.get(uid, "zh"),
-                                "notice.released_to_coordinators",
-                                holder=ctx["holder_name"] or "?",
-                                code=after.code,
-                            ),
-                        )
-                    )
-        elif action is Action.DELIVER:
-            for uid in coordinators:
-                items.append(
-                    _rendered(uid, cards.delivery_report(after, langs.get(uid, "zh"), actor.display_name))
-                )
-        elif action is Action.CONFIRM and after.holder_id is not None:
-            lang = langs.get(after.holder_id, "zh")
-            items.append(_message(after.holder_id, t(lang, "notice.fulfilled_thanks", code=after.code)))
-        elif action is Action.DISPUTE and after.holder_id is not None:
-            lang = langs.get(after.holder_id, "zh")
-            reason = (ctx.get("reason") or "") or t(lang, "notice.none")
             items.append(
-                _rendered(
-                    after.holder_id,
-                    Rendered(
-                        text=t(lang, "notice.disputed", code=after.code, reason=reason)
-                        + "\n\n"
-                        + cards.holder_card(after, lang).text,
-                        buttons=cards.holder_card(after, lang).buttons,
-                    ),
-                )
+                _details(actor.user_id, cards.holder_card(after, lang(actor.user_id), intro=True), after.id)
             )
+        elif action is Action.RELEASE:
+            # The details leave every former holder's chat with the claim.
+            items += [_redact(uid, after.id) for uid in before.holders]
+            if actor.user_id in before.holders:
+                items += [
+                    _message(
+                        uid,
+                        t(
+                            lang(uid),
+                            "notice.released_to_coordinators",
+                            holder=ctx["holder_name"] or "?",
+                            code=after.code,
+                        ),
+                    )
+                    for uid in coordinators
+                ]
+            else:
+                items += [
+                    _message(uid, t(lang(uid), "notice.released_by_coordinator", code=after.code))
+                    for uid in before.holders
+                ]
+        elif action is Action.DELIVER:
+            items += [
+                _rendered(uid, cards.delivery_report(after, lang(uid), actor.display_name))
+                for uid in coordinators
+            ]
+        elif action is Action.CONFIRM:
+            for uid in after.holders:
+                items.append(_redact(uid, after.id))
+                items.append(_message(uid, t(lang(uid), "notice.fulfilled_thanks", code=after.code)))
+        elif action is Action.DISPUTE:
+            for uid in after.holders:
+                reason = (ctx.get("reason") or "") or t(lang(uid), "notice.none")
+                card = cards.holder_card(after, lang(uid))
+                notice = t(lang(uid), "notice.disputed", code=after.code, reason=reason)
+                items.append(
+                    _details(uid, Rendered(text=f"{notice}\n\n{card.text}", buttons=card.buttons), after.id)
+                )
         elif action is Action.REJECT and before.created_by != actor.user_id:
-            lang = await self._directory.lang_of(before.created_by)
+            creator_lang = await self._directory.lang_of(before.created_by)
             items.append(
                 _message(
-                    before.created_by, t(lang, "notice.rejected", code=after.code, reason=after.reason or "")
+                    before.created_by,
+                    t(creator_lang, "notice.rejected", code=after.code, reason=after.reason or ""),
                 )
             )
         return items
+
+
+def check_value(value_fen: int | None, community: Community) -> None:
+    """A community may cap what one wish is worth (e.g. 300 yuan)."""
+    cap = community.value_cap_fen
+    if value_fen is not None and cap is not None and value_fen > cap:
+        raise InvalidInput("val.value_cap", max=cards.format_value(cap))
+
+
+def _details(chat_id: int, rendered: Rendered, wish_id: int) -> NewOutbox:
+    """A private message with a beneficiary's details, tracked so it can be taken back."""
+    return NewOutbox(
+        kind=OutboxKind.MESSAGE, chat_id=chat_id, wish_id=wish_id, payload=rendered, tracks_details=True
+    )
+
+
+def _redact(chat_id: int, wish_id: int) -> NewOutbox:
+    return NewOutbox(kind=OutboxKind.REDACT, chat_id=chat_id, wish_id=wish_id)
 
 
 def _message(chat_id: int, text: str) -> NewOutbox:

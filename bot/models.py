@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class WishStatus(StrEnum):
@@ -43,6 +44,15 @@ class Action(StrEnum):
     CONFIRM = "confirm"
     DISPUTE = "dispute"
     CANCEL = "cancel"
+    # Not wish transitions, but decided by the same policy module.
+    JOIN = "join"  # a further member joins a joint wish
+    EXTEND = "extend"
+    HISTORY = "history"
+    EXPORT = "export"
+    INVITE = "invite"
+    BIND = "bind"
+    MANAGE_MEMBERS = "manage_members"
+    ADMINISTER = "administer"  # create communities, appoint coordinators: super-admins only
 
 
 class Frozen(BaseModel):
@@ -90,6 +100,19 @@ class Wish(Frozen):
     updated_at: datetime
     branch_id: int | None = None
     needed_members: int = 1
+    # Everyone holding the claim (one, or up to needed_members for a joint wish); holder_id leads.
+    holders: tuple[int, ...] = ()
+
+    @field_validator("holders", mode="before")
+    @classmethod
+    def _holders_from_json(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(sorted(int(v) for v in json.loads(value) if v is not None))
+        return () if value is None else value
+
+    @property
+    def is_joint(self) -> bool:
+        return self.needed_members > 1
 
     @property
     def code(self) -> str:
@@ -140,6 +163,7 @@ class Event(Frozen):
 class OutboxKind(StrEnum):
     MESSAGE = "message"  # content fixed when the change happened
     CARD = "card"  # a wish's group card: rendered from the wish's state when sent
+    REDACT = "redact"  # take a beneficiary's details back from a member's chat
 
 
 class OutboxStatus(StrEnum):
@@ -171,6 +195,7 @@ class NewOutbox(Frozen):
     payload: Rendered | None = None
     # Pending rows sharing a key collapse into the newest one: several edits of one card, one send.
     coalesce_key: str | None = None
+    tracks_details: bool = False  # remember the sent message so its details can be redacted
 
 
 class OutboxItem(Frozen):
@@ -180,6 +205,7 @@ class OutboxItem(Frozen):
     wish_id: int | None
     payload: Rendered | None
     coalesce_key: str | None
+    tracks_details: bool = False
     attempts: int
     not_before: datetime
     status: OutboxStatus
@@ -246,3 +272,23 @@ class Membership(Frozen):
     status: MembershipStatus
     phone: str | None = None
     joined_at: datetime
+
+
+class Invite(Frozen):
+    token: str
+    community_id: int
+    branch_id: int
+    created_by: int
+    expires_at: datetime
+    max_uses: int
+    uses: int
+    revoked: bool
+
+
+class JoinRequest(Frozen):
+    id: int
+    user_id: int
+    full_name: str
+    community_id: int | None
+    status: str
+    created_at: datetime

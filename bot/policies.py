@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.errors import NotAllowed
-from bot.models import Action, Frozen, Member, Membership, Wish
+from bot.models import Action, Frozen, Member, Membership, MembershipStatus, Wish
 
 
 class Actor(Frozen):
@@ -17,6 +17,7 @@ class Actor(Frozen):
     membership: Membership | None = None
     is_admin: bool = False
     coordinator_of: frozenset[int] = frozenset()
+    current_community: int | None = None
 
     def coordinates(self, community_id: int) -> bool:
         return self.is_admin or community_id in self.coordinator_of
@@ -30,7 +31,7 @@ class Actor(Frozen):
         return self.member.full_name if self.member else str(self.user_id)
 
 
-# Actions only a coordinator of the wish's community may take.
+# Actions only a coordinator of the community concerned (or a super-admin) may take.
 COORDINATOR_ACTIONS = frozenset(
     {
         Action.CREATE,
@@ -40,30 +41,56 @@ COORDINATOR_ACTIONS = frozenset(
         Action.CONFIRM,
         Action.DISPUTE,
         Action.CANCEL,
+        Action.EXTEND,
+        Action.HISTORY,
+        Action.EXPORT,
+        Action.INVITE,
+        Action.BIND,
+        Action.MANAGE_MEMBERS,
     }
 )
 
 
 def check(actor: Actor, action: Action, wish: Wish | None, community_id: int) -> None:
-    """Raise NotAllowed (with the key of the reason) unless actor may take action."""
+    """Raise NotAllowed (with the key of the reason) unless actor may take action.
+
+    Decided from the database (the actor is resolved from it per request), never from what a
+    message or button claims: a button's wish id only names the wish to look at.
+    """
+    if action is Action.ADMINISTER:
+        if not actor.is_admin:
+            raise NotAllowed("err.admins_only")
+        return
     if action in COORDINATOR_ACTIONS:
         if not actor.coordinates(community_id):
-            raise NotAllowed("err.coordinators_only")
+            raise NotAllowed("err.coordinators_only" if not actor.is_coordinator else "err.other_community")
         return
-    if action is Action.CLAIM:
-        if actor.member is None:
-            raise NotAllowed("err.register_first")
+    if action in (Action.CLAIM, Action.JOIN):
+        _check_member_of(actor, community_id)
         return
+    holds = wish is not None and actor.user_id in wish.holders
     if action is Action.RELEASE:
         # A coordinator may take a wish back from a holder who cannot deliver it.
-        if wish is not None and (wish.holder_id == actor.user_id or actor.coordinates(community_id)):
+        if holds or actor.coordinates(community_id):
             return
         raise NotAllowed("err.not_holder", code=wish.code if wish else "")
     if action is Action.DELIVER:
-        if wish is not None and wish.holder_id == actor.user_id:
+        if holds:
             return
         raise NotAllowed("err.not_holder", code=wish.code if wish else "")
     raise NotAllowed()
+
+
+def _check_member_of(actor: Actor, community_id: int) -> None:
+    if actor.member is None:
+        raise NotAllowed("err.register_first")
+    membership = actor.membership
+    if membership is None:
+        raise NotAllowed("err.no_membership")
+    if membership.status is not MembershipStatus.ACTIVE:
+        raise NotAllowed("err.suspended")
+    if membership.community_id != community_id:
+        raise NotAllowed("err.other_community")
 
 
 def allowed(actor: Actor, action: Action, wish: Wish | None, community_id: int) -> bool:
@@ -83,11 +110,14 @@ class ChatKind(StrEnum):
 class Need(StrEnum):
     ANYONE = "anyone"
     COORDINATOR = "coordinator"
+    ADMIN = "admin"
 
 
 class CommandRule(Frozen):
     chat: ChatKind
     need: Need
+    # In a group, only a group bound to a branch takes this command.
+    bound_group: bool = False
 
 
 # Every command the bot knows, where it may be used and by whom. The guard applies this table
@@ -101,9 +131,22 @@ COMMAND_RULES: dict[str, CommandRule] = {
     "pending": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
     "wish": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
     "cancelwish": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
-    "post": CommandRule(chat=ChatKind.ANY, need=Need.COORDINATOR),
+    "post": CommandRule(chat=ChatKind.ANY, need=Need.COORDINATOR, bound_group=True),
     "bind": CommandRule(chat=ChatKind.GROUP, need=Need.COORDINATOR),
     "unbind": CommandRule(chat=ChatKind.GROUP, need=Need.COORDINATOR),
+    "history": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
+    "joint": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
+    "invite": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
+    "members": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
+    "suspend": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
+    "reinstate": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
+    "removemember": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
+    "branch": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
+    "use": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
+    "settings": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
+    "set": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
+    "community": CommandRule(chat=ChatKind.PRIVATE, need=Need.ADMIN),
+    "coordinator": CommandRule(chat=ChatKind.PRIVATE, need=Need.ADMIN),
 }
 
 
@@ -118,4 +161,6 @@ def command_refusal(command: str, actor: Actor, in_private: bool) -> str | None:
         return "err.group_only"
     if rule.need is Need.COORDINATOR and not actor.is_coordinator:
         return "err.coordinators_only"
+    if rule.need is Need.ADMIN and not actor.is_admin:
+        return "err.admins_only"
     return None

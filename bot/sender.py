@@ -184,9 +184,15 @@ class OutboxSender:
             if item.kind is OutboxKind.CARD:
                 if await self._send_card(item):
                     return
+            elif item.kind is OutboxKind.REDACT:
+                await self._redact(item)
             else:
                 assert item.payload is not None
-                await self._send_rendered(item.chat_id, item.payload)
+                message = await self._send_rendered(item.chat_id, item.payload)
+                if item.tracks_details and item.wish_id is not None:
+                    await self._wishes.track_detail_message(
+                        item.wish_id, item.chat_id, item.chat_id, message.message_id, self._clock.now()
+                    )
         except RetryAfter as exc:
             seconds = _seconds(exc.retry_after)
             self._limits.pause(item.chat_id, self._mono() + seconds)
@@ -233,14 +239,33 @@ class OutboxSender:
             )
         return await self._bot.send_message(chat_id, rendered.text, reply_markup=markup)
 
+    async def _redact(self, item: OutboxItem) -> None:
+        """Replace every message that showed this member the wish's beneficiary details."""
+        assert item.wish_id is not None
+        lang = await self._directory.lang_of(item.chat_id)
+        wish = await self._wishes.get(item.wish_id)
+        text = t(lang, "notice.details_removed", code=wish.code if wish else "")
+        for chat_id, message_id in await self._wishes.detail_messages(item.wish_id, item.chat_id):
+            try:
+                await self._bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
+            except BadRequest as exc:
+                reason = str(exc).lower()
+                if "can't be edited" in reason or "there is no text" in reason:
+                    # A photo message, or one too old to edit: deleting is the next best thing.
+                    with contextlib.suppress(BadRequest):
+                        await self._bot.delete_message(chat_id, message_id)
+                elif _NOT_MODIFIED not in reason and not any(r in reason for r in _EDIT_GONE):
+                    raise
+            await self._wishes.forget_detail_message(chat_id, message_id)
+
     async def _send_card(self, item: OutboxItem) -> bool:
         """Send or edit the card; True when the row was closed here already."""
         assert item.wish_id is not None
         wish = await self._wishes.get(item.wish_id)
         post = await self._wishes.get_post(item.wish_id, item.chat_id)
         group = await self._groups.get(item.chat_id)
-        if wish is None or post is None or group is None or not group.active:
-            await self._finish(item, OutboxStatus.FAILED, "card has no active group")
+        if wish is None or post is None or group is None:
+            await self._finish(item, OutboxStatus.FAILED, "card has no group")
             return True
         holder = await self._directory.name_of(wish.holder_id) if wish.holder_id else None
         rendered = cards.group_card(wish, group.lang, holder)

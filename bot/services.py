@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 
 from telegram import Bot
 
+from bot.balance import Balancer
 from bot.clock import Clock
 from bot.directory import Directory
 from bot.lifecycle import WishService
+from bot.organisation import OrgService
 from bot.ratelimit import SendLimits
 from bot.sender import OutboxSender
 from bot.settings import Settings
@@ -17,7 +19,15 @@ from storage.drafts import ConversationRepo, DraftRepo
 from storage.events import EventRepo
 from storage.groups import GroupRepo
 from storage.members import MemberRepo
-from storage.organisation import BranchRepo, CommunityRepo, CoordinatorRepo, MembershipRepo
+from storage.organisation import (
+    BranchRepo,
+    CommunityRepo,
+    CoordinatorRepo,
+    InviteRepo,
+    JoinRequestRepo,
+    MembershipRepo,
+    PrefRepo,
+)
 from storage.outbox import OutboxRepo
 from storage.wishes import WishRepo
 
@@ -38,8 +48,13 @@ class Services:
     branches: BranchRepo
     memberships: MembershipRepo
     coordinators: CoordinatorRepo
+    invites: InviteRepo
+    requests: JoinRequestRepo
+    prefs: PrefRepo
     directory: Directory
     wishes: WishService
+    org: OrgService
+    balancer: Balancer
     sender: OutboxSender | None = field(default=None)
 
     @classmethod
@@ -52,7 +67,22 @@ class Services:
         members = MemberRepo(db)
         memberships = MembershipRepo(db)
         coordinators = CoordinatorRepo(db)
-        directory = Directory(settings, members, memberships, coordinators)
+        prefs = PrefRepo(db)
+        directory = Directory(settings, members, memberships, coordinators, prefs)
+        communities = CommunityRepo(db)
+        wishes = WishService(
+            db=db,
+            wishes=wish_repo,
+            events=events,
+            outbox=outbox,
+            groups=groups,
+            communities=communities,
+            directory=directory,
+            clock=clock,
+        )
+        branches = BranchRepo(db)
+        invites = InviteRepo(db)
+        requests = JoinRequestRepo(db)
         services = cls(
             settings=settings,
             clock=clock,
@@ -64,19 +94,32 @@ class Services:
             members=members,
             drafts=DraftRepo(db),
             conversations=ConversationRepo(db),
-            communities=CommunityRepo(db),
-            branches=BranchRepo(db),
+            communities=communities,
+            branches=branches,
             memberships=memberships,
             coordinators=coordinators,
             directory=directory,
-            wishes=WishService(
+            wishes=wishes,
+            invites=invites,
+            requests=requests,
+            prefs=prefs,
+            balancer=Balancer(wishes=wishes, wish_repo=wish_repo, branches=branches, groups=groups),
+            org=OrgService(
                 db=db,
-                wishes=wish_repo,
+                settings=settings,
+                clock=clock,
+                communities=communities,
+                branches=branches,
+                memberships=memberships,
+                coordinators=coordinators,
+                invites=invites,
+                requests=requests,
+                prefs=prefs,
+                members=members,
                 events=events,
                 outbox=outbox,
-                groups=groups,
                 directory=directory,
-                clock=clock,
+                wishes=wishes,
             ),
         )
         return services

@@ -44,9 +44,15 @@ async def claim(update: Update, context: WishwallContext) -> None:
         await answer(query, error_text(lang, error), alert=True)
         return
     # The tap is answered first; the group card edit and the details go through the outbox.
-    await answer(query, t(lang, "claims.claimed", code=wish.code), alert=not in_private(update))
+    if wish.is_joint:
+        text = t(lang, "claims.joined", code=wish.code, k=len(wish.holders), n=wish.needed_members)
+    else:
+        text = t(lang, "claims.claimed", code=wish.code)
+    await answer(query, text, alert=not in_private(update))
     if in_private(update):
-        await edit_rendered(query, cards.group_card(wish, lang, actor.display_name))
+        await edit_rendered(
+            query, cards.group_card(wish, lang, await context.services.wishes.holder_name(wish))
+        )
 
 
 async def release(update: Update, context: WishwallContext) -> None:
@@ -72,8 +78,13 @@ async def my_wishes(update: Update, context: WishwallContext) -> None:
         await reply(update, context, "claims.none_held")
         return
     await reply(update, context, "claims.held_header", count=len(held))
+    user = update.effective_user
+    assert user is not None
     for wish in held:
-        await reply_rendered(update, cards.holder_card(wish, lang))
+        sent = await reply_rendered(update, cards.holder_card(wish, lang))
+        if sent is not None:
+            # Tracked, so the details can be taken back when the claim ends.
+            await context.services.wishes.track_details(wish.id, user.id, sent.chat_id, sent.message_id)
 
 
 def handlers() -> list[BaseHandler[Update, WishwallContext, None]]:

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
 from bot.context import WishwallContext
-from bot.policies import command_refusal
+from bot.policies import COMMAND_RULES, command_refusal
 from handlers.common import actor_of, in_private, lang_of, reply
 
 
@@ -32,6 +32,12 @@ async def guard(update: Update, context: WishwallContext) -> None:
         return
     actor = await actor_of(update, context)
     refusal = command_refusal(command, actor, in_private(update))
+    rule = COMMAND_RULES.get(command)
+    if refusal is None and rule is not None and rule.bound_group and not in_private(update):
+        chat = update.effective_chat
+        group = await context.services.groups.get(chat.id) if chat else None
+        if group is None or not group.active:
+            refusal = "groups.hint_unbound"
     if refusal is not None:
         await context.services.events.record(
             action=f"refused.command.{command}",

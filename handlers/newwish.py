@@ -24,6 +24,7 @@ from bot.callbacks import ChoiceCallback, DraftChoice
 from bot.clock import local_today
 from bot.context import WishwallContext
 from bot.errors import DomainError, InvalidInput
+from bot.lifecycle import check_value
 from bot.models import Beneficiary, Button, Category, Rendered, WishDraft
 from bot.texts import t
 from handlers.common import actor_of, answer, edit_rendered, error_text, lang_of, reply_rendered, reply_text
@@ -143,7 +144,29 @@ got_address = _text_step(
     ADDRESS, CATEGORY, "address", lambda v: validation.text(v, validation.ADDRESS_MAX, 2)
 )
 got_wish = _text_step(WISH, VALUE, "description", lambda v: validation.text(v, validation.DESCRIPTION_MAX, 2))
-got_value = _text_step(VALUE, DUE, "value_fen", validation.value_fen)
+
+
+async def got_value(update: Update, context: WishwallContext) -> str:
+    """The amount, checked against the community's cap here rather than at Submit."""
+    message = update.effective_message
+    assert message is not None
+    lang = lang_of(update, context)
+    try:
+        value = validation.value_fen(message.text)
+        community = await context.services.wishes.community(await _community_id(update, context))
+        check_value(value, community)
+    except InvalidInput as error:
+        await reply_text(update, error_text(lang, error))
+        await reply_rendered(update, _prompt(VALUE, lang))
+        return VALUE
+    data = await _load(update, context)
+    data["value_fen"] = value
+    return await _advance(update, context, data, DUE)
+
+
+async def _community_id(update: Update, context: WishwallContext) -> int:
+    actor = await actor_of(update, context)
+    return context.services.org.current(actor)
 
 
 async def got_due_text(update: Update, context: WishwallContext) -> str:
@@ -265,7 +288,9 @@ async def _submit(update: Update, context: WishwallContext, data: dict[str, Any]
     assert query is not None and update.effective_user is not None
     lang = lang_of(update, context)
     try:
-        wish = await context.services.wishes.create(await actor_of(update, context), _draft(data))
+        wish = await context.services.wishes.create(
+            await actor_of(update, context), _draft(data), await _community_id(update, context)
+        )
     except DomainError as error:
         await answer(query, error_text(lang, error), alert=True)
         return CONFIRM

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from telegram import Update
 from telegram.ext import (
     BaseHandler,
@@ -29,6 +31,7 @@ from handlers.common import (
     lang_of,
     reply,
     reply_rendered,
+    reply_text,
     say_error,
 )
 from handlers.start import cancel
@@ -103,17 +106,67 @@ async def on_button(update: Update, context: WishwallContext) -> None:
     await edit_rendered(query, await _coordinator_view(context, wish, lang))
 
 
+def _here(update: Update) -> list[int] | None:
+    """/post inside a bound group posts there; in private it posts to every bound group."""
+    chat = update.effective_chat
+    return [chat.id] if chat is not None and chat.type != "private" else None
+
+
 async def post_command(update: Update, context: WishwallContext) -> None:
     wish_id = code_arg(context)
     if wish_id is None:
         await reply(update, context, "err.bad_code", example=f"/post {example_code()}")
         return
     try:
-        wish = await context.services.wishes.post(await actor_of(update, context), wish_id)
+        wish = await context.services.wishes.post(await actor_of(update, context), wish_id, _here(update))
     except DomainError as error:
         await say_error(update, context, error)
         return
     await reply(update, context, "review.posted", code=wish.code)
+
+
+async def history_command(update: Update, context: WishwallContext) -> None:
+    """/history W-0042: every change of a wish, who and when, for its coordinators."""
+    wish_id = code_arg(context)
+    if wish_id is None:
+        await reply(update, context, "err.bad_code", example=f"/history {example_code()}")
+        return
+    lang = lang_of(update, context)
+    try:
+        wish, events = await context.services.wishes.history(await actor_of(update, context), wish_id)
+        zone = ZoneInfo((await context.services.wishes.community(wish.community_id)).tz)
+    except DomainError as error:
+        await say_error(update, context, error)
+        return
+    names = {}
+    for event in events:
+        if event.actor_id is not None and event.actor_id not in names:
+            names[event.actor_id] = await context.services.directory.name_of(event.actor_id)
+    lines = [t(lang, "review.history_header", code=wish.code)]
+    for event in events:
+        when = event.at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        who = names.get(event.actor_id, "-") if event.actor_id is not None else t(lang, "review.system")
+        what = t(lang, f"status.{event.to_status.value}") if event.to_status else event.action
+        note = event.details.get("reason") or event.details.get("note") or ""
+        lines.append(f"{when} · {who} · {event.action} → {what}" + (f" · {note}" if note else ""))
+    await reply_text(update, "\n".join(lines)[:4096])
+
+
+async def joint_command(update: Update, context: WishwallContext) -> None:
+    """/joint W-0042 3: this wish needs three members, who each join from the card."""
+    args = context.args or []
+    wish_id = code_arg(context)
+    if wish_id is None or len(args) != 2 or not args[1].isdigit():
+        await reply(update, context, "review.usage_joint", example=f"/joint {example_code()} 3")
+        return
+    try:
+        wish = await context.services.wishes.set_needed_members(
+            await actor_of(update, context), wish_id, int(args[1])
+        )
+    except DomainError as error:
+        await say_error(update, context, error)
+        return
+    await reply(update, context, "review.joint_set", code=wish.code, needed=wish.needed_members)
 
 
 # --- actions that need a reason --------------------------------------------------------------
@@ -201,7 +254,9 @@ def handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
         ),
         CommandHandler("pending", pending),
         CommandHandler("wish", show_wish),
-        CommandHandler("post", post_command),
+        CommandHandler("post", post_command, has_args=True),
+        CommandHandler("history", history_command),
+        CommandHandler("joint", joint_command),
         CallbackQueryHandler(
             on_button, pattern=wish_buttons(WishButton.VERIFY, WishButton.POST, WishButton.CONFIRM)
         ),

@@ -7,7 +7,15 @@ from typing import Any
 
 import aiosqlite
 
-from bot.models import COMMUNITY_SETTINGS, Branch, Community, Membership, MembershipStatus
+from bot.models import (
+    COMMUNITY_SETTINGS,
+    Branch,
+    Community,
+    Invite,
+    JoinRequest,
+    Membership,
+    MembershipStatus,
+)
 from storage.db import Database, utc_text
 
 
@@ -179,3 +187,106 @@ class CoordinatorRepo:
             (community_id, user_id),
         ) as cur:
             return await cur.fetchone() is not None
+
+
+class InviteRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(self, conn: aiosqlite.Connection, invite: Invite, now: datetime) -> None:
+        await conn.execute(
+            "INSERT INTO invites (token, community_id, branch_id, created_by, created_at, expires_at,"
+            " max_uses) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                invite.token,
+                invite.community_id,
+                invite.branch_id,
+                invite.created_by,
+                utc_text(now),
+                utc_text(invite.expires_at),
+                invite.max_uses,
+            ),
+        )
+
+    async def get(self, token: str) -> Invite | None:
+        async with self._db.reader.execute("SELECT * FROM invites WHERE token = ?", (token,)) as cur:
+            row = await cur.fetchone()
+        return Invite.model_validate(dict(row)) if row else None
+
+    async def use(self, conn: aiosqlite.Connection, token: str, now: datetime) -> Invite | None:
+        """Count one use, only if the invite is still good: one conditional write decides."""
+        async with conn.execute(
+            "UPDATE invites SET uses = uses + 1 WHERE token = ? AND revoked = 0 AND uses < max_uses"
+            " AND expires_at > ? RETURNING *",
+            (token, utc_text(now)),
+        ) as cur:
+            row = await cur.fetchone()
+        return Invite.model_validate(dict(row)) if row else None
+
+
+class JoinRequestRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def file(
+        self,
+        conn: aiosqlite.Connection,
+        user_id: int,
+        full_name: str,
+        community_id: int | None,
+        now: datetime,
+    ) -> JoinRequest | None:
+        """None when this user already has a request waiting."""
+        async with conn.execute(
+            "INSERT INTO join_requests (user_id, full_name, community_id, created_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING RETURNING *",
+            (user_id, full_name, community_id, utc_text(now)),
+        ) as cur:
+            row = await cur.fetchone()
+        return JoinRequest.model_validate(dict(row)) if row else None
+
+    async def get(self, request_id: int, conn: aiosqlite.Connection | None = None) -> JoinRequest | None:
+        async with (conn or self._db.reader).execute(
+            "SELECT * FROM join_requests WHERE id = ?", (request_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return JoinRequest.model_validate(dict(row)) if row else None
+
+    async def pending_of(self, user_id: int) -> JoinRequest | None:
+        async with self._db.reader.execute(
+            "SELECT * FROM join_requests WHERE user_id = ? AND status = 'pending'", (user_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return JoinRequest.model_validate(dict(row)) if row else None
+
+    async def decide(
+        self, conn: aiosqlite.Connection, request_id: int, status: str, by: int, now: datetime
+    ) -> JoinRequest | None:
+        """Only a pending request can be decided, once: a second tap finds nothing."""
+        async with conn.execute(
+            "UPDATE join_requests SET status = ?, decided_by = ?, decided_at = ?"
+            " WHERE id = ? AND status = 'pending' RETURNING *",
+            (status, by, utc_text(now), request_id),
+        ) as cur:
+            row = await cur.fetchone()
+        return JoinRequest.model_validate(dict(row)) if row else None
+
+
+class PrefRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def community_of(self, user_id: int) -> int | None:
+        async with self._db.reader.execute(
+            "SELECT community_id FROM user_prefs WHERE user_id = ?", (user_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
+    async def set_community(self, user_id: int, community_id: int) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO user_prefs (user_id, community_id) VALUES (?, ?)"
+                " ON CONFLICT (user_id) DO UPDATE SET community_id = excluded.community_id",
+                (user_id, community_id),
+            )

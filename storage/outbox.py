@@ -24,14 +24,15 @@ class OutboxRepo:
                 item.wish_id,
                 item.payload.model_dump_json() if item.payload else None,
                 item.coalesce_key,
+                int(item.tracks_details),
                 stamp,
                 stamp,
             )
             for item in items
         ]
         await conn.executemany(
-            "INSERT INTO outbox (kind, chat_id, wish_id, payload, coalesce_key, not_before,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO outbox (kind, chat_id, wish_id, payload, coalesce_key, tracks_details, not_before,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         return len(rows)

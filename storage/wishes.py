@@ -39,6 +39,13 @@ def row_to_wish(row: Mapping[str, Any]) -> Wish:
     return Wish.model_validate(dict(row))
 
 
+# Every read of a wish carries its holders, so policies can see joint claims.
+_SELECT = (
+    "SELECT w.*, (SELECT json_group_array(h.user_id) FROM wish_holders h WHERE h.wish_id = w.id)"
+    " AS holders FROM wishes w"
+)
+
+
 class WishRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -57,7 +64,7 @@ class WishRepo:
             "INSERT INTO wishes (community_id, status, beneficiary_name, beneficiary_phone,"
             " beneficiary_address, category, description, value_fen, due_date, photo_file_id,"
             " created_by, created_at, updated_at)"
-            " VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+            " VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *, '[]' AS holders",
             (
                 community_id,
                 draft.beneficiary.name,
@@ -102,19 +109,19 @@ class WishRepo:
         if holder_id is not None:
             where += " AND holder_id = ?"
             params.append(holder_id)
-        sql = f"UPDATE wishes SET {', '.join(assignments)} WHERE {where} RETURNING *"
+        sql = f"UPDATE wishes SET {', '.join(assignments)} WHERE {where} RETURNING id"
         async with conn.execute(sql, params) as cur:
             row = await cur.fetchone()
-        return row_to_wish(row) if row else None
+        return await self.get(wish_id, conn) if row else None
 
     async def get(self, wish_id: int, conn: aiosqlite.Connection | None = None) -> Wish | None:
-        async with (conn or self._db.reader).execute("SELECT * FROM wishes WHERE id = ?", (wish_id,)) as cur:
+        async with (conn or self._db.reader).execute(f"{_SELECT} WHERE w.id = ?", (wish_id,)) as cur:
             row = await cur.fetchone()
         return row_to_wish(row) if row else None
 
     async def list_by_status(self, community_id: int, status: WishStatus, *, limit: int = 50) -> list[Wish]:
         async with self._db.reader.execute(
-            "SELECT * FROM wishes WHERE community_id = ? AND status = ? ORDER BY id LIMIT ?",
+            f"{_SELECT} WHERE w.community_id = ? AND w.status = ? ORDER BY w.id LIMIT ?",
             (community_id, status.value, limit),
         ) as cur:
             return [row_to_wish(r) for r in await cur.fetchall()]
@@ -129,8 +136,8 @@ class WishRepo:
 
     async def held_by(self, user_id: int) -> list[Wish]:
         async with self._db.reader.execute(
-            "SELECT * FROM wishes WHERE holder_id = ? AND status IN ('claimed', 'delivered')"
-            " ORDER BY due_date, id",
+            f"{_SELECT} WHERE w.status IN ('claimed', 'delivered')"
+            " AND w.id IN (SELECT wish_id FROM wish_holders WHERE user_id = ?) ORDER BY w.due_date, w.id",
             (user_id,),
         ) as cur:
             return [row_to_wish(r) for r in await cur.fetchall()]
@@ -170,4 +177,62 @@ class WishRepo:
             await conn.execute(
                 "UPDATE wish_posts SET message_id = ? WHERE wish_id = ? AND chat_id = ?",
                 (message_id, wish_id, chat_id),
+            )
+
+    # --- who holds a claim --------------------------------------------------------------------
+
+    async def add_holder(self, conn: aiosqlite.Connection, wish_id: int, user_id: int, now: datetime) -> None:
+        await conn.execute(
+            "INSERT INTO wish_holders (wish_id, user_id, joined_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            (wish_id, user_id, utc_text(now)),
+        )
+
+    async def remove_holder(self, conn: aiosqlite.Connection, wish_id: int, user_id: int) -> None:
+        await conn.execute("DELETE FROM wish_holders WHERE wish_id = ? AND user_id = ?", (wish_id, user_id))
+
+    async def clear_holders(self, conn: aiosqlite.Connection, wish_id: int) -> None:
+        await conn.execute("DELETE FROM wish_holders WHERE wish_id = ?", (wish_id,))
+
+    async def count_held(self, conn: aiosqlite.Connection, user_id: int) -> list[int]:
+        """Ids of the wishes a member holds now (claimed or delivered, alone or jointly)."""
+        async with conn.execute(
+            "SELECT w.id FROM wishes w JOIN wish_holders h ON h.wish_id = w.id"
+            " WHERE h.user_id = ? AND w.status IN ('claimed', 'delivered') ORDER BY w.id",
+            (user_id,),
+        ) as cur:
+            return [int(r[0]) for r in await cur.fetchall()]
+
+    async def set_needed(self, conn: aiosqlite.Connection, wish_id: int, needed: int) -> None:
+        await conn.execute("UPDATE wishes SET needed_members = ? WHERE id = ?", (needed, wish_id))
+
+    async def set_lead(self, conn: aiosqlite.Connection, wish_id: int, user_id: int) -> None:
+        """A joint wish's lead holder left; another holder leads (the status does not change)."""
+        await conn.execute(
+            "UPDATE wishes SET holder_id = ? WHERE id = ? AND status = 'claimed'", (user_id, wish_id)
+        )
+
+    # --- messages that show a beneficiary's details -------------------------------------------
+
+    async def track_detail_message(
+        self, wish_id: int, user_id: int, chat_id: int, message_id: int, now: datetime
+    ) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT OR IGNORE INTO detail_messages (wish_id, user_id, chat_id, message_id, sent_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (wish_id, user_id, chat_id, message_id, utc_text(now)),
+            )
+
+    async def detail_messages(self, wish_id: int, user_id: int) -> list[tuple[int, int]]:
+        async with self._db.reader.execute(
+            "SELECT chat_id, message_id FROM detail_messages WHERE wish_id = ? AND user_id = ?"
+            " ORDER BY message_id",
+            (wish_id, user_id),
+        ) as cur:
+            return [(int(r[0]), int(r[1])) for r in await cur.fetchall()]
+
+    async def forget_detail_message(self, chat_id: int, message_id: int) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "DELETE FROM detail_messages WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
             )

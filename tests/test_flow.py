@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.models import WishStatus
+from bot.organisation import SYSTEM
 from tests.conftest import Bot
 from tests.factories import COORDINATOR
 from tests.fakes.telegram_api import FakeChat, FakeUser, StoredMessage
@@ -11,8 +12,12 @@ NAME, PHONE, ADDRESS = "王秀英", "13812345678", "幸福路 8 号 3 单元 502
 GROUP_ID = -1001234
 
 
-async def register(bot: Bot, user: FakeUser, name: str) -> None:
-    await bot.driver.send(user, "/start")
+async def register(bot: Bot, user: FakeUser, name: str, branch_id: int = 1) -> None:
+    """A member joins through an invite link; a coordinator just gives their name."""
+    token = ""
+    if user.id != COORDINATOR:
+        token = (await bot.services.org.create_invite(SYSTEM, branch_id)).token
+    await bot.driver.send(user, f"/start {token}".strip())
     await bot.driver.send(user, name)
     assert await bot.services.members.get(user.id) is not None
 
@@ -43,6 +48,7 @@ async def setup_group(bot: Bot, coordinator: FakeUser) -> FakeChat:
     group = bot.api.group(GROUP_ID, "幸福社区第一支部")
     await bot.driver.bot_added(group, coordinator)
     await bot.driver.send(coordinator, "/bind", chat=group)
+    await bot.driver.tap(coordinator, bot.api.last_in(GROUP_ID), "default", chat=group)
     assert "绑定" in bot.api.last_in(GROUP_ID).text
     return group
 
@@ -145,6 +151,14 @@ async def test_unregistered_tapper_is_sent_to_the_bot(bot: Bot) -> None:
     wish_id = int(answer.url.rsplit("_", 1)[1])
     await d.send(stranger, f"/start claim_{wish_id}")
     await d.send(stranger, "赵六")
+    # No invite: a join request goes to the coordinators of the wish's community.
+    assert "申请" in d.last_private(stranger).text
+    request = d.last_private(boss)
+    assert "赵六" in request.text
+    await d.tap(boss, request, "批准")
+    assert "已通过" in d.last_private(stranger).text
+    # Now the same link offers the wish, ready to claim, without the beneficiary's details.
+    await d.send(stranger, f"/start claim_{wish_id}")
     offered = d.last_private(stranger)
     assert "认领" in offered.button_labels[0] and NAME not in offered.text
     await d.tap(stranger, offered, "认领")

@@ -100,6 +100,42 @@ TEXTS: Entries = {
         "en": "⚠️ The bot is no longer in the group “{title}”; posting there has stopped.",
     },
     "notice.none": {"zh": "无", "en": "none"},
+    "notice.details_removed": {
+        "zh": "🔒 {code} 的受助人信息已隐藏：你已不再认领这个心愿。",
+        "en": "🔒 The beneficiary's details for {code} were removed: you no longer hold this wish.",
+    },
+    "err.no_community": {"zh": "找不到这个社区。", "en": "No such community."},
+    "err.four_eyes": {
+        "zh": "本社区要求双人核查：录入人不能核查自己录入的心愿。",
+        "en": "This community requires a second person: you cannot verify a wish you entered.",
+    },
+    "err.already_yours": {"zh": "{code} 已经在你名下了。", "en": "You already hold {code}."},
+    "err.cap": {
+        "zh": "你已认领 {cap} 个心愿（{codes}），请先完成再认领新的。",
+        "en": "You already hold {cap} wishes ({codes}); please finish one before claiming another.",
+    },
+    "err.admins_only": {"zh": "只有超级管理员可以这样做。", "en": "Only super-admins can do that."},
+    "err.other_community": {
+        "zh": "这不属于你所在的社区。",
+        "en": "That belongs to a community you are not part of.",
+    },
+    "err.no_membership": {
+        "zh": "你还没有加入任何支部。请使用社区工作人员发的邀请链接，或等待加入申请通过。",
+        "en": "You have not joined a branch yet. Use an invite link from a coordinator, or wait "
+        "for your join request to be approved.",
+    },
+    "err.suspended": {
+        "zh": "你的成员资格已暂停，请联系社区工作人员。",
+        "en": "Your membership is suspended; please contact a coordinator.",
+    },
+    "val.value_cap": {
+        "zh": "本社区每个心愿的价值上限为 {max} 元。",
+        "en": "This community caps a wish's value at ¥{max}.",
+    },
+    "val.joint_range": {
+        "zh": "需要的人数应在 1 到 {max} 之间。",
+        "en": "The number of members must be between 1 and {max}.",
+    },
     # --- errors -------------------------------------------------------------------------
     "err.generic": {"zh": "出了点问题，请稍后再试。", "en": "Something went wrong. Please try again."},
     "err.not_found": {"zh": "找不到心愿 {code}。", "en": "No wish {code} found."},

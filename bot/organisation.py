@@ -1,0 +1,406 @@
+"""Communities, branches, coordinators and members: who belongs where, changed in one place.
+
+Every change is one transaction with an events row (actor, time), so membership and role
+changes land in the same audit trail as wish transitions.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+import aiosqlite
+
+from bot import validation
+from bot.cards import join_request_card
+from bot.clock import Clock
+from bot.directory import Directory
+from bot.errors import DomainError, InvalidInput, NotFound
+from bot.lifecycle import WishService
+from bot.models import (
+    COMMUNITY_SETTINGS,
+    Action,
+    Branch,
+    Community,
+    Invite,
+    JoinRequest,
+    Membership,
+    MembershipStatus,
+    NewOutbox,
+    OutboxKind,
+    Rendered,
+)
+from bot.policies import Actor, check
+from bot.settings import Settings
+from bot.texts import t
+from storage.db import Database
+from storage.events import EventRepo
+from storage.members import MemberRepo
+from storage.organisation import (
+    BranchRepo,
+    CommunityRepo,
+    CoordinatorRepo,
+    InviteRepo,
+    JoinRequestRepo,
+    MembershipRepo,
+    PrefRepo,
+)
+from storage.outbox import OutboxRepo
+
+NAME_MAX = 40
+INVITE_DAYS = 7
+INVITE_USES = 50
+INVITE_PREFIX = "i_"
+
+# A stand-in actor for the command line, which runs with the operator's full authority.
+SYSTEM = Actor(user_id=0, is_admin=True)
+
+
+class OrgService:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        settings: Settings,
+        clock: Clock,
+        communities: CommunityRepo,
+        branches: BranchRepo,
+        memberships: MembershipRepo,
+        coordinators: CoordinatorRepo,
+        invites: InviteRepo,
+        requests: JoinRequestRepo,
+        prefs: PrefRepo,
+        members: MemberRepo,
+        events: EventRepo,
+        outbox: OutboxRepo,
+        directory: Directory,
+        wishes: WishService,
+    ) -> None:
+        self._db = db
+        self._settings = settings
+        self._clock = clock
+        self._communities = communities
+        self._branches = branches
+        self._memberships = memberships
+        self._coordinators = coordinators
+        self._invites = invites
+        self._requests = requests
+        self._prefs = prefs
+        self._members = members
+        self._events = events
+        self._outbox = outbox
+        self._directory = directory
+        self._wishes = wishes
+
+    # --- lookups ------------------------------------------------------------------------
+
+    async def community(self, key: str | int) -> Community:
+        """By id or by name, as operators type it on the command line."""
+        found = None
+        if isinstance(key, int) or str(key).isdigit():
+            found = await self._communities.get(int(key))
+        if found is None:
+            found = await self._communities.by_name(str(key))
+        if found is None:
+            raise NotFound("err.no_community")
+        return found
+
+    async def branches(self, community_id: int) -> list[Branch]:
+        return await self._branches.for_community(community_id)
+
+    async def branch(self, branch_id: int) -> Branch:
+        branch = await self._branches.get(branch_id)
+        if branch is None:
+            raise NotFound("err.no_branch")
+        return branch
+
+    async def communities_for(self, actor: Actor) -> list[Community]:
+        return [c for c in await self._communities.all() if actor.coordinates(c.id)]
+
+    def current(self, actor: Actor) -> int:
+        if actor.current_community is None:
+            raise DomainError("err.no_community")
+        return actor.current_community
+
+    # --- super-admin: communities and coordinators ----------------------------------------
+
+    async def create_community(self, actor: Actor, name: str, tz: str | None = None) -> Community:
+        check(actor, Action.ADMINISTER, None, 0)
+        name = validation.text(name, NAME_MAX)
+        now = self._clock.now()
+        async with self._db.transaction() as conn:
+            community = await self._communities.create(conn, name, tz or self._settings.tz, now)
+            if community is None:
+                raise DomainError("err.community_exists", name=name)
+            await self._audit(conn, actor, "community.create", community.id, {"name": name})
+        return community
+
+    async def appoint(self, actor: Actor, community_id: int, user_id: int) -> bool:
+        check(actor, Action.ADMINISTER, None, community_id)
+        community = await self.community(community_id)
+        async with self._db.transaction() as conn:
+            added = await self._coordinators.add(
+                conn, community.id, user_id, actor.user_id, self._clock.now()
+            )
+            if added:
+                await self._audit(conn, actor, "coordinator.appoint", community.id, {"user": user_id})
+                lang = await self._directory.lang_of(user_id)
+                await self._tell(conn, user_id, t(lang, "org.appointed", community=community.name))
+        self._wishes.on_outbox()
+        return added
+
+    async def dismiss(self, actor: Actor, community_id: int, user_id: int) -> bool:
+        check(actor, Action.ADMINISTER, None, community_id)
+        async with self._db.transaction() as conn:
+            removed = await self._coordinators.remove(conn, community_id, user_id)
+            if removed:
+                await self._audit(conn, actor, "coordinator.dismiss", community_id, {"user": user_id})
+        return removed
+
+    # --- coordinators: branches, settings, invites, members ------------------------------------
+
+    async def add_branch(self, actor: Actor, community_id: int, name: str) -> Branch:
+        check(actor, Action.MANAGE_MEMBERS, None, community_id)
+        name = validation.text(name, NAME_MAX)
+        async with self._db.transaction() as conn:
+            branch = await self._branches.create(conn, community_id, name, self._clock.now())
+            if branch is None:
+                raise DomainError("err.branch_exists", name=name)
+            await self._audit(conn, actor, "branch.create", community_id, {"branch": branch.id, "name": name})
+        return branch
+
+    async def use(self, actor: Actor, community_id: int) -> Community:
+        community = await self.community(community_id)
+        check(actor, Action.MANAGE_MEMBERS, None, community.id)
+        await self._prefs.set_community(actor.user_id, community.id)
+        return community
+
+    async def set_setting(self, actor: Actor, community_id: int, key: str, raw: str) -> Community:
+        check(actor, Action.MANAGE_MEMBERS, None, community_id)
+        value = parse_setting(key, raw)
+        async with self._db.transaction() as conn:
+            await self._communities.set_setting(conn, community_id, key, value)
+            await self._audit(conn, actor, "community.setting", community_id, {"key": key, "value": value})
+        return await self.community(community_id)
+
+    async def create_invite(
+        self, actor: Actor, branch_id: int, days: int = INVITE_DAYS, uses: int = INVITE_USES
+    ) -> Invite:
+        branch = await self.branch(branch_id)
+        check(actor, Action.INVITE, None, branch.community_id)
+        if not (1 <= days <= 90 and 1 <= uses <= 1000):
+            raise InvalidInput("val.invite_range")
+        now = self._clock.now()
+        invite = Invite(
+            token=INVITE_PREFIX + secrets.token_urlsafe(12),
+            community_id=branch.community_id,
+            branch_id=branch.id,
+            created_by=actor.user_id,
+            expires_at=now + timedelta(days=days),
+            max_uses=uses,
+            uses=0,
+            revoked=False,
+        )
+        async with self._db.transaction() as conn:
+            await self._invites.create(conn, invite, now)
+            await self._audit(
+                conn,
+                actor,
+                "invite.create",
+                branch.community_id,
+                {"branch": branch.id, "days": days, "uses": uses},
+            )
+        return invite
+
+    async def invite_problem(self, token: str) -> str | None:
+        """Why an invite cannot be used now (a text key), or None if it can."""
+        invite = await self._invites.get(token)
+        if invite is None or invite.revoked:
+            return "org.invite_invalid"
+        if invite.expires_at <= self._clock.now():
+            return "org.invite_expired"
+        if invite.uses >= invite.max_uses:
+            return "org.invite_used_up"
+        return None
+
+    async def needs_phone(self, token: str) -> bool:
+        invite = await self._invites.get(token)
+        if invite is None:
+            return False
+        community = await self._communities.get(invite.community_id)
+        return bool(community and community.require_phone)
+
+    async def join_with_invite(self, user_id: int, token: str, phone: str | None = None) -> Membership:
+        """A registered user joins the invite's branch; the invite's use count decides races."""
+        if await self._members.get(user_id) is None:
+            raise DomainError("err.register_first")
+        if await self.needs_phone(token) and not phone:
+            raise DomainError("org.phone_required")
+        now = self._clock.now()
+        async with self._db.transaction() as conn:
+            invite = await self._invites.use(conn, token, now)
+            if invite is None:
+                raise DomainError((await self.invite_problem(token)) or "org.invite_invalid")
+            membership = await self._memberships.join(
+                conn,
+                user_id=user_id,
+                community_id=invite.community_id,
+                branch_id=invite.branch_id,
+                phone=phone,
+                now=now,
+            )
+            await self._events.append(
+                conn,
+                action="member.join",
+                at=now,
+                actor_id=user_id,
+                community_id=invite.community_id,
+                details={"branch": invite.branch_id, "invite": token[:8], "by": invite.created_by},
+            )
+        return membership
+
+    async def file_request(self, user_id: int, community_id: int) -> JoinRequest:
+        member = await self._members.get(user_id)
+        if member is None:
+            raise DomainError("err.register_first")
+        community = await self.community(community_id)
+        coordinators = await self._directory.coordinators(community.id)
+        langs = await self._directory.langs_of(coordinators)
+        now = self._clock.now()
+        async with self._db.transaction() as conn:
+            request = await self._requests.file(conn, user_id, member.full_name, community.id, now)
+            if request is None:
+                raise DomainError("org.request_exists")
+            await self._events.append(
+                conn, action="member.request", at=now, actor_id=user_id, community_id=community.id
+            )
+            await self._outbox.enqueue(
+                conn,
+                [
+                    NewOutbox(
+                        kind=OutboxKind.MESSAGE, chat_id=uid, payload=join_request_card(request, langs[uid])
+                    )
+                    for uid in coordinators
+                ],
+                now,
+            )
+        self._wishes.on_outbox()
+        return request
+
+    async def decide_request(
+        self, actor: Actor, request_id: int, *, approve: bool, branch_id: int | None = None
+    ) -> JoinRequest:
+        request = await self._requests.get(request_id)
+        if request is None or request.community_id is None:
+            raise NotFound("org.request_gone")
+        check(actor, Action.MANAGE_MEMBERS, None, request.community_id)
+        branch = None
+        if approve:
+            if branch_id is None:
+                raise DomainError("org.choose_branch")
+            branch = await self.branch(branch_id)
+            if branch.community_id != request.community_id:
+                raise DomainError("err.other_community")
+        lang = await self._directory.lang_of(request.user_id)
+        now = self._clock.now()
+        async with self._db.transaction() as conn:
+            decided = await self._requests.decide(
+                conn, request_id, "approved" if approve else "declined", actor.user_id, now
+            )
+            if decided is None:
+                raise DomainError("org.request_decided")
+            if branch is not None:
+                await self._memberships.join(
+                    conn,
+                    user_id=request.user_id,
+                    community_id=branch.community_id,
+                    branch_id=branch.id,
+                    phone=None,
+                    now=now,
+                )
+                text = t(lang, "org.request_approved", branch=branch.name)
+            else:
+                text = t(lang, "org.request_declined")
+            await self._audit(
+                conn,
+                actor,
+                "member.approve" if approve else "member.decline",
+                request.community_id,
+                {"user": request.user_id, "branch": branch.id if branch else None},
+            )
+            await self._tell(conn, request.user_id, text)
+        self._wishes.on_outbox()
+        return decided
+
+    async def set_member_status(self, actor: Actor, user_id: int, status: MembershipStatus) -> Membership:
+        membership = await self._memberships.get(user_id)
+        if membership is None:
+            raise NotFound("org.no_such_member")
+        check(actor, Action.MANAGE_MEMBERS, None, membership.community_id)
+        lang = await self._directory.lang_of(user_id)
+        async with self._db.transaction() as conn:
+            changed = await self._memberships.set_status(conn, user_id, status, self._clock.now())
+            assert changed is not None
+            await self._audit(
+                conn, actor, f"member.{status.value}", membership.community_id, {"user": user_id}
+            )
+            await self._tell(conn, user_id, t(lang, f"org.you_are_{status.value}"))
+        if status is MembershipStatus.REMOVED:
+            # A removed member's claims go back to open; the lifecycle tells everyone concerned.
+            for wish in await self._wishes.held_by(Actor(user_id=user_id)):
+                await self._wishes.release(actor, wish.id)
+        self._wishes.on_outbox()
+        return changed
+
+    async def members(self, actor: Actor, community_id: int) -> list[tuple[Membership, str, int]]:
+        """(membership, name, wishes held now) for every member of a community."""
+        check(actor, Action.MANAGE_MEMBERS, None, community_id)
+        rows = []
+        for membership in await self._memberships.of_community(community_id):
+            held = await self._wishes.held_by(Actor(user_id=membership.user_id))
+            rows.append((membership, await self._directory.name_of(membership.user_id), len(held)))
+        return rows
+
+    # --- helpers --------------------------------------------------------------------------
+
+    async def _audit(
+        self,
+        conn: aiosqlite.Connection,
+        actor: Actor,
+        action: str,
+        community_id: int,
+        details: dict[str, Any],
+    ) -> None:
+        await self._events.append(
+            conn,
+            action=action,
+            at=self._clock.now(),
+            actor_id=actor.user_id or None,
+            community_id=community_id,
+            details=details,
+        )
+
+    async def _tell(self, conn: aiosqlite.Connection, user_id: int, text: str) -> None:
+        await self._outbox.enqueue(
+            conn,
+            [NewOutbox(kind=OutboxKind.MESSAGE, chat_id=user_id, payload=Rendered(text=text))],
+            self._clock.now(),
+        )
+
+
+def parse_setting(key: str, raw: str) -> int | None:
+    """Community settings are whole numbers within a range; yuan caps are typed in yuan."""
+    if key not in COMMUNITY_SETTINGS:
+        raise InvalidInput("org.unknown_setting", keys=", ".join(sorted(COMMUNITY_SETTINGS)))
+    text = raw.strip().lower()
+    if key == "value_cap_fen":
+        if text in ("none", "off", "无", "-"):
+            return None
+        return validation.value_fen(text, max_yuan=100_000)
+    aliases = {"on": "1", "yes": "1", "开": "1", "off": "0", "no": "0", "关": "0"}
+    text = aliases.get(text, text)
+    low, high = COMMUNITY_SETTINGS[key]
+    if not text.lstrip("-").isdigit() or not low <= int(text) <= high:
+        raise InvalidInput("org.setting_range", key=key, low=low, high=high)
+    return int(text)
