@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from collections.abc import Sequence
@@ -18,6 +19,28 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the bot (long polling)")
     run.add_argument("--log-level", default="INFO")
     sub.add_parser("migrate", help="create or upgrade the database and exit")
+
+    community = sub.add_parser("community", help="communities (first setup)").add_subparsers(
+        dest="action", required=True
+    )
+    add = community.add_parser("add", help="create a community")
+    add.add_argument("name")
+    add.add_argument("--tz", default=None, help="its time zone (default: WISHWALL_TZ)")
+    community.add_parser("list", help="list communities")
+
+    coordinator = sub.add_parser("coordinator", help="appoint coordinators").add_subparsers(
+        dest="action", required=True
+    )
+    appoint = coordinator.add_parser("add", help="make a Telegram user a coordinator of a community")
+    appoint.add_argument("community", help="community name or id")
+    appoint.add_argument("telegram_id", type=int)
+
+    branch = sub.add_parser("branch", help="branches of a community").add_subparsers(
+        dest="action", required=True
+    )
+    branch_add = branch.add_parser("add", help="add a branch")
+    branch_add.add_argument("community", help="community name or id")
+    branch_add.add_argument("name")
     return parser
 
 
@@ -33,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(settings, args.log_level)
     if args.command == "migrate":
         return _migrate(settings)
-    return 2
+    return asyncio.run(_organise(settings, args))
 
 
 def _run(settings: Settings, log_level: str) -> int:
@@ -54,9 +77,43 @@ def _run(settings: Settings, log_level: str) -> int:
     return 0
 
 
-def _migrate(settings: Settings) -> int:
-    import asyncio
+async def _organise(settings: Settings, args: argparse.Namespace) -> int:
+    """First setup from the shell, acting with the operator's authority."""
+    from bot.clock import SystemClock
+    from bot.errors import DomainError
+    from bot.organisation import SYSTEM
+    from bot.services import Services
+    from bot.texts import t_error
 
+    services = Services.build(settings, SystemClock())
+    await services.db.open()
+    org = services.org
+    try:
+        if args.command == "community" and args.action == "add":
+            community = await org.create_community(SYSTEM, args.name, args.tz)
+            print(f"community {community.id}: {community.name} ({community.tz})")
+        elif args.command == "community":
+            for community in await services.communities.all():
+                branches = ", ".join(b.name for b in await org.branches(community.id)) or "-"
+                print(f"{community.id}\t{community.name}\t{community.tz}\tbranches: {branches}")
+        elif args.command == "coordinator":
+            community = await org.community(args.community)
+            added = await org.appoint(SYSTEM, community.id, args.telegram_id)
+            state = "appointed" if added else "already a coordinator"
+            print(f"{args.telegram_id}: {state} of {community.name}")
+        elif args.command == "branch":
+            community = await org.community(args.community)
+            branch = await org.add_branch(SYSTEM, community.id, args.name)
+            print(f"branch {branch.id}: {branch.name} in {community.name}")
+    except DomainError as error:
+        print(f"wishwall: {t_error('en', error.key, error.params)}", file=sys.stderr)
+        return 1
+    finally:
+        await services.db.close()
+    return 0
+
+
+def _migrate(settings: Settings) -> int:
     from storage.db import Database
 
     async def go() -> int:

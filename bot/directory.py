@@ -6,9 +6,7 @@ from bot.models import Membership
 from bot.policies import Actor
 from bot.settings import Settings
 from storage.members import MemberRepo
-from storage.organisation import CoordinatorRepo, MembershipRepo, PrefRepo
-
-DEFAULT_COMMUNITY = 1
+from storage.organisation import CommunityRepo, CoordinatorRepo, MembershipRepo, PrefRepo
 
 
 class Directory:
@@ -19,12 +17,14 @@ class Directory:
         memberships: MembershipRepo,
         coordinators: CoordinatorRepo,
         prefs: PrefRepo,
+        communities: CommunityRepo,
     ) -> None:
         self._settings = settings
         self._members = members
         self._memberships = memberships
         self._coordinators = coordinators
         self._prefs = prefs
+        self._communities = communities
 
     async def actor(self, user_id: int, lang: str) -> Actor:
         is_admin = user_id in self._settings.admins
@@ -50,7 +50,8 @@ class Directory:
         if coordinator_of:
             return min(coordinator_of)
         if is_admin:
-            return DEFAULT_COMMUNITY
+            first = await self._communities.all()
+            return first[0].id if first else None
         return membership.community_id if membership else None
 
     async def coordinators(self, community_id: int) -> list[int]:

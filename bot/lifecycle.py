@@ -16,7 +16,7 @@ import aiosqlite
 from bot import cards
 from bot.clock import Clock
 from bot.codes import format_code
-from bot.directory import DEFAULT_COMMUNITY, Directory
+from bot.directory import Directory
 from bot.errors import AlreadyTaken, DomainError, IllegalTransition, InvalidInput, NotAllowed, NotFound
 from bot.models import (
     Action,
@@ -153,7 +153,7 @@ class WishService:
 
     # --- changes --------------------------------------------------------------------------
 
-    async def create(self, actor: Actor, draft: WishDraft, community_id: int = DEFAULT_COMMUNITY) -> Wish:
+    async def create(self, actor: Actor, draft: WishDraft, community_id: int) -> Wish:
         await self._guard(actor, Action.CREATE, None, community_id)
         community = await self.community(community_id)
         check_value(draft.value_fen, community)

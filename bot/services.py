@@ -68,8 +68,8 @@ class Services:
         memberships = MembershipRepo(db)
         coordinators = CoordinatorRepo(db)
         prefs = PrefRepo(db)
-        directory = Directory(settings, members, memberships, coordinators, prefs)
         communities = CommunityRepo(db)
+        directory = Directory(settings, members, memberships, coordinators, prefs, communities)
         wishes = WishService(
             db=db,
             wishes=wish_repo,

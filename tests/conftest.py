@@ -14,7 +14,7 @@ from bot.clock import FakeClock
 from bot.context import WishwallApp
 from bot.services import Services
 from bot.settings import Settings
-from tests.factories import COORDINATOR
+from tests.factories import COORDINATOR, seed_community
 from tests.fakes.telegram_api import Driver, FakeTelegram
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -39,6 +39,7 @@ def settings(tmp_path: Path) -> Settings:
 async def services(settings: Settings, clock: FakeClock) -> AsyncIterator[Services]:
     built = Services.build(settings, clock)
     await built.db.open()
+    await seed_community(built)
     try:
         yield built
     finally:
@@ -69,6 +70,7 @@ async def running(settings: Settings, clock: FakeClock, api: FakeTelegram) -> As
     """Start the app the way run_polling does (minus polling), stop it the same way."""
     app = build_application(settings, request=api, clock=clock)
     await app.initialize()
+    await seed_community(app.services)
     if app.post_init:
         await app.post_init(app)
     await app.start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.models import Beneficiary, Category, WishDraft
+from bot.organisation import SYSTEM
 from bot.policies import Actor
 from bot.services import Services
 
@@ -22,6 +23,17 @@ def draft(
         value_fen=value_fen,
         due_date=due,
     )
+
+
+COMMUNITY_NAME = "幸福社区"
+BRANCH_NAME = "第一支部"
+
+
+async def seed_community(services: Services) -> None:
+    """Community 1 with branch 1, as an operator would set it up with the CLI."""
+    if not await services.communities.all():
+        await services.org.create_community(SYSTEM, COMMUNITY_NAME)
+        await services.org.add_branch(SYSTEM, 1, BRANCH_NAME)
 
 
 async def coordinator(services: Services, user_id: int = COORDINATOR) -> Actor:

@@ -82,7 +82,7 @@ async def test_upgrading_an_old_database_keeps_its_data(tmp_path: Path, clock: F
         membership = await services.memberships.get(7)
         assert membership is not None and membership.branch_id == 1
         # And the upgraded file works: the next wish gets the next id.
-        new = await services.wishes.create(await coordinator(services), draft())
+        new = await services.wishes.create(await coordinator(services), draft(), 1)
         assert new.id == 2
     finally:
         await services.db.close()

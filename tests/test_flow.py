@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.models import WishStatus
 from bot.organisation import SYSTEM
 from tests.conftest import Bot
-from tests.factories import COORDINATOR
+from tests.factories import BRANCH_NAME, COORDINATOR
 from tests.fakes.telegram_api import FakeChat, FakeUser, StoredMessage
 
 NAME, PHONE, ADDRESS = "王秀英", "13812345678", "幸福路 8 号 3 单元 502 室"
@@ -48,7 +48,7 @@ async def setup_group(bot: Bot, coordinator: FakeUser) -> FakeChat:
     group = bot.api.group(GROUP_ID, "幸福社区第一支部")
     await bot.driver.bot_added(group, coordinator)
     await bot.driver.send(coordinator, "/bind", chat=group)
-    await bot.driver.tap(coordinator, bot.api.last_in(GROUP_ID), "default", chat=group)
+    await bot.driver.tap(coordinator, bot.api.last_in(GROUP_ID), BRANCH_NAME, chat=group)
     assert "绑定" in bot.api.last_in(GROUP_ID).text
     return group
 

@@ -18,7 +18,7 @@ GROUP = -100500
 async def open_wish(services: Services) -> int:
     boss = await coordinator(services)
     await services.groups.bind(GROUP, 1, "幸福社区一支部", "zh", boss.user_id, services.clock.now())
-    wish = await services.wishes.create(boss, draft())
+    wish = await services.wishes.create(boss, draft(), 1)
     await services.wishes.verify(boss, wish.id)
     await services.wishes.post(boss, wish.id)
     return wish.id
@@ -62,7 +62,7 @@ async def test_claim_enqueues_card_refresh_and_private_details(services: Service
 async def test_illegal_transitions_change_nothing(services: Services) -> None:
     boss = await coordinator(services)
     alice = await member(services, 1)
-    wish = await services.wishes.create(boss, draft())
+    wish = await services.wishes.create(boss, draft(), 1)
     with pytest.raises(IllegalTransition):
         await services.wishes.claim(alice, wish.id)
     with pytest.raises(IllegalTransition):
@@ -75,7 +75,7 @@ async def test_policy_refusals_are_audited(services: Services) -> None:
     boss = await coordinator(services)
     alice = await member(services, 1)
     bob = await member(services, 2)
-    wish = await services.wishes.create(boss, draft())
+    wish = await services.wishes.create(boss, draft(), 1)
     with pytest.raises(NotAllowed):
         await services.wishes.verify(alice, wish.id)
     wish_id = await open_wish(services)
@@ -128,7 +128,7 @@ async def test_release_and_dispute_edges(services: Services) -> None:
 
 async def test_reject_and_cancel_need_a_reason(services: Services) -> None:
     boss = await coordinator(services)
-    wish = await services.wishes.create(boss, draft())
+    wish = await services.wishes.create(boss, draft(), 1)
     with pytest.raises(Exception) as caught:
         await services.wishes.reject(boss, wish.id, "   ")
     assert getattr(caught.value, "key", "") == "val.empty"
@@ -164,7 +164,7 @@ def test_graph_is_exactly_the_documented_one() -> None:
 
 async def test_events_are_append_only(services: Services) -> None:
     boss = await coordinator(services)
-    await services.wishes.create(boss, draft())
+    await services.wishes.create(boss, draft(), 1)
     with pytest.raises(Exception, match="append-only"):
         async with services.db.transaction() as conn:
             await conn.execute("UPDATE events SET action = 'x'")

@@ -17,7 +17,7 @@ from bot.models import WishStatus
 from bot.policies import Actor
 from bot.services import Services
 from bot.settings import Settings
-from tests.factories import COORDINATOR, draft
+from tests.factories import COORDINATOR, draft, seed_community
 
 OPS = ("verify", "reject", "post", "claim", "release", "deliver", "confirm", "dispute", "cancel")
 N_WISHES = 3
@@ -34,6 +34,7 @@ async def _run(plan: list[list[tuple[str, int, int]]]) -> None:
         )  # type: ignore[call-arg]
         services = Services.build(cfg, FakeClock(datetime(2026, 11, 20, tzinfo=UTC)))
         await services.db.open()
+        await seed_community(services)
         try:
             await _exercise(services, plan)
             await _check(services)
@@ -49,7 +50,7 @@ async def _exercise(services: Services, plan: list[list[tuple[str, int, int]]]) 
         await services.members.register(uid, f"m{uid}", "zh", now)
         actors.append(await services.directory.actor(uid, "zh"))
     actors.append(await services.directory.actor(99, "zh"))
-    ids = [(await services.wishes.create(actors[0], draft(f"w{i}"))).id for i in range(N_WISHES)]
+    ids = [(await services.wishes.create(actors[0], draft(f"w{i}"), 1)).id for i in range(N_WISHES)]
     w = services.wishes
 
     def call(op: str, actor: Actor, wish_id: int):  # type: ignore[no-untyped-def]

@@ -105,7 +105,7 @@ async def open_posted_wish(services: Services, api: FakeTelegram) -> int:
     api.group(GROUP, "一支部")
     boss = await coordinator(services)
     await services.groups.bind(GROUP, 1, "一支部", "zh", boss.user_id, services.clock.now(), branch_id=1)
-    wish = await services.wishes.create(boss, draft())
+    wish = await services.wishes.create(boss, draft(), 1)
     await services.wishes.verify(boss, wish.id)
     await services.wishes.post(boss, wish.id)
     return wish.id

@@ -190,7 +190,8 @@ TEXTS: Entries = {
     # --- invites and groups ------------------------------------------------------------------
     "org.invite_choose": {"zh": "邀请加入哪个支部？", "en": "Invite to which branch?"},
     "org.invite_link": {
-        "zh": "“{branch}”的邀请链接（{expires} 前有效，最多 {uses} 人）：\n{link}\n转发给要加入的志愿者即可。",
+        "zh": "“{branch}”的邀请链接（{expires} 前有效，最多 {uses} 人）：\n{link}\n"
+        "转发给要加入的志愿者即可。",
         "en": "Invite link for “{branch}” (valid until {expires}, up to {uses} people):\n{link}\n"
         "Forward it to the volunteers who should join.",
     },

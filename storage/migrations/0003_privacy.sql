@@ -21,3 +21,16 @@ CREATE TABLE user_prefs (
     user_id       INTEGER PRIMARY KEY,
     community_id  INTEGER REFERENCES communities(id)
 );
+
+-- Migration 0001 seeded a 'default' community (and 0002 its branch) so data from before
+-- communities had a home. A database that never used them starts empty instead: operators
+-- create their own community by name.
+DELETE FROM branches WHERE id = 1 AND community_id = 1 AND name = 'default'
+    AND NOT EXISTS (SELECT 1 FROM memberships WHERE branch_id = 1)
+    AND NOT EXISTS (SELECT 1 FROM groups WHERE community_id = 1)
+    AND NOT EXISTS (SELECT 1 FROM wishes WHERE community_id = 1);
+DELETE FROM communities WHERE id = 1 AND name = 'default'
+    AND NOT EXISTS (SELECT 1 FROM branches WHERE community_id = 1)
+    AND NOT EXISTS (SELECT 1 FROM groups WHERE community_id = 1)
+    AND NOT EXISTS (SELECT 1 FROM wishes WHERE community_id = 1)
+    AND NOT EXISTS (SELECT 1 FROM coordinators WHERE community_id = 1);
