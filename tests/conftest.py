@@ -32,6 +32,10 @@ def settings(tmp_path: Path) -> Settings:
         bot_token="123456:TEST-TOKEN",
         db=str(tmp_path / "wishwall.db"),
         admins=frozenset({COORDINATOR}),
+        # Pacing is tested on its own (test_sender.py); elsewhere it would only make tests wait.
+        private_interval_seconds=0.01,
+        group_messages_per_minute=6000,
+        outbox_rate_per_second=1000,
     )
 
 

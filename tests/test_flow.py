@@ -56,10 +56,11 @@ async def setup_group(bot: Bot, coordinator: FakeUser) -> FakeChat:
 async def verify_and_post(bot: Bot, coordinator: FakeUser, wish_id: int) -> StoredMessage:
     d = bot.driver
     await d.send(coordinator, "/pending")
-    card = d.last_private(coordinator)
-    assert f"W-{wish_id:04d}" in card.text
+    code = f"W-{wish_id:04d}"
+    card = next(m for m in reversed(d.private(coordinator)) if code in m.text and m.button_labels)
     await d.tap(coordinator, card, "核查通过")
-    await d.tap(coordinator, bot.api.messages_in(coordinator.id)[-1], "发布到群")
+    verified = next(m for m in bot.api.messages_in(coordinator.id) if m.message_id == card.message_id)
+    await d.tap(coordinator, verified, "发布到群")
     group_card = bot.api.last_in(GROUP_ID)
     assert f"W-{wish_id:04d}" in group_card.text
     return group_card

@@ -23,8 +23,10 @@ GROUP = -100777
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    # Short windows keep the pacing test quick; the rules are the same as production's.
-    return settings.model_copy(update={"private_interval_seconds": 0.2})
+    # Production's overall and group limits; a shorter private window keeps the pacing test quick.
+    return settings.model_copy(
+        update={"private_interval_seconds": 0.2, "outbox_rate_per_second": 25.0, "group_messages_per_minute": 20}
+    )
 
 
 @pytest.fixture
