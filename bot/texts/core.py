@@ -236,10 +236,14 @@ TEXTS: Entries = {
     },
     "help.coordinator": {
         "zh": "社区工作人员：\n/newwish 录入微心愿\n/pending 待核查的心愿\n/wish W-0042 查看心愿\n"
-        "/post W-0042 发布到群\n/cancelwish W-0042 取消心愿\n/bind 在群里发送，绑定该群\n/unbind 解除绑定",
+        "/history W-0042 心愿记录\n/post W-0042 发布到群；/post 批量自动分配\n/joint W-0042 3 需多人共同完成\n"
+        "/cancelwish W-0042 取消心愿\n/invite 邀请成员\n/members 成员管理\n/branch 支部\n"
+        "/settings 社区设置\n/use 切换社区\n群里：/bind 绑定支部，/unbind 解除",
         "en": "Coordinators:\n/newwish enter a wish\n/pending wishes awaiting verification\n"
-        "/wish W-0042 show a wish\n/post W-0042 post it to the groups\n/cancelwish W-0042 cancel a wish\n"
-        "/bind (in a group) post wishes there\n/unbind stop posting there",
+        "/wish W-0042 show a wish\n/history W-0042 its history\n/post W-0042 post it; /post alone: "
+        "auto-balanced batch\n/joint W-0042 3 needs several members\n/cancelwish W-0042 cancel a wish\n"
+        "/invite invite members\n/members manage members\n/branch branches\n/settings community settings\n"
+        "/use switch community\nIn a group: /bind to a branch, /unbind",
     },
     "help.register": {
         "zh": "还没登记？发送 /start 登记姓名后即可认领。",
