@@ -25,17 +25,18 @@ from bot.models import (
     Community,
     Invite,
     JoinRequest,
+    Member,
     Membership,
     MembershipStatus,
     NewOutbox,
     OutboxKind,
-    Rendered,
 )
+from bot.notices import Notices
 from bot.policies import Actor, check
 from bot.settings import Settings
-from bot.texts import t
 from storage.db import Database
 from storage.events import EventRepo
+from storage.groups import GroupRepo
 from storage.members import MemberRepo
 from storage.organisation import (
     BranchRepo,
@@ -49,6 +50,7 @@ from storage.organisation import (
 from storage.outbox import OutboxRepo
 
 NAME_MAX = 40
+NAME_MIN, PERSON_NAME_MAX = 2, 30
 INVITE_DAYS = 7
 INVITE_USES = 50
 INVITE_PREFIX = "i_"
@@ -72,9 +74,11 @@ class OrgService:
         requests: JoinRequestRepo,
         prefs: PrefRepo,
         members: MemberRepo,
+        groups: GroupRepo,
         events: EventRepo,
         outbox: OutboxRepo,
         directory: Directory,
+        notices: Notices,
         wishes: WishService,
     ) -> None:
         self._db = db
@@ -88,9 +92,11 @@ class OrgService:
         self._requests = requests
         self._prefs = prefs
         self._members = members
+        self._groups = groups
         self._events = events
         self._outbox = outbox
         self._directory = directory
+        self._notices = notices
         self._wishes = wishes
 
     # --- lookups ------------------------------------------------------------------------
@@ -123,6 +129,21 @@ class OrgService:
             raise DomainError("err.no_community")
         return actor.current_community
 
+    # --- people ---------------------------------------------------------------------------
+
+    async def register(self, user_id: int, full_name: str, lang: str) -> Member:
+        """A person gives their real name once; claim sheets and service records show it."""
+        name = " ".join(full_name.split())
+        if not NAME_MIN <= len(name) <= PERSON_NAME_MAX:
+            raise InvalidInput("val.name")
+        member = await self._members.register(user_id, name, lang, self._clock.now())
+        await self._events.record(action="member.register", at=self._clock.now(), actor_id=user_id)
+        return member
+
+    async def refused(self, actor_id: int, action: str, details: dict[str, Any]) -> None:
+        """An audit entry for something refused before it reached a service (a forged button)."""
+        await self._events.record(action=action, at=self._clock.now(), actor_id=actor_id, details=details)
+
     # --- super-admin: communities and coordinators ----------------------------------------
 
     async def create_community(self, actor: Actor, name: str, tz: str | None = None) -> Community:
@@ -145,8 +166,7 @@ class OrgService:
             )
             if added:
                 await self._audit(conn, actor, "coordinator.appoint", community.id, {"user": user_id})
-                lang = await self._directory.lang_of(user_id)
-                await self._tell(conn, user_id, t(lang, "org.appointed", community=community.name))
+                await self._notices.to_user(user_id, "org.appointed", conn=conn, community=community.name)
         self._wishes.on_outbox()
         return added
 
@@ -302,7 +322,6 @@ class OrgService:
             branch = await self.branch(branch_id)
             if branch.community_id != request.community_id:
                 raise DomainError("err.other_community")
-        lang = await self._directory.lang_of(request.user_id)
         now = self._clock.now()
         async with self._db.transaction() as conn:
             decided = await self._requests.decide(
@@ -319,9 +338,11 @@ class OrgService:
                     phone=None,
                     now=now,
                 )
-                text = t(lang, "org.request_approved", branch=branch.name)
+                await self._notices.to_user(
+                    request.user_id, "org.request_approved", conn=conn, branch=branch.name
+                )
             else:
-                text = t(lang, "org.request_declined")
+                await self._notices.to_user(request.user_id, "org.request_declined", conn=conn)
             await self._audit(
                 conn,
                 actor,
@@ -329,7 +350,6 @@ class OrgService:
                 request.community_id,
                 {"user": request.user_id, "branch": branch.id if branch else None},
             )
-            await self._tell(conn, request.user_id, text)
         self._wishes.on_outbox()
         return decided
 
@@ -338,14 +358,13 @@ class OrgService:
         if membership is None:
             raise NotFound("org.no_such_member")
         check(actor, Action.MANAGE_MEMBERS, None, membership.community_id)
-        lang = await self._directory.lang_of(user_id)
         async with self._db.transaction() as conn:
             changed = await self._memberships.set_status(conn, user_id, status, self._clock.now())
             assert changed is not None
             await self._audit(
                 conn, actor, f"member.{status.value}", membership.community_id, {"user": user_id}
             )
-            await self._tell(conn, user_id, t(lang, f"org.you_are_{status.value}"))
+            await self._notices.to_user(user_id, f"org.you_are_{status.value}", conn=conn)
         if status is MembershipStatus.REMOVED:
             # A removed member's claims go back to open; the lifecycle tells everyone concerned.
             for wish in await self._wishes.held_by(Actor(user_id=user_id)):
@@ -361,6 +380,68 @@ class OrgService:
             held = await self._wishes.held_by(Actor(user_id=membership.user_id))
             rows.append((membership, await self._directory.name_of(membership.user_id), len(held)))
         return rows
+
+    # --- group chats ----------------------------------------------------------------------
+
+    async def bind_group(self, actor: Actor, chat_id: int, title: str, lang: str, branch_id: int) -> Branch:
+        branch = await self.branch(branch_id)
+        check(actor, Action.BIND, None, branch.community_id)
+        await self._groups.bind(
+            chat_id, branch.community_id, title, lang, actor.user_id, self._clock.now(), branch.id
+        )
+        await self._events.record(
+            action="group.bind",
+            at=self._clock.now(),
+            actor_id=actor.user_id,
+            community_id=branch.community_id,
+            details={"chat": chat_id, "title": title, "branch": branch.id},
+        )
+        return branch
+
+    async def unbind_group(self, actor: Actor, chat_id: int) -> bool:
+        group = await self._groups.get(chat_id)
+        if group is None or not group.active:
+            return False
+        check(actor, Action.BIND, None, group.community_id)
+        await self._groups.set_active(chat_id, False)
+        await self._events.record(
+            action="group.unbind",
+            at=self._clock.now(),
+            actor_id=actor.user_id,
+            community_id=group.community_id,
+            details={"chat": chat_id},
+        )
+        return True
+
+    async def group_lost(self, chat_id: int, by: int | None) -> None:
+        """The bot left or was removed: the binding is dropped and the coordinators told."""
+        group = await self._groups.get(chat_id)
+        if group is None or not await self._groups.set_active(chat_id, False):
+            return
+        await self._events.record(
+            action="group.lost",
+            at=self._clock.now(),
+            actor_id=by,
+            community_id=group.community_id,
+            details={"chat": chat_id},
+        )
+        await self._notices.to_coordinators(group.community_id, "notice.group_lost", title=group.title)
+
+    async def group_migrated(self, old_chat: int, new_chat: int) -> None:
+        """A group became a supergroup: its binding, cards and queued messages follow it."""
+        group = await self._groups.get(old_chat)
+        if group is None:
+            return
+        await self._groups.migrate(old_chat, new_chat)
+        await self._outbox.retarget(old_chat, new_chat)
+        await self._events.record(
+            action="group.migrate",
+            at=self._clock.now(),
+            actor_id=None,
+            community_id=group.community_id,
+            details={"from": old_chat, "to": new_chat},
+        )
+        await self._notices.to_coordinators(group.community_id, "notice.group_moved", title=group.title)
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -379,13 +460,6 @@ class OrgService:
             actor_id=actor.user_id or None,
             community_id=community_id,
             details=details,
-        )
-
-    async def _tell(self, conn: aiosqlite.Connection, user_id: int, text: str) -> None:
-        await self._outbox.enqueue(
-            conn,
-            [NewOutbox(kind=OutboxKind.MESSAGE, chat_id=user_id, payload=Rendered(text=text))],
-            self._clock.now(),
         )
 
 

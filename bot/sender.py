@@ -20,12 +20,13 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from bot import cards
 from bot.clock import Clock
 from bot.directory import Directory
-from bot.models import NewOutbox, OutboxItem, OutboxKind, OutboxStatus, Rendered
+from bot.models import OutboxItem, OutboxKind, OutboxStatus, Rendered
+from bot.notices import Notices
 from bot.ratelimit import SendLimits
 from bot.texts import t
-from storage.db import Database
 from storage.groups import GroupRepo
 from storage.members import MemberRepo
+from storage.organisation import MembershipRepo
 from storage.outbox import OutboxRepo
 from storage.wishes import WishRepo
 
@@ -52,12 +53,13 @@ class OutboxSender:
         self,
         *,
         bot: Bot,
-        db: Database,
         outbox: OutboxRepo,
         wishes: WishRepo,
         groups: GroupRepo,
         members: MemberRepo,
         directory: Directory,
+        notices: Notices,
+        memberships: MembershipRepo,
         clock: Clock,
         limits: SendLimits,
         max_in_flight: int = 32,
@@ -65,12 +67,13 @@ class OutboxSender:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._bot = bot
-        self._db = db
         self._outbox = outbox
         self._wishes = wishes
         self._groups = groups
         self._members = members
         self._directory = directory
+        self._notices = notices
+        self._memberships = memberships
         self._clock = clock
         self._limits = limits
         self._max_in_flight = max_in_flight
@@ -297,34 +300,25 @@ class OutboxSender:
         else:
             group = await self._groups.get(item.chat_id)
             if group is not None and await self._groups.set_active(item.chat_id, False):
-                await self._notify_coordinators(
-                    group.community_id, lambda lang: t(lang, "notice.group_lost", title=group.title)
+                await self._notices.to_coordinators(
+                    group.community_id, "notice.group_lost", title=group.title
                 )
 
     async def _tell_coordinators_unreachable(self, user_id: int) -> None:
+        """Once per member, when they first turn out to be unreachable."""
         name = await self._directory.name_of(user_id)
         held = await self._wishes.held_by(user_id)
-        codes = ", ".join(w.code for w in held)
-        community = held[0].community_id if held else 1
-        await self._notify_coordinators(
+        membership = await self._memberships.get(user_id)
+        community = membership.community_id if membership else (held[0].community_id if held else None)
+        if community is None:
+            return
+        await self._notices.to_coordinators(
             community,
-            lambda lang: t(lang, "notice.unreachable", name=name, codes=codes or t(lang, "notice.none")),
+            "notice.unreachable",
             exclude=user_id,
+            name=name,
+            codes=", ".join(w.code for w in held) or "-",
         )
-
-    async def _notify_coordinators(
-        self, community_id: int, text: Callable[[str], str], exclude: int | None = None
-    ) -> None:
-        coordinators = [c for c in await self._directory.coordinators(community_id) if c != exclude]
-        langs = await self._directory.langs_of(coordinators)
-        items = [
-            NewOutbox(kind=OutboxKind.MESSAGE, chat_id=c, payload=Rendered(text=text(langs[c])))
-            for c in coordinators
-        ]
-        if items:
-            async with self._db.transaction() as conn:
-                await self._outbox.enqueue(conn, items, self._clock.now())
-            self.wake()
 
 
 def _seconds(retry_after: int | timedelta) -> float:

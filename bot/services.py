@@ -10,6 +10,7 @@ from bot.balance import Balancer
 from bot.clock import Clock
 from bot.directory import Directory
 from bot.lifecycle import WishService
+from bot.notices import Notices
 from bot.organisation import OrgService
 from bot.ratelimit import SendLimits
 from bot.sender import OutboxSender
@@ -54,6 +55,7 @@ class Services:
     directory: Directory
     wishes: WishService
     org: OrgService
+    notices: Notices
     balancer: Balancer
     sender: OutboxSender | None = field(default=None)
 
@@ -81,6 +83,7 @@ class Services:
             clock=clock,
         )
         branches = BranchRepo(db)
+        notices = Notices(db=db, outbox=outbox, directory=directory, clock=clock)
         invites = InviteRepo(db)
         requests = JoinRequestRepo(db)
         services = cls(
@@ -103,6 +106,7 @@ class Services:
             invites=invites,
             requests=requests,
             prefs=prefs,
+            notices=notices,
             balancer=Balancer(wishes=wishes, wish_repo=wish_repo, branches=branches, groups=groups),
             org=OrgService(
                 db=db,
@@ -116,9 +120,11 @@ class Services:
                 requests=requests,
                 prefs=prefs,
                 members=members,
+                groups=groups,
                 events=events,
                 outbox=outbox,
                 directory=directory,
+                notices=notices,
                 wishes=wishes,
             ),
         )
@@ -127,12 +133,13 @@ class Services:
     def attach_sender(self, bot: Bot) -> OutboxSender:
         self.sender = OutboxSender(
             bot=bot,
-            db=self.db,
             outbox=self.outbox,
             wishes=self.wish_repo,
             groups=self.groups,
             members=self.members,
             directory=self.directory,
+            notices=self.notices,
+            memberships=self.memberships,
             clock=self.clock,
             limits=SendLimits(
                 per_second=self.settings.outbox_rate_per_second,
@@ -141,4 +148,5 @@ class Services:
             ),
         )
         self.wishes.on_outbox = self.sender.wake
+        self.notices.on_outbox = self.sender.wake
         return self.sender

@@ -14,11 +14,8 @@ async def stale_button(update: Update, context: WishwallContext) -> None:
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     await answer(query, t(lang_of(update, context), "err.stale_button"), alert=True)
-    await context.services.events.record(
-        action="refused.button",
-        at=context.services.clock.now(),
-        actor_id=update.effective_user.id,
-        details={"data": (query.data or "")[:64]},
+    await context.services.org.refused(
+        update.effective_user.id, "refused.button", {"data": (query.data or "")[:64]}
     )
 
 

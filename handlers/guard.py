@@ -39,12 +39,8 @@ async def guard(update: Update, context: WishwallContext) -> None:
         if group is None or not group.active:
             refusal = "groups.hint_unbound"
     if refusal is not None:
-        await context.services.events.record(
-            action=f"refused.command.{command}",
-            at=context.services.clock.now(),
-            actor_id=user.id,
-            details={"chat": update.effective_chat.id if update.effective_chat else None},
-        )
+        chat_id = update.effective_chat.id if update.effective_chat else None
+        await context.services.org.refused(user.id, f"refused.command.{command}", {"chat": chat_id})
         await reply(update, context, refusal)
         raise ApplicationHandlerStop
 

@@ -33,7 +33,6 @@ from handlers.common import (
 )
 
 ASK_NAME, ASK_PHONE = "ask_name", "ask_phone"
-NAME_MIN, NAME_MAX = 2, 30
 _CLAIM_PAYLOAD = re.compile(r"^claim_(\d{1,12})$")
 DRAFT = "start"
 
@@ -61,13 +60,13 @@ async def got_name(update: Update, context: WishwallContext) -> str | int:
     user = update.effective_user
     message = update.effective_message
     assert user is not None and message is not None
-    name = " ".join((message.text or "").split())
-    if not (NAME_MIN <= len(name) <= NAME_MAX):
-        await reply(update, context, "val.name")
-        return ASK_NAME
     services = context.services
-    await services.members.register(user.id, name, lang_of(update, context), services.clock.now())
-    await services.events.record(action="member.register", at=services.clock.now(), actor_id=user.id)
+    try:
+        member = await services.org.register(user.id, message.text or "", lang_of(update, context))
+    except DomainError as error:
+        await say_error(update, context, error)
+        return ASK_NAME
+    name = member.full_name
     draft = await services.drafts.load(user.id, DRAFT) or {}
     await reply(update, context, "start.registered", name=name)
     return await _after_name(update, context, str(draft.get("payload", "")))

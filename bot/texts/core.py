@@ -236,7 +236,8 @@ TEXTS: Entries = {
     },
     "help.coordinator": {
         "zh": "社区工作人员：\n/newwish 录入微心愿\n/pending 待核查的心愿\n/wish W-0042 查看心愿\n"
-        "/history W-0042 心愿记录\n/post W-0042 发布到群；/post 批量自动分配\n/joint W-0042 3 需多人共同完成\n"
+        "/history W-0042 心愿记录\n/post W-0042 发布到群；/post 批量自动分配\n"
+        "/joint W-0042 3 需多人共同完成\n"
         "/cancelwish W-0042 取消心愿\n/invite 邀请成员\n/members 成员管理\n/branch 支部\n"
         "/settings 社区设置\n/use 切换社区\n群里：/bind 绑定支部，/unbind 解除",
         "en": "Coordinators:\n/newwish enter a wish\n/pending wishes awaiting verification\n"
