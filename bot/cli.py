@@ -73,7 +73,17 @@ def _run(settings: Settings, log_level: str) -> int:
     except ConfigError as exc:
         print(f"wishwall: {exc}", file=sys.stderr)
         return 2
-    app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+    from telegram.error import InvalidToken, NetworkError
+
+    try:
+        app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+    except InvalidToken:
+        print("wishwall: Telegram rejected the token; check WISHWALL_BOT_TOKEN with @BotFather", file=sys.stderr)
+        return 2
+    except NetworkError as exc:
+        # Only start-up gets here: once polling runs, PTB retries network errors itself.
+        print(f"wishwall: cannot reach the Bot API at {settings.bot_api_url}: {exc}", file=sys.stderr)
+        return 3
     return 0
 
 

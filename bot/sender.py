@@ -270,8 +270,8 @@ class OutboxSender:
         if wish is None or post is None or group is None:
             await self._finish(item, OutboxStatus.FAILED, "card has no group")
             return True
-        holder = await self._directory.name_of(wish.holder_id) if wish.holder_id else None
-        rendered = cards.group_card(wish, group.lang, holder)
+        names = [await self._directory.name_of(uid) for uid in wish.holders]
+        rendered = cards.group_card(wish, group.lang, "、".join(names) or None)
         if post.message_id is None:
             message = await self._send_rendered(item.chat_id, rendered)
             await self._wishes.set_post_message(wish.id, item.chat_id, message.message_id)

@@ -95,3 +95,18 @@ async def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     await db.open()
     assert await db.schema_version() == len(migrations())
     await db.close()
+
+
+def test_run_with_an_unreachable_api_says_so(tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "WISHWALL_DB": str(tmp_path / "x.db"),
+        "WISHWALL_BOT_TOKEN": "123:abc",
+        "WISHWALL_BOT_API_URL": "http://127.0.0.1:9",  # nothing listens on the discard port
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
+    )
+    assert done.returncode == 3
+    assert "cannot reach the Bot API at http://127.0.0.1:9" in done.stderr
