@@ -366,9 +366,17 @@ class OrgService:
             )
             await self._notices.to_user(user_id, f"org.you_are_{status.value}", conn=conn)
         if status is MembershipStatus.REMOVED:
-            # A removed member's claims go back to open; the lifecycle tells everyone concerned.
+            # A removed member's claims go back to open; the coordinators hear which ones.
+            reopened = []
             for wish in await self._wishes.held_by(Actor(user_id=user_id)):
                 await self._wishes.release(actor, wish.id)
+                reopened.append(wish.code)
+            await self._notices.to_coordinators(
+                membership.community_id,
+                "org.member_removed_notice",
+                name=await self._directory.name_of(user_id),
+                codes=", ".join(reopened) or "-",
+            )
         self._wishes.on_outbox()
         return changed
 

@@ -106,7 +106,12 @@ def test_run_with_an_unreachable_api_says_so(tmp_path: Path) -> None:
         "WISHWALL_BOT_API_URL": "http://127.0.0.1:9",  # nothing listens on the discard port
     }
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "run"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
+        [sys.executable, "-m", "bot", "run"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
     )
     assert done.returncode == 3
     assert "cannot reach the Bot API at http://127.0.0.1:9" in done.stderr

@@ -128,6 +128,7 @@ async def test_removed_member_loses_claims_and_details(bot: Bot) -> None:
     again = await d.tap(alice, api.last_in(GROUP_ID), "认领", chat=group)
     assert again is not None and again.show_alert
     assert await services.events.by_action("member.removed")
+    assert any("张丽" in m.text and "W-0001" in m.text for m in d.private(boss))
 
 
 async def test_suspended_member_cannot_claim(services: Services) -> None:

@@ -25,7 +25,11 @@ GROUP = -100777
 def settings(settings: Settings) -> Settings:
     # Production's overall and group limits; a shorter private window keeps the pacing test quick.
     return settings.model_copy(
-        update={"private_interval_seconds": 0.2, "outbox_rate_per_second": 25.0, "group_messages_per_minute": 20}
+        update={
+            "private_interval_seconds": 0.2,
+            "outbox_rate_per_second": 25.0,
+            "group_messages_per_minute": 20,
+        }
     )
 
 

@@ -239,6 +239,10 @@ TEXTS: Entries = {
         "zh": "成员 {user_id} 已移除，其认领的心愿已重新开放。",
         "en": "Member {user_id} was removed; their wishes are open again.",
     },
+    "org.member_removed_notice": {
+        "zh": "成员 {name} 已被移除；其认领的心愿已重新开放：{codes}",
+        "en": "Member {name} was removed; their wishes are open again: {codes}",
+    },
     "org.you_are_active": {"zh": "你的成员资格已恢复。", "en": "Your membership is active again."},
     "org.you_are_suspended": {
         "zh": "你的成员资格已被暂停，暂时不能认领新的心愿。",

@@ -1898,6 +1898,16 @@ class Driver:
         await self._feed({"message": message.to_api()})
         await self.settle()
 
+    async def send_many(self, messages: list[tuple[FakeUser, str]]) -> None:
+        """Several users (or one user, several times) write at once: all enqueued, then settled."""
+        for user, text in messages:
+            target = self._source_chat(user, None)
+            message = self.api.user_message(
+                target.id, user, content_type="text", text=text, entities=_command_entities(text)
+            )
+            await self._feed({"message": message.to_api()})
+        await self.settle()
+
     async def send_photo(
         self,
         user: FakeUser,
