@@ -78,7 +78,10 @@ def _run(settings: Settings, log_level: str) -> int:
     try:
         app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
     except InvalidToken:
-        print("wishwall: Telegram rejected the token; check WISHWALL_BOT_TOKEN (from @BotFather)", file=sys.stderr)
+        print(
+            "wishwall: Telegram rejected the token; check WISHWALL_BOT_TOKEN (from @BotFather)",
+            file=sys.stderr,
+        )
         return 2
     except NetworkError as exc:
         # Only start-up gets here: once polling runs, PTB retries network errors itself.
