@@ -85,3 +85,27 @@ class ChoiceCallback(CallbackData):
     prefix: ClassVar[str] = "c1"
     choice: DraftChoice
     value: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")
+
+
+class ReminderButton(StrEnum):
+    """Buttons under reminders (holder) and escalations (coordinators)."""
+
+    MORE_TIME = "mt"
+    RELEASE = "rl"
+    EXTEND = "ex"
+    REASSIGN = "ra"
+    KEEP = "kc"
+
+
+class ReminderCallback(CallbackData):
+    prefix: ClassVar[str] = "r1"
+    action: ReminderButton
+    wish_id: int = Field(gt=0, lt=10**12)
+
+
+class ExtendCallback(CallbackData):
+    """A proposed new due date (YYYYMMDD) for one wish, offered while asking for more time."""
+
+    prefix: ClassVar[str] = "x1"
+    wish_id: int = Field(gt=0, lt=10**12)
+    day: str = Field(pattern=r"^\d{8}$")

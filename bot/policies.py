@@ -63,6 +63,11 @@ def check(actor: Actor, action: Action, wish: Wish | None, community_id: int) ->
         if wish is not None and wish.holder_id == actor.user_id:
             return
         raise NotAllowed("err.not_holder", code=wish.code if wish else "")
+    if action is Action.EXTEND:
+        # The holder asks for more time; a coordinator may grant it from an escalation.
+        if wish is not None and (wish.holder_id == actor.user_id or actor.coordinates(community_id)):
+            return
+        raise NotAllowed("err.not_holder", code=wish.code if wish else "")
     raise NotAllowed()
 
 
@@ -104,6 +109,8 @@ COMMAND_RULES: dict[str, CommandRule] = {
     "post": CommandRule(chat=ChatKind.ANY, need=Need.COORDINATOR),
     "bind": CommandRule(chat=ChatKind.GROUP, need=Need.COORDINATOR),
     "unbind": CommandRule(chat=ChatKind.GROUP, need=Need.COORDINATOR),
+    # In private, or in a bound group (the report then goes to that group); groups get it weekly anyway.
+    "report": CommandRule(chat=ChatKind.ANY, need=Need.COORDINATOR),
 }
 
 

@@ -20,11 +20,12 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from bot import cards
 from bot.clock import Clock
 from bot.directory import Directory
-from bot.models import NewOutbox, OutboxItem, OutboxKind, OutboxStatus, Rendered
+from bot.models import Media, NewOutbox, OutboxItem, OutboxKind, OutboxStatus, Rendered
 from bot.ratelimit import SendLimits
 from bot.texts import t
 from storage.db import Database
 from storage.groups import GroupRepo
+from storage.media import MediaRepo
 from storage.members import MemberRepo
 from storage.outbox import OutboxRepo
 from storage.wishes import WishRepo
@@ -63,8 +64,10 @@ class OutboxSender:
         max_in_flight: int = 32,
         batch: int = 500,
         monotonic: Callable[[], float] = time.monotonic,
+        media: MediaRepo | None = None,
     ) -> None:
         self._bot = bot
+        self._media = media
         self._db = db
         self._outbox = outbox
         self._wishes = wishes
@@ -227,11 +230,28 @@ class OutboxSender:
 
     async def _send_rendered(self, chat_id: int, rendered: Rendered) -> Message:
         markup = to_markup(rendered)
+        if rendered.photo_media and self._media is not None:
+            media = await self._media.get(rendered.photo_media)
+            if media is not None:
+                return await self._send_media(chat_id, media, rendered, markup)
+            log.warning("picture %s is gone; sending its caption alone", rendered.photo_media)
         if rendered.photo_file_id:
             return await self._bot.send_photo(
                 chat_id, rendered.photo_file_id, caption=rendered.text[:1024], reply_markup=markup
             )
         return await self._bot.send_message(chat_id, rendered.text, reply_markup=markup)
+
+    async def _send_media(
+        self, chat_id: int, media: Media, rendered: Rendered, markup: InlineKeyboardMarkup | None
+    ) -> Message:
+        """A bot-made picture: uploaded the first time, then re-sent by Telegram's file_id."""
+        photo: str | bytes = media.file_id or media.content
+        message = await self._bot.send_photo(
+            chat_id, photo, caption=rendered.text[:1024], reply_markup=markup, filename="wishwall-chart.png"
+        )
+        if media.file_id is None and message.photo and self._media is not None:
+            await self._media.set_file_id(media.key, message.photo[-1].file_id)
+        return message
 
     async def _send_card(self, item: OutboxItem) -> bool:
         """Send or edit the card; True when the row was closed here already."""
