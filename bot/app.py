@@ -12,6 +12,7 @@ from telegram.request import BaseRequest
 
 from bot.clock import Clock, SystemClock
 from bot.context import WishwallApp, WishwallContext
+from bot.jobs import register_jobs
 from bot.persistence import ConversationPersistence
 from bot.processor import OrderedUpdateProcessor
 from bot.services import Services
@@ -23,7 +24,17 @@ class ConfigError(Exception):
     """The bot cannot start with these settings; the message says what to fix."""
 
 
-PRIVATE_COMMANDS = ("newwish", "pending", "mywishes", "wish", "cancelwish", "post", "help", "cancel")
+PRIVATE_COMMANDS = (
+    "newwish",
+    "pending",
+    "mywishes",
+    "wish",
+    "cancelwish",
+    "post",
+    "report",
+    "help",
+    "cancel",
+)
 GROUP_COMMANDS = ("bind", "unbind", "post", "help")
 
 
@@ -63,6 +74,7 @@ def build_application(
 
 async def _post_init(app: WishwallApp) -> None:  # type: ignore[type-arg]
     await publish_commands(app)
+    register_jobs(app)  # reminders and reports: re-registered at every start (see bot/jobs.py)
 
 
 async def publish_commands(app: WishwallApp) -> None:  # type: ignore[type-arg]

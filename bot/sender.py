@@ -33,6 +33,8 @@ from storage.wishes import WishRepo
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
+# How long a row taken for sending stays another process's; a crash mid-send frees it after this.
+LEASE_SECONDS = 60
 _NOT_MODIFIED = "message is not modified"
 _EDIT_GONE = ("message to edit not found", "message can't be edited")
 
@@ -176,6 +178,9 @@ class OutboxSender:
 
     async def _send_guarded(self, item: OutboxItem) -> None:
         try:
+            now = self._clock.now()
+            if not await self._outbox.lease(item, now, now + timedelta(seconds=LEASE_SECONDS)):
+                return  # another process is sending it
             await self._send(item)
         except Exception:
             log.exception("outbox item %s failed unexpectedly", item.id)

@@ -27,3 +27,7 @@ CREATE TABLE media (
 
 -- Weekly figures select events by time.
 CREATE INDEX events_at ON events (at);
+
+-- A sender takes a row for a short lease before sending it, so two processes draining one
+-- outbox (the bot and `wishwall jobs run`) never send the same row twice.
+ALTER TABLE outbox ADD COLUMN lease_until TEXT;
