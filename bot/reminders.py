@@ -17,13 +17,15 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from bot import cards
 from bot.callbacks import ReminderButton, ReminderCallback, WishButton, WishCallback
-from bot.clock import Clock
+from bot.clock import Clock, local_today
 from bot.directory import Directory
 from bot.errors import IllegalTransition, NotAllowed
 from bot.lifecycle import WishService
 from bot.models import (
+    Action,
     Button,
     Community,
+    Frozen,
     Member,
     NewOutbox,
     OutboxKind,
@@ -33,10 +35,10 @@ from bot.models import (
     Wish,
     WishStatus,
 )
-from bot.policies import Actor
+from bot.policies import Actor, check
 from bot.settings import Settings
 from bot.texts import t
-from bot.timing import at_local, community_zone, daily_slot, in_quiet_hours, send_hour
+from bot.timing import at_local, community_zone, daily_slot, extension_window, in_quiet_hours, send_hour
 from storage.db import Database
 from storage.events import EventRepo
 from storage.groups import GroupRepo
@@ -49,6 +51,22 @@ from storage.reminders import ReminderRepo
 MAX_LISTED = 10
 # A group nudge lists at most this many wishes; the rest come in a later nudge.
 MAX_NUDGED = 20
+
+
+class ChaseKept(Frozen):
+    wish: Wish
+    holder_name: str
+    again_after: int  # reminders until the next escalation
+
+
+class ExtensionOffer(Frozen):
+    wish: Wish
+    by_holder: bool
+    base: date  # the later of the due date and today: quick choices count from here
+    earliest: date
+    latest: date
+    choices: list[date]
+    holder_name: str
 
 
 @dataclass
@@ -237,8 +255,9 @@ class ReminderService:
                             queued += 1
         return queued
 
-    async def keep_chasing(self, actor: Actor, wish_id: int) -> Wish:
-        """A coordinator leaves an overdue wish with its holder; recorded, nothing else changes."""
+    async def keep_chasing(self, actor: Actor, wish_id: int) -> ChaseKept:
+        """A coordinator leaves an overdue wish with its holder; recorded, nothing else changes
+        (the daily reminders go on, and the next escalation comes after as many again)."""
         wish = await self._wishes.get(wish_id)
         if not actor.coordinates(wish.community_id):
             raise NotAllowed("err.coordinators_only")
@@ -252,7 +271,49 @@ class ReminderService:
             community_id=wish.community_id,
             details={"holder": wish.holder_id, "due": wish.due_date.isoformat()},
         )
-        return wish
+        community = await self._community(wish.community_id)
+        return ChaseKept(
+            wish=wish,
+            holder_name=await self._wishes.holder_name(wish) or "?",
+            again_after=community.escalate_after,
+        )
+
+    # --- need more time / extend ----------------------------------------------------------
+
+    async def extension_offer(self, actor: Actor, wish_id: int) -> ExtensionOffer:
+        """What a holder (or a coordinator) may choose as the new due date of a claimed wish."""
+        wish = await self._wishes.get(wish_id)
+        check(actor, Action.EXTEND, wish, wish.community_id)
+        if wish.status is not WishStatus.CLAIMED:
+            raise IllegalTransition(code=wish.code, status_key=f"status.{wish.status.value}")
+        community = await self._community(wish.community_id)
+        today = local_today(self._clock.now(), self.zone(community))
+        by_holder = wish.holder_id == actor.user_id
+        earliest, latest = extension_window(
+            wish.due_date, today, community.max_extension_days, by_coordinator=not by_holder
+        )
+        base = max(wish.due_date, today)
+        steps = sorted({3, 7, community.max_extension_days})
+        choices = [base + timedelta(days=d) for d in steps if earliest <= base + timedelta(days=d) <= latest]
+        return ExtensionOffer(
+            wish=wish,
+            by_holder=by_holder,
+            base=base,
+            earliest=earliest,
+            latest=latest,
+            choices=choices,
+            holder_name=await self._wishes.holder_name(wish) or "?",
+        )
+
+    async def extend(self, actor: Actor, wish_id: int, new_due: date) -> Wish:
+        wish = await self._wishes.get(wish_id)
+        community = await self._community(wish.community_id)
+        return await self._wishes.extend(actor, wish_id, new_due, community=community)
+
+    async def _community(self, community_id: int) -> Community:
+        community = await self._communities.get(community_id)
+        assert community is not None  # wishes always belong to an existing community
+        return community
 
     # --- the unclaimed nudge --------------------------------------------------------------
 
