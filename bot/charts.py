@@ -42,10 +42,15 @@ _FIRST_CJK = 0x2E80
 
 
 @functools.cache
+def _cjk_entry() -> tuple[str, int | str] | None:
+    """The first installed CJK font family and its weight, if any (looked up once per process)."""
+    installed = {entry.name: entry.weight for entry in font_manager.fontManager.ttflist}
+    return next(((name, installed[name]) for name in CJK_FAMILIES if name in installed), None)
+
+
 def cjk_font() -> str | None:
-    """The first installed CJK font family, if any (looked up once per process)."""
-    installed = {entry.name for entry in font_manager.fontManager.ttflist}
-    return next((name for name in CJK_FAMILIES if name in installed), None)
+    entry = _cjk_entry()
+    return entry[0] if entry else None
 
 
 def format_percent(rate: float) -> str:
@@ -83,7 +88,10 @@ def weekly_chart(
     branches: Sequence[BranchBars],
 ) -> bytes:
     """Two panels: completion rate (%) per week, and due / fulfilled / overdue per branch."""
-    font = FontProperties(family=[f for f in (cjk_font(), "DejaVu Sans") if f])
+    cjk = _cjk_entry()
+    # The CJK font alone (it draws Latin letters and digits too), at its own weight, so
+    # matplotlib finds exactly what it asks for and does not warn.
+    font = FontProperties(family=cjk[0], weight=cjk[1]) if cjk else FontProperties()
     figure = Figure(figsize=(8, 7), dpi=100, layout="constrained")
     FigureCanvasAgg(figure)
     top, bottom = figure.subplots(2, 1)
@@ -98,6 +106,7 @@ def weekly_chart(
                 format_percent(y / 100), (x, y), textcoords="offset points", xytext=(0, 7), ha="center"
             )
     top.set_ylim(0, 110)
+    top.set_xlim(-0.5, len(weeks) - 0.5)
     top.set_xticks(xs, list(weeks))
     top.set_title(labels.weeks_title, fontproperties=font)
     top.set_ylabel(labels.rate_axis, fontproperties=font)

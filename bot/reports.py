@@ -116,8 +116,10 @@ class ReportService:
             BranchRow(branch_id=b.id, name=b.name, figures=by_branch.get(b.id, Figures(branch_id=b.id)))
             for b in await self._branches.for_community(community.id)
         ]
-        if None in by_branch:
-            rows.append(BranchRow(branch_id=None, name="", figures=by_branch[None]))
+        unposted = by_branch.get(None)
+        if unposted is not None and (unposted.due or unposted.overdue):
+            # Wishes due this week that never reached a branch: the table must show them.
+            rows.append(BranchRow(branch_id=None, name="", figures=unposted))
         this = _total(list(by_branch.values()))
         history = []
         for back in range(HISTORY_WEEKS - 1, 0, -1):
@@ -357,5 +359,5 @@ def draw_chart(report: WeeklyReport, lang: str) -> tuple[bytes, str]:
     png = charts.weekly_chart(labels, weeks, [rate for _, rate in report.history], bars)
     caption = t(lang, "report.chart_caption", week=report.week.label)
     if numbered:
-        caption += "\n" + t(lang, "report.chart_names", names="; ".join(numbered))
+        caption += "\n" + t(lang, "report.chart_names", names=" · ".join(numbered))
     return png, caption[:1024]
