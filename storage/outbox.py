@@ -60,7 +60,9 @@ class OutboxRepo:
 
     async def next_not_before(self) -> datetime | None:
         async with self._db.reader.execute(
-            "SELECT MIN(not_before) FROM outbox WHERE status = 'pending'"
+            # A row another sender holds is due for us only when its lease runs out.
+            "SELECT MIN(CASE WHEN lease_until > not_before THEN lease_until ELSE not_before END)"
+            " FROM outbox WHERE status = 'pending'"
         ) as cur:
             row = await cur.fetchone()
         if not row or row[0] is None:

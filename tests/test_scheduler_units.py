@@ -151,6 +151,7 @@ async def test_outbox_lease_keeps_a_row_to_one_sender(services: Services, clock:
     assert await services.outbox.lease(item, now, now + timedelta(seconds=60))
     assert not await services.outbox.lease(item, now, now + timedelta(seconds=60))  # another process
     assert await services.outbox.due(now) == []
+    assert await services.outbox.next_not_before() == now + timedelta(seconds=60)  # no busy polling
     later = now + timedelta(seconds=61)  # the holder crashed: the row is free again
     assert [i.id for i in await services.outbox.due(later)] == [item.id]
     assert await services.outbox.lease(item, later, later + timedelta(seconds=60))
