@@ -301,7 +301,7 @@ def render_text(report: WeeklyReport, lang: str) -> str:
         shown = f"{points:+.1f}".removesuffix(".0") if points else "±0"
         rate_line += t(lang, "report.rate_change", rate=_rate(lang, before.completion_rate), delta=shown)
     else:
-        rate_line += t(lang, "report.rate_change", rate=_rate(lang, before.completion_rate), delta="—")
+        rate_line += t(lang, "report.rate_previous", rate=_rate(lang, before.completion_rate))
     lines += [
         rate_line,
         t(lang, "report.overdue", overdue=_with_delta(lang, this.overdue, before.overdue)),

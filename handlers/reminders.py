@@ -9,9 +9,11 @@ holder is told) and "Keep chasing".
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from telegram import Message, Update
+from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -26,6 +28,7 @@ from bot.context import WishwallContext
 from bot.errors import DomainError, InvalidInput
 from bot.models import Button, Rendered
 from bot.reminders import ExtensionOffer, without_wish
+from bot.sender import to_markup
 from bot.texts import t
 from handlers.common import (
     actor_of,
@@ -38,6 +41,8 @@ from handlers.common import (
     reply_text,
 )
 from handlers.start import cancel as cancel_conversations
+
+log = logging.getLogger(__name__)
 
 DATE = "extend_date"
 DRAFT = "extend"
@@ -105,9 +110,16 @@ async def begin_extend(update: Update, context: WishwallContext) -> str | int:
         await answer(query, error_text(lang, error), alert=True)
         return ConversationHandler.END
     await answer(query)
-    await context.services.drafts.save(
-        update.effective_user.id, DRAFT, {"wish_id": offer.wish.id}, context.services.clock.now()
-    )
+    # The reminder (or escalation) tapped is kept, so its buttons for this wish can go once done.
+    tapped = query.message
+    draft: dict[str, object] = {"wish_id": offer.wish.id}
+    if isinstance(tapped, Message):
+        draft |= {
+            "chat_id": tapped.chat.id,
+            "message_id": tapped.message_id,
+            "message": rendered_of(tapped).model_dump(mode="json"),
+        }
+    await context.services.drafts.save(update.effective_user.id, DRAFT, draft, context.services.clock.now())
     await reply_rendered(update, offer_card(offer, lang))
     return DATE
 
@@ -163,6 +175,16 @@ async def _apply(update: Update, context: WishwallContext, day: date, wish_id: i
         await services.drafts.delete(user.id, DRAFT)
         return ConversationHandler.END
     await services.drafts.delete(user.id, DRAFT)
+    if draft.get("wish_id") == wish.id and draft.get("message"):
+        await _update_tapped(
+            context,
+            draft,
+            without_wish(
+                Rendered.model_validate(draft["message"]),
+                wish.id,
+                t(lang, "remind.extended_line", code=wish.code, due=wish.due_date.isoformat()),
+            ),
+        )
     if wish.holder_id == user.id:
         await reply(update, context, "extend.done_holder", code=wish.code, due=wish.due_date.isoformat())
     else:
@@ -176,6 +198,19 @@ async def _apply(update: Update, context: WishwallContext, day: date, wish_id: i
             holder=holder,
         )
     return ConversationHandler.END
+
+
+async def _update_tapped(context: WishwallContext, draft: dict[str, object], rendered: Rendered) -> None:
+    """Best effort: the reminder may be gone or already show this; the answer went out anyway."""
+    try:
+        await context.bot.edit_message_text(
+            rendered.text[:4096],
+            chat_id=int(str(draft["chat_id"])),
+            message_id=int(str(draft["message_id"])),
+            reply_markup=to_markup(rendered),
+        )
+    except BadRequest as exc:
+        log.info("could not update the reminder after an extension: %s", exc)
 
 
 async def cancel(update: Update, context: WishwallContext) -> int:

@@ -149,7 +149,8 @@ async def test_need_more_time_asks_a_date_within_the_limit_and_tells_coordinator
     wish = await claimed(s, p, due=date(2026, 11, 22))
     await run(bot, clock, "due_soon", at(11, 21, 9))
     alice = api.user(ALICE, "Alice")
-    await d.tap(alice, api.last_in(ALICE), "需要延期")
+    reminder = api.last_in(ALICE)
+    await d.tap(alice, reminder, "需要延期")
     question = api.last_in(ALICE)
     assert "2026-12-06" in question.text  # at most max_extension_days (14) after the due date
     assert question.button_labels == ["+3 天（2026-11-25）", "+7 天（2026-11-29）", "+14 天（2026-12-06）"]
@@ -160,6 +161,8 @@ async def test_need_more_time_asks_a_date_within_the_limit_and_tells_coordinator
     assert "YYYY-MM-DD" in api.last_in(ALICE).text
     await d.tap(alice, question, "+3")
     assert "2026-11-25" in api.last_in(ALICE).text
+    tapped = next(m for m in api.messages_in(ALICE) if m.message_id == reminder.message_id)
+    assert tapped.button_labels == [] and "截止日期已改为 2026-11-25" in tapped.text
     after = await s.wishes.get(wish.id)
     assert after.due_date == date(2026, 11, 25) and after.status is WishStatus.CLAIMED
     extend = [e for e in await s.events.for_wish(wish.id) if e.action == "extend"]
@@ -185,6 +188,7 @@ async def test_coordinator_extend_from_escalation_tells_the_holder(bot: Bot, clo
     await d.tap(boss, api.last_in(BOSS), "延期")
     await d.send(boss, "2027-01-10")  # coordinators are not bound by max_extension_days
     assert "已告知 张丽" in api.last_in(BOSS).text
+    assert api.messages_in(BOSS)[-3].button_labels == []  # the escalation is settled
     assert (await s.wishes.get(wish.id)).due_date == date(2027, 1, 10)
     assert "2027-01-10" in api.last_in(ALICE).text
 

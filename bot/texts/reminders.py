@@ -159,6 +159,7 @@ TEXTS: Entries = {
         "en": "; last week {rate} ({delta} points)",
     },
     "report.rate_change_none": {"zh": "；上周没有到期的心愿", "en": "; none were due last week"},
+    "report.rate_previous": {"zh": "；上周 {rate}", "en": "; last week {rate}"},
     "report.overdue": {"zh": "周末仍逾期：{overdue}", "en": "Overdue at the end of the week: {overdue}"},
     "report.formula": {
         "zh": "完成率 = 到期日在本周的心愿中，周日 24 点前已圆梦的数量 ÷ 到期日在本周的心愿数"
