@@ -24,18 +24,9 @@ class ConfigError(Exception):
     """The bot cannot start with these settings; the message says what to fix."""
 
 
-PRIVATE_COMMANDS = (
-    "newwish",
-    "pending",
-    "mywishes",
-    "wish",
-    "cancelwish",
-    "post",
-    "report",
-    "help",
-    "cancel",
-)
+PRIVATE_COMMANDS = ("newwish", "pending", "mywishes", "wish", "cancelwish", "post", "help", "cancel")
 GROUP_COMMANDS = ("bind", "unbind", "post", "help")
+PRIVATE_COMMANDS += ("report",)  # issue 4: the weekly report on demand (coordinators)
 
 
 def build_application(

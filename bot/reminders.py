@@ -12,7 +12,7 @@ What each member, group and coordinator receives, and when, is described in the 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from bot import cards
@@ -79,11 +79,6 @@ class Unit:
     once_per: tuple[ReminderKind, int, str] | None = None
 
 
-@dataclass
-class Plan:
-    units: list[Unit] = field(default_factory=list)
-
-
 class ReminderService:
     def __init__(
         self,
@@ -138,7 +133,7 @@ class ReminderService:
                 if now >= moment and wish.claimed_at is not None and wish.claimed_at < moment:
                     wishes.append(wish)
             holders = await self._reachable({w.holder_id for w in wishes if w.holder_id is not None})
-            plan = Plan()
+            units: list[Unit] = []
             for wish in wishes:
                 holder = holders.get(wish.holder_id or 0)
                 if holder is None:
@@ -152,8 +147,8 @@ class ReminderService:
                     due_date=wish.due_date,
                 )
                 card = due_soon_card(wish, holder.lang, today)
-                plan.units.append(Unit([reminder], [_to(holder.user_id, card)]))
-            queued += await self._commit(plan, now)
+                units.append(Unit([reminder], [_to(holder.user_id, card)]))
+            queued += await self._commit(units, now)
         return queued
 
     # --- the overdue chase ----------------------------------------------------------------
@@ -332,7 +327,7 @@ class ReminderService:
             by_chat: dict[int, list[Wish]] = defaultdict(list)
             for posted in stale:
                 by_chat[posted.chat_id].append(posted.wish)
-            plan = Plan()
+            units: list[Unit] = []
             period = today.isoformat()
             for chat_id, wishes in by_chat.items():
                 if await self._repo.any_sent(ReminderKind.UNCLAIMED, chat_id, period):
@@ -358,8 +353,8 @@ class ReminderService:
                     for w in due_again
                 ]
                 card = nudge_card(due_again, group.lang, days)
-                plan.units.append(Unit(rows, [_to(chat_id, card)], (ReminderKind.UNCLAIMED, chat_id, period)))
-            queued += await self._commit(plan, now)
+                units.append(Unit(rows, [_to(chat_id, card)], (ReminderKind.UNCLAIMED, chat_id, period)))
+            queued += await self._commit(units, now)
         return queued
 
     # --- machinery ------------------------------------------------------------------------
@@ -369,13 +364,13 @@ class ReminderService:
         found = await self._members.get_many(sorted(user_ids))
         return {uid: m for uid, m in found.items() if m.unreachable_at is None}
 
-    async def _commit(self, plan: Plan, now: datetime) -> int:
+    async def _commit(self, units: list[Unit], now: datetime) -> int:
         """Record and queue every unit in one transaction; a unit already recorded is skipped."""
-        if not plan.units:
+        if not units:
             return 0
         queued = 0
         async with self._db.transaction() as conn:
-            for unit in plan.units:
+            for unit in units:
                 if unit.once_per is not None and await self._repo.any_sent(*unit.once_per, conn):
                     continue
                 if await self._repo.record(conn, unit.reminders, now):
