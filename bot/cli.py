@@ -157,8 +157,12 @@ async def run_jobs(
         sender.start()
         try:
             results = await one(app.services)
-            async with asyncio.timeout(drain_timeout):
-                await sender.drain()
+            try:
+                async with asyncio.timeout(drain_timeout):
+                    await sender.drain()
+            except TimeoutError:
+                left = await app.services.outbox.pending_count()
+                logging.getLogger(__name__).warning("%d message(s) still queued; the bot sends them", left)
         finally:
             await sender.stop()
     finally:
