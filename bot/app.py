@@ -12,6 +12,7 @@ from telegram.request import BaseRequest
 
 from bot.clock import Clock, SystemClock
 from bot.context import WishwallApp, WishwallContext
+from bot.jobs import register_jobs
 from bot.persistence import ConversationPersistence
 from bot.processor import OrderedUpdateProcessor
 from bot.services import Services
@@ -38,6 +39,7 @@ PRIVATE_COMMANDS = (
     "cancel",
 )
 GROUP_COMMANDS = ("bind", "unbind", "post", "help")
+PRIVATE_COMMANDS += ("report",)  # issue 4: the weekly report on demand (coordinators)
 
 
 def build_application(
@@ -76,6 +78,7 @@ def build_application(
 
 async def _post_init(app: WishwallApp) -> None:  # type: ignore[type-arg]
     await publish_commands(app)
+    register_jobs(app)  # reminders and reports: re-registered at every start (see bot/jobs.py)
 
 
 async def publish_commands(app: WishwallApp) -> None:  # type: ignore[type-arg]

@@ -133,3 +133,27 @@ class BalanceCallback(CallbackData):
     prefix: ClassVar[str] = "p1"
     action: BalanceButton
     community_id: int = Field(gt=0, lt=10**12)
+
+
+class ReminderButton(StrEnum):
+    """Buttons under reminders (holder) and escalations (coordinators)."""
+
+    MORE_TIME = "mt"
+    RELEASE = "rl"
+    EXTEND = "ex"
+    REASSIGN = "ra"
+    KEEP = "kc"
+
+
+class ReminderCallback(CallbackData):
+    prefix: ClassVar[str] = "m1"
+    action: ReminderButton
+    wish_id: int = Field(gt=0, lt=10**12)
+
+
+class ExtendCallback(CallbackData):
+    """A proposed new due date (YYYYMMDD) for one wish, offered while asking for more time."""
+
+    prefix: ClassVar[str] = "x1"
+    wish_id: int = Field(gt=0, lt=10**12)
+    day: str = Field(pattern=r"^\d{8}$")

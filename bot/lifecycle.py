@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, date
 from typing import Any
 
 import aiosqlite
 
 from bot import cards
-from bot.clock import Clock
+from bot.clock import Clock, local_today
 from bot.codes import format_code
 from bot.directory import Directory
 from bot.errors import AlreadyTaken, DomainError, IllegalTransition, InvalidInput, NotAllowed, NotFound
@@ -31,6 +32,7 @@ from bot.models import (
 )
 from bot.policies import Actor, check
 from bot.texts import t
+from bot.timing import community_zone, extension_window
 from storage.db import Database
 from storage.events import EventRepo
 from storage.groups import GroupRepo
@@ -602,6 +604,113 @@ class WishService:
                 )
             )
         return items
+
+    # --- due dates (issue 4) ------------------------------------------------------------------
+
+    async def extend(self, actor: Actor, wish_id: int, new_due: date, *, community: Community) -> Wish:
+        """Move a claimed wish's due date: its holder asking for more time, or a coordinator.
+
+        Not a change of state, but recorded like one: one transaction with the guarded update,
+        an "extend" event and the notices (coordinators hear of a holder's request; the holder
+        and the other coordinators hear of a coordinator's decision; the group cards show it).
+        """
+        before = await self.get(wish_id)
+        await self._guard(actor, Action.EXTEND, before, before.community_id)
+        if before.status is not S.CLAIMED:
+            raise IllegalTransition(code=before.code, status_key=f"status.{before.status.value}")
+        by_holder = actor.user_id in before.holders
+        today = local_today(self._clock.now(), community_zone(community, UTC))
+        earliest, latest = extension_window(
+            before.due_date, today, community.max_extension_days, by_coordinator=not by_holder
+        )
+        if new_due < earliest:
+            raise InvalidInput("extend.too_early", due=before.due_date.isoformat())
+        if new_due > latest:
+            raise InvalidInput("extend.too_late", latest=latest.isoformat())
+        ctx = await self._effects_context(before, actor)
+        now = self._clock.now()
+        async with self._db.transaction() as conn:
+            current = await self._wishes.get(wish_id, conn)
+            assert current is not None  # wishes are never deleted
+            if current.status is not S.CLAIMED or current.holder_id != before.holder_id:
+                raise self._wrong_state(Action.RELEASE, current)
+            after = await self._wishes.transition(
+                conn,
+                wish_id,
+                from_statuses={S.CLAIMED},
+                to_status=S.CLAIMED,
+                now=now,
+                set_fields={"due_date": new_due},
+            )
+            if after is None:
+                raise self._wrong_state(Action.RELEASE, current)
+            old = current.due_date.isoformat()
+            await self._events.append(
+                conn,
+                action=Action.EXTEND.value,
+                at=now,
+                actor_id=actor.user_id,
+                wish_id=wish_id,
+                community_id=after.community_id,
+                details={
+                    "from": old,
+                    "to": new_due.isoformat(),
+                    "holder": after.holder_id,
+                    "by_holder": by_holder,
+                },
+            )
+            items = await self._card_refreshes(conn, after)
+            langs: dict[int, str] = ctx["langs"]
+            due = new_due.isoformat()
+            if by_holder:
+                items += [
+                    _message(
+                        uid,
+                        t(
+                            langs.get(uid, "zh"),
+                            "notice.extended_by_holder",
+                            holder=actor.display_name,
+                            code=after.code,
+                            description=after.description,
+                            old=old,
+                            due=due,
+                        ),
+                    )
+                    for uid in ctx["coordinators"]
+                    if uid != actor.user_id
+                ]
+            else:
+                items += [
+                    _message(
+                        uid,
+                        t(
+                            langs.get(uid, "zh"),
+                            "notice.extended_by_coordinator",
+                            code=after.code,
+                            old=old,
+                            due=due,
+                        ),
+                    )
+                    for uid in after.holders
+                ]
+                items += [
+                    _message(
+                        uid,
+                        t(
+                            langs.get(uid, "zh"),
+                            "notice.extended_by_other",
+                            actor=actor.display_name,
+                            code=after.code,
+                            old=old,
+                            due=due,
+                        ),
+                    )
+                    for uid in ctx["coordinators"]
+                    if uid != actor.user_id and uid not in after.holders
+                ]
+            await self._enqueue(conn, items)
+        self.on_outbox()
+        return after
 
 
 def check_value(value_fen: int | None, community: Community) -> None:

@@ -41,7 +41,6 @@ COORDINATOR_ACTIONS = frozenset(
         Action.CONFIRM,
         Action.DISPUTE,
         Action.CANCEL,
-        Action.EXTEND,
         Action.HISTORY,
         Action.EXPORT,
         Action.INVITE,
@@ -76,6 +75,11 @@ def check(actor: Actor, action: Action, wish: Wish | None, community_id: int) ->
         raise NotAllowed("err.not_holder", code=wish.code if wish else "")
     if action is Action.DELIVER:
         if holds:
+            return
+        raise NotAllowed("err.not_holder", code=wish.code if wish else "")
+    if action is Action.EXTEND:
+        # The holder asks for more time; a coordinator may grant it from an escalation.
+        if holds or actor.coordinates(community_id):
             return
         raise NotAllowed("err.not_holder", code=wish.code if wish else "")
     raise NotAllowed()
@@ -147,6 +151,8 @@ COMMAND_RULES: dict[str, CommandRule] = {
     "set": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
     "community": CommandRule(chat=ChatKind.PRIVATE, need=Need.ADMIN),
     "coordinator": CommandRule(chat=ChatKind.PRIVATE, need=Need.ADMIN),
+    # In private, or in a bound group (the report then goes to that group); groups get it weekly anyway.
+    "report": CommandRule(chat=ChatKind.ANY, need=Need.COORDINATOR, bound_group=True),
 }
 
 

@@ -20,11 +20,12 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from bot import cards
 from bot.clock import Clock
 from bot.directory import Directory
-from bot.models import OutboxItem, OutboxKind, OutboxStatus, Rendered
+from bot.models import Media, OutboxItem, OutboxKind, OutboxStatus, Rendered
 from bot.notices import Notices
 from bot.ratelimit import SendLimits
 from bot.texts import t
 from storage.groups import GroupRepo
+from storage.media import MediaRepo
 from storage.members import MemberRepo
 from storage.organisation import MembershipRepo
 from storage.outbox import OutboxRepo
@@ -33,6 +34,8 @@ from storage.wishes import WishRepo
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
+# How long a row taken for sending stays another process's; a crash mid-send frees it after this.
+LEASE_SECONDS = 60
 _NOT_MODIFIED = "message is not modified"
 _EDIT_GONE = ("message to edit not found", "message can't be edited")
 
@@ -65,8 +68,10 @@ class OutboxSender:
         max_in_flight: int = 32,
         batch: int = 500,
         monotonic: Callable[[], float] = time.monotonic,
+        media: MediaRepo | None = None,
     ) -> None:
         self._bot = bot
+        self._media = media
         self._outbox = outbox
         self._wishes = wishes
         self._groups = groups
@@ -176,6 +181,9 @@ class OutboxSender:
 
     async def _send_guarded(self, item: OutboxItem) -> None:
         try:
+            now = self._clock.now()
+            if not await self._outbox.lease(item, now, now + timedelta(seconds=LEASE_SECONDS)):
+                return  # another process is sending it
             await self._send(item)
         except Exception:
             log.exception("outbox item %s failed unexpectedly", item.id)
@@ -236,6 +244,11 @@ class OutboxSender:
 
     async def _send_rendered(self, chat_id: int, rendered: Rendered) -> Message:
         markup = to_markup(rendered)
+        if rendered.photo_media and self._media is not None:
+            media = await self._media.get(rendered.photo_media)
+            if media is not None:
+                return await self._send_media(chat_id, media, rendered, markup)
+            log.warning("picture %s is gone; sending its caption alone", rendered.photo_media)
         if rendered.photo_file_id:
             return await self._bot.send_photo(
                 chat_id, rendered.photo_file_id, caption=rendered.text[:1024], reply_markup=markup
@@ -260,6 +273,18 @@ class OutboxSender:
                 elif _NOT_MODIFIED not in reason and not any(r in reason for r in _EDIT_GONE):
                     raise
             await self._wishes.forget_detail_message(chat_id, message_id)
+
+    async def _send_media(
+        self, chat_id: int, media: Media, rendered: Rendered, markup: InlineKeyboardMarkup | None
+    ) -> Message:
+        """A bot-made picture: uploaded the first time, then re-sent by Telegram's file_id."""
+        photo: str | bytes = media.file_id or media.content
+        message = await self._bot.send_photo(
+            chat_id, photo, caption=rendered.text[:1024], reply_markup=markup, filename="wishwall-chart.png"
+        )
+        if media.file_id is None and message.photo and self._media is not None:
+            await self._media.set_file_id(media.key, message.photo[-1].file_id)
+        return message
 
     async def _send_card(self, item: OutboxItem) -> bool:
         """Send or edit the card; True when the row was closed here already."""

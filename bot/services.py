@@ -13,12 +13,15 @@ from bot.lifecycle import WishService
 from bot.notices import Notices
 from bot.organisation import OrgService
 from bot.ratelimit import SendLimits
+from bot.reminders import ReminderService
+from bot.reports import ReportService
 from bot.sender import OutboxSender
 from bot.settings import Settings
 from storage.db import Database
 from storage.drafts import ConversationRepo, DraftRepo
 from storage.events import EventRepo
 from storage.groups import GroupRepo
+from storage.media import MediaRepo
 from storage.members import MemberRepo
 from storage.organisation import (
     BranchRepo,
@@ -30,6 +33,8 @@ from storage.organisation import (
     PrefRepo,
 )
 from storage.outbox import OutboxRepo
+from storage.reminders import ReminderRepo
+from storage.stats import StatsRepo
 from storage.wishes import WishRepo
 
 
@@ -58,6 +63,43 @@ class Services:
     notices: Notices
     balancer: Balancer
     sender: OutboxSender | None = field(default=None)
+    # The scheduler's side (issue 4), built from the pieces above.
+    reminder_repo: ReminderRepo = field(init=False)
+    stats: StatsRepo = field(init=False)
+    media: MediaRepo = field(init=False)
+    reminders: ReminderService = field(init=False)
+    reports: ReportService = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reminder_repo = ReminderRepo(self.db)
+        self.stats = StatsRepo(self.db)
+        self.media = MediaRepo(self.db)
+        self.reminders = ReminderService(
+            db=self.db,
+            repo=self.reminder_repo,
+            communities=self.communities,
+            members=self.members,
+            groups=self.groups,
+            directory=self.directory,
+            outbox=self.outbox,
+            events=self.events,
+            wishes=self.wishes,
+            settings=self.settings,
+            clock=self.clock,
+        )
+        self.reports = ReportService(
+            db=self.db,
+            stats=self.stats,
+            reminders=self.reminder_repo,
+            communities=self.communities,
+            branches=self.branches,
+            groups=self.groups,
+            members=self.members,
+            directory=self.directory,
+            media=self.media,
+            outbox=self.outbox,
+            settings=self.settings,
+        )
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock) -> Services:
@@ -146,6 +188,7 @@ class Services:
                 private_interval=self.settings.private_interval_seconds,
                 group_per_minute=self.settings.group_messages_per_minute,
             ),
+            media=self.media,
         )
         self.wishes.on_outbox = self.sender.wake
         self.notices.on_outbox = self.sender.wake

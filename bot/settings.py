@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     private_interval_seconds: float = 1.0
     group_messages_per_minute: int = 20
     max_concurrent_updates: int = 64
+    # How often the scheduler looks for due reminders and reports; 0 turns it off (cron instead).
+    job_tick_seconds: int = Field(default=300, ge=0)
 
     @field_validator("admins", mode="before")
     @classmethod

@@ -12,7 +12,20 @@ from telegram import Update
 from telegram.ext import Application, BaseHandler, CommandHandler
 
 from bot.context import WishwallContext
-from handlers import claims, delivery, fallback, groups, guard, newwish, organisation, posting, review, start
+from handlers import (
+    claims,
+    delivery,
+    fallback,
+    groups,
+    guard,
+    newwish,
+    organisation,
+    posting,
+    reminders,
+    reports,
+    review,
+    start,
+)
 from handlers.errors import on_error
 
 GUARD_GROUP = -1
@@ -29,6 +42,8 @@ def feature_handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
         *groups.handlers(),
         *posting.handlers(),
         *organisation.handlers(),
+        *reminders.handlers(),
+        *reports.handlers(),
         CommandHandler("cancel", start.cancel),
         *fallback.handlers(),
     ]

@@ -40,15 +40,30 @@ class OutboxRepo:
     async def due(self, now: datetime, limit: int = 500) -> list[OutboxItem]:
         """Pending rows in id order: the sender keeps each chat's messages in that order."""
         async with self._db.reader.execute(
-            "SELECT * FROM outbox WHERE status = 'pending' AND not_before <= ? ORDER BY id LIMIT ?",
-            (utc_text(now), limit),
+            "SELECT * FROM outbox WHERE status = 'pending' AND not_before <= ?"
+            " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id LIMIT ?",
+            (utc_text(now), utc_text(now), limit),
         ) as cur:
             rows = await cur.fetchall()
         return [_item(r) for r in rows]
 
+    async def lease(self, item: OutboxItem, now: datetime, until: datetime) -> bool:
+        """Take a due row for sending; False when another sender (process) holds it."""
+        async with (
+            self._db.transaction() as conn,
+            conn.execute(
+                "UPDATE outbox SET lease_until = ? WHERE id = ? AND status = 'pending'"
+                " AND (lease_until IS NULL OR lease_until <= ?) RETURNING id",
+                (utc_text(until), item.id, utc_text(now)),
+            ) as cur,
+        ):
+            return await cur.fetchone() is not None
+
     async def next_not_before(self) -> datetime | None:
         async with self._db.reader.execute(
-            "SELECT MIN(not_before) FROM outbox WHERE status = 'pending'"
+            # A row another sender holds is due for us only when its lease runs out.
+            "SELECT MIN(CASE WHEN lease_until > not_before THEN lease_until ELSE not_before END)"
+            " FROM outbox WHERE status = 'pending'"
         ) as cur:
             row = await cur.fetchone()
         if not row or row[0] is None:
@@ -84,8 +99,8 @@ class OutboxRepo:
     async def defer(self, item: OutboxItem, not_before: datetime, error: str) -> None:
         async with self._db.transaction() as conn:
             await conn.execute(
-                "UPDATE outbox SET not_before = ?, attempts = attempts + 1, last_error = ?"
-                " WHERE id = ? AND status = 'pending'",
+                "UPDATE outbox SET not_before = ?, attempts = attempts + 1, last_error = ?,"
+                " lease_until = NULL WHERE id = ? AND status = 'pending'",
                 (utc_text(not_before), error, item.id),
             )
 
@@ -93,7 +108,7 @@ class OutboxRepo:
         """A group became a supergroup: its queued messages follow it."""
         async with self._db.transaction() as conn:
             await conn.execute(
-                "UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND status = 'pending'",
+                "UPDATE outbox SET chat_id = ?, lease_until = NULL WHERE chat_id = ? AND status = 'pending'",
                 (new_chat, old_chat),
             )
 

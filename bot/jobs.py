@@ -1,0 +1,86 @@
+"""The scheduled side: one short "tick" through PTB's JobQueue (APScheduler) runs every pass.
+
+Why one frequent tick rather than a cron job per community and kind: every community has its own
+time zone, reminder hour, report day and quiet hours, and coordinators may change them at any
+time. Jobs kept per community would have to be re-planned on every change and re-created after a
+restart. The tick instead asks the core, every few minutes, "what is due now?"; the core works
+that out from the database (due dates, claim dates, what `reminders` says was already sent), so
+the JobQueue is only a clock: a restart, a late run or a missed run changes nothing but when a
+message goes out, never whether it goes out twice. `wishwall jobs run NAME` runs the same passes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from bot.context import WishwallApp, WishwallContext
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+JOB_NAMES = ("due_soon", "overdue", "unclaimed", "weekly_report")
+TICK_NAME = "wishwall-tick"
+# APScheduler skips a run that starts later than this after its time (its default is 1 s); a
+# busy event loop or a suspended machine must not lose a tick.
+MISFIRE_GRACE_SECONDS = 3600
+FIRST_TICK_SECONDS = 30  # soon after start-up, so a restart catches up quickly
+MEDIA_KEEP = timedelta(days=30)
+
+
+def passes(services: Services) -> dict[str, Callable[[datetime], Awaitable[int]]]:
+    return {
+        "due_soon": services.reminders.due_soon,
+        "overdue": services.reminders.overdue,
+        "unclaimed": services.reminders.unclaimed,
+        "weekly_report": services.reports.weekly_pass,
+    }
+
+
+async def run_pass(services: Services, name: str, now: datetime) -> int:
+    """One pass of one job at the instant `now`; returns how many messages it queued."""
+    queued = await passes(services)[name](now)
+    if queued and services.sender is not None:
+        services.sender.wake()
+    if queued:
+        log.info("job %s queued %d message(s)", name, queued)
+    return queued
+
+
+async def run_all(services: Services, now: datetime) -> dict[str, int]:
+    """Every pass; one failing pass is logged and does not stop the others."""
+    results: dict[str, int] = {}
+    for name in JOB_NAMES:
+        try:
+            results[name] = await run_pass(services, name, now)
+        except Exception:
+            log.exception("job %s failed; it runs again at the next tick", name)
+    await services.media.prune(now - MEDIA_KEEP)
+    return results
+
+
+async def tick(context: WishwallContext) -> None:
+    services = context.services
+    await run_all(services, services.clock.now())
+
+
+def register_jobs(app: WishwallApp) -> None:
+    """(Re-)register the tick at start-up; nothing about what is due lives in the JobQueue."""
+    interval = app.services.settings.job_tick_seconds
+    queue = app.job_queue
+    if queue is None:
+        log.warning("no JobQueue (install python-telegram-bot[job-queue]): reminders will not run")
+        return
+    for old in queue.get_jobs_by_name(TICK_NAME):
+        old.schedule_removal()
+    if interval <= 0:
+        log.info("scheduler off (WISHWALL_JOB_TICK_SECONDS=0): run `wishwall jobs run all` from cron")
+        return
+    queue.run_repeating(
+        tick,
+        interval=interval,
+        first=min(FIRST_TICK_SECONDS, interval),
+        name=TICK_NAME,
+        job_kwargs={"misfire_grace_time": MISFIRE_GRACE_SECONDS, "coalesce": True, "max_instances": 1},
+    )

@@ -1,0 +1,300 @@
+"""Buttons under reminders and escalations.
+
+Holder: "Need more time" asks for a new due date (quick choices or a typed date, bounded by the
+community's max_extension_days) and tells the coordinators; "Release" gives the wish back. The
+"Mark delivered" button is the wish loop's own delivery flow (handlers/delivery.py).
+Coordinator (escalation): "Extend" (the same date question), "Reassign" (back to open; the
+holder is told) and "Keep chasing".
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from telegram import Message, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.callbacks import ExtendCallback, ReminderButton, ReminderCallback
+from bot.context import WishwallContext
+from bot.errors import DomainError, InvalidInput
+from bot.models import Button, Rendered
+from bot.reminders import ExtensionOffer, without_wish
+from bot.sender import to_markup
+from bot.texts import t
+from handlers.common import (
+    actor_of,
+    answer,
+    edit_rendered,
+    error_text,
+    lang_of,
+    reply,
+    reply_rendered,
+    reply_text,
+)
+from handlers.start import cancel as cancel_conversations
+
+log = logging.getLogger(__name__)
+
+DATE = "extend_date"
+DRAFT = "extend"
+
+
+def reminder_buttons(*actions: ReminderButton) -> object:
+    def match(data: object) -> bool:
+        parsed = ReminderCallback.unpack(data)
+        return parsed is not None and parsed.action in actions
+
+    return match
+
+
+def rendered_of(message: object) -> Rendered:
+    """The message a button sits on, as the core's Rendered (to edit it without re-rendering)."""
+    if not isinstance(message, Message):
+        return Rendered(text="")
+    markup = message.reply_markup
+    rows = tuple(
+        tuple(Button(text=b.text, callback_data=b.callback_data, url=b.url) for b in row)
+        for row in (markup.inline_keyboard if markup else ())
+    )
+    return Rendered(text=message.text or message.caption or "", buttons=rows)
+
+
+def _day_data(day: date) -> str:
+    return day.strftime("%Y%m%d")
+
+
+def offer_card(offer: ExtensionOffer, lang: str) -> Rendered:
+    wish = offer.wish
+    buttons = tuple(
+        (
+            Button(
+                text=t(lang, "btn.extend_days", days=(day - offer.base).days, day=day.isoformat()),
+                callback_data=ExtendCallback(wish_id=wish.id, day=_day_data(day)).pack(),
+            ),
+        )
+        for day in offer.choices
+    )
+    text = t(
+        lang,
+        "extend.ask",
+        code=wish.code,
+        due=wish.due_date.isoformat(),
+        latest=offer.latest.isoformat(),
+    )
+    return Rendered(text=text, buttons=buttons)
+
+
+# --- need more time / extend: a one-question conversation ------------------------------------
+
+
+async def begin_extend(update: Update, context: WishwallContext) -> str | int:
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    data = ReminderCallback.unpack(query.data)
+    assert data is not None
+    lang = lang_of(update, context)
+    try:
+        offer = await context.services.reminders.extension_offer(
+            await actor_of(update, context), data.wish_id
+        )
+    except DomainError as error:
+        await answer(query, error_text(lang, error), alert=True)
+        return ConversationHandler.END
+    await answer(query)
+    # The reminder (or escalation) tapped is kept, so its buttons for this wish can go once done.
+    tapped = query.message
+    draft: dict[str, object] = {"wish_id": offer.wish.id}
+    if isinstance(tapped, Message):
+        draft |= {
+            "chat_id": tapped.chat.id,
+            "message_id": tapped.message_id,
+            "message": rendered_of(tapped).model_dump(mode="json"),
+        }
+    await context.services.drafts.save(update.effective_user.id, DRAFT, draft, context.services.clock.now())
+    await reply_rendered(update, offer_card(offer, lang))
+    return DATE
+
+
+async def typed_date(update: Update, context: WishwallContext) -> str | int:
+    message = update.effective_message
+    assert message is not None
+    try:
+        day = date.fromisoformat((message.text or "").strip())
+    except ValueError:
+        await reply(update, context, "val.date", example="2026-12-01")
+        return DATE
+    return await _apply(update, context, day, None)
+
+
+async def chosen_date(update: Update, context: WishwallContext) -> str | int:
+    query = update.callback_query
+    assert query is not None
+    data = ExtendCallback.unpack(query.data)
+    assert data is not None
+    await answer(query)
+    return await _apply(update, context, _parse_day(data.day), data.wish_id)
+
+
+async def chosen_date_outside(update: Update, context: WishwallContext) -> None:
+    """A date button tapped after the conversation ended (or after a restart): it still says
+    which wish and which day, so it still works, with the same checks."""
+    await chosen_date(update, context)
+
+
+def _parse_day(text: str) -> date:
+    return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+
+
+async def _apply(update: Update, context: WishwallContext, day: date, wish_id: int | None) -> str | int:
+    user = update.effective_user
+    assert user is not None
+    services = context.services
+    draft = await services.drafts.load(user.id, DRAFT) or {}
+    wish_id = wish_id or draft.get("wish_id")
+    if wish_id is None:
+        return ConversationHandler.END
+    actor = await actor_of(update, context)
+    lang = lang_of(update, context)
+    try:
+        wish = await services.reminders.extend(actor, int(wish_id), day)
+    except InvalidInput as error:
+        # Taps were answered already: the reason goes into the chat, and the question stays.
+        await reply_text(update, error_text(lang, error))
+        return DATE
+    except DomainError as error:
+        await reply_text(update, error_text(lang, error))
+        await services.drafts.delete(user.id, DRAFT)
+        return ConversationHandler.END
+    await services.drafts.delete(user.id, DRAFT)
+    if draft.get("wish_id") == wish.id and draft.get("message"):
+        await _update_tapped(
+            context,
+            draft,
+            without_wish(
+                Rendered.model_validate(draft["message"]),
+                wish.id,
+                t(lang, "remind.extended_line", code=wish.code, due=wish.due_date.isoformat()),
+            ),
+        )
+    if wish.holder_id == user.id:
+        await reply(update, context, "extend.done_holder", code=wish.code, due=wish.due_date.isoformat())
+    else:
+        holder = await services.wishes.holder_name(wish) or "?"
+        await reply(
+            update,
+            context,
+            "extend.done_coordinator",
+            code=wish.code,
+            due=wish.due_date.isoformat(),
+            holder=holder,
+        )
+    return ConversationHandler.END
+
+
+async def _update_tapped(context: WishwallContext, draft: dict[str, object], rendered: Rendered) -> None:
+    """Best effort: the reminder may be gone or already show this; the answer went out anyway."""
+    try:
+        await context.bot.edit_message_text(
+            rendered.text[:4096],
+            chat_id=int(str(draft["chat_id"])),
+            message_id=int(str(draft["message_id"])),
+            reply_markup=to_markup(rendered),
+        )
+    except BadRequest as exc:
+        log.info("could not update the reminder after an extension: %s", exc)
+
+
+async def cancel(update: Update, context: WishwallContext) -> int:
+    assert update.effective_user is not None
+    await context.services.drafts.delete(update.effective_user.id, DRAFT)
+    return await cancel_conversations(update, context)
+
+
+# --- one-tap buttons ----------------------------------------------------------------------------
+
+
+async def release(update: Update, context: WishwallContext) -> None:
+    """The holder gives a wish back from a reminder; the reminder keeps its other wishes."""
+    query = update.callback_query
+    assert query is not None
+    data = ReminderCallback.unpack(query.data)
+    assert data is not None
+    lang = lang_of(update, context)
+    try:
+        wish = await context.services.wishes.release(await actor_of(update, context), data.wish_id)
+    except DomainError as error:
+        await answer(query, error_text(lang, error), alert=True)
+        return
+    await answer(query, t(lang, "claims.released", code=wish.code))
+    note = t(lang, "remind.released_line", code=wish.code)
+    await edit_rendered(query, without_wish(rendered_of(query.message), wish.id, note))
+
+
+async def reassign(update: Update, context: WishwallContext) -> None:
+    """A coordinator takes an overdue wish back to open; the lifecycle tells the holder."""
+    query = update.callback_query
+    assert query is not None
+    data = ReminderCallback.unpack(query.data)
+    assert data is not None
+    lang = lang_of(update, context)
+    services = context.services
+    try:
+        before = await services.wishes.get(data.wish_id)
+        holder = await services.wishes.holder_name(before) or "?"
+        wish = await services.wishes.release(await actor_of(update, context), data.wish_id)
+    except DomainError as error:
+        await answer(query, error_text(lang, error), alert=True)
+        return
+    await answer(query, t(lang, "chase.reassigned_short", code=wish.code))
+    note = t(lang, "chase.reassigned", code=wish.code, holder=holder)
+    await edit_rendered(query, Rendered(text=rendered_of(query.message).text + "\n\n" + note))
+
+
+async def keep_chasing(update: Update, context: WishwallContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    data = ReminderCallback.unpack(query.data)
+    assert data is not None
+    lang = lang_of(update, context)
+    try:
+        kept = await context.services.reminders.keep_chasing(await actor_of(update, context), data.wish_id)
+    except DomainError as error:
+        await answer(query, error_text(lang, error), alert=True)
+        return
+    await answer(query, t(lang, "chase.kept_short", code=kept.wish.code))
+    note = t(lang, "chase.kept", code=kept.wish.code, holder=kept.holder_name, count=kept.again_after)
+    await edit_rendered(query, Rendered(text=rendered_of(query.message).text + "\n\n" + note))
+
+
+def handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
+    return [
+        ConversationHandler(
+            entry_points=[
+                CallbackQueryHandler(
+                    begin_extend, pattern=reminder_buttons(ReminderButton.MORE_TIME, ReminderButton.EXTEND)
+                )
+            ],
+            states={
+                DATE: [
+                    CallbackQueryHandler(chosen_date, pattern=ExtendCallback.matches),
+                    MessageHandler(filters.TEXT & ~filters.COMMAND, typed_date),
+                ]
+            },
+            fallbacks=[CommandHandler("cancel", cancel)],
+            name="extend",
+            persistent=True,
+        ),
+        CallbackQueryHandler(chosen_date_outside, pattern=ExtendCallback.matches),
+        CallbackQueryHandler(release, pattern=reminder_buttons(ReminderButton.RELEASE)),
+        CallbackQueryHandler(reassign, pattern=reminder_buttons(ReminderButton.REASSIGN)),
+        CallbackQueryHandler(keep_chasing, pattern=reminder_buttons(ReminderButton.KEEP)),
+    ]

@@ -1,0 +1,45 @@
+"""/report: the weekly report on demand (coordinators; in private or in a bound group)."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler
+
+from bot.context import WishwallContext
+from bot.errors import DomainError, NotAllowed
+from handlers.common import actor_of, in_private, lang_of, reply, reply_text, say_error
+
+
+async def report(update: Update, context: WishwallContext) -> None:
+    """`/report` for the last full week, `/report 2026-W47` for an earlier one.
+
+    The same text and chart the scheduler sends on the report day, answered straight to the
+    coordinator who asked (in a group: to that group, which sees no personal data in it).
+    """
+    chat, message = update.effective_chat, update.effective_message
+    assert chat is not None and message is not None
+    services = context.services
+    lang = lang_of(update, context)
+    actor = await actor_of(update, context)
+    if not in_private(update):
+        group = await services.groups.get(chat.id)
+        if group is None or not group.active:
+            await reply(update, context, "groups.not_bound")
+            return
+    try:
+        community = await services.reports.community_for(actor, None if in_private(update) else chat.id)
+        if not actor.coordinates(community.id):
+            raise NotAllowed("err.coordinators_only")
+        week = services.reports.week_asked(
+            community, " ".join(context.args or []) or None, services.clock.now()
+        )
+    except DomainError as error:
+        await say_error(update, context, error)
+        return
+    output = await services.reports.output(await services.reports.build(community, week), lang)
+    await reply_text(update, output.text)
+    await message.reply_photo(output.chart, caption=output.caption, filename="wishwall-report.png")
+
+
+def handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
+    return [CommandHandler("report", report)]
