@@ -7,7 +7,7 @@ If any step fails, nothing of it happened.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ from bot.clock import Clock
 from bot.codes import format_code
 from bot.directory import DEFAULT_COMMUNITY, Directory
 from bot.errors import AlreadyTaken, DomainError, IllegalTransition, NotAllowed, NotFound
-from bot.models import Action, NewOutbox, OutboxKind, Rendered, Wish, WishDraft, WishStatus
+from bot.models import Action, ImportedWish, NewOutbox, OutboxKind, Rendered, Wish, WishDraft, WishStatus
 from bot.policies import Actor, check
 from bot.texts import t
 from storage.db import Database
@@ -390,6 +390,57 @@ class WishService:
                 )
             )
         return items
+
+    # --- bulk creation (issue 5: imported spreadsheets) -----------------------------------
+
+    async def create_many(
+        self, actor: Actor, items: Sequence[ImportedWish], community_id: int = DEFAULT_COMMUNITY
+    ) -> list[Wish]:
+        """All rows become pending wishes in ONE transaction, or none does.
+
+        One `create` event per wish (details {"source": "import", "row": n}) and one notice per
+        other coordinator for the whole batch, not one per wish.
+        """
+        await self._guard(actor, Action.CREATE, None, community_id)
+        if not items:
+            return []
+        now = self._clock.now()
+        others = [c for c in await self._directory.coordinators(community_id) if c != actor.user_id]
+        langs = await self._directory.langs_of(others)
+        async with self._db.transaction() as conn:
+            created = await self._wishes.insert_many(
+                conn, community_id=community_id, items=items, created_by=actor.user_id, now=now
+            )
+            for item, wish in zip(items, created, strict=True):
+                await self._events.append(
+                    conn,
+                    action=Action.CREATE.value,
+                    at=now,
+                    actor_id=actor.user_id,
+                    wish_id=wish.id,
+                    community_id=community_id,
+                    to_status=S.PENDING,
+                    details={"source": "import", "row": item.row},
+                )
+            await self._enqueue(
+                conn,
+                [
+                    _message(
+                        uid,
+                        t(
+                            langs[uid],
+                            "imp.notice_imported",
+                            name=actor.display_name,
+                            count=len(created),
+                            first=created[0].code,
+                            last=created[-1].code,
+                        ),
+                    )
+                    for uid in others
+                ],
+            )
+        self.on_outbox()
+        return created
 
 
 def _message(chat_id: int, text: str) -> NewOutbox:

@@ -83,6 +83,7 @@ class ChatKind(StrEnum):
 class Need(StrEnum):
     ANYONE = "anyone"
     COORDINATOR = "coordinator"
+    MEMBER = "member"  # registered (/start) members, and coordinators
 
 
 class CommandRule(Frozen):
@@ -104,6 +105,14 @@ COMMAND_RULES: dict[str, CommandRule] = {
     "post": CommandRule(chat=ChatKind.ANY, need=Need.COORDINATOR),
     "bind": CommandRule(chat=ChatKind.GROUP, need=Need.COORDINATOR),
     "unbind": CommandRule(chat=ChatKind.GROUP, need=Need.COORDINATOR),
+    # Issue 5: records in and out. "import" also governs spreadsheets sent as documents.
+    "template": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
+    "import": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
+    "export": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
+    "branchreport": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
+    "forget": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
+    "myrecord": CommandRule(chat=ChatKind.PRIVATE, need=Need.MEMBER),
+    "stats": CommandRule(chat=ChatKind.PRIVATE, need=Need.MEMBER),
 }
 
 
@@ -118,4 +127,6 @@ def command_refusal(command: str, actor: Actor, in_private: bool) -> str | None:
         return "err.group_only"
     if rule.need is Need.COORDINATOR and not actor.is_coordinator:
         return "err.coordinators_only"
+    if rule.need is Need.MEMBER and actor.member is None and not actor.is_coordinator:
+        return "err.members_only"
     return None

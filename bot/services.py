@@ -9,7 +9,9 @@ from telegram import Bot
 from bot.clock import Clock
 from bot.directory import Directory
 from bot.lifecycle import WishService
+from bot.privacy import PrivacyService
 from bot.ratelimit import SendLimits
+from bot.records import RecordsService
 from bot.sender import OutboxSender
 from bot.settings import Settings
 from storage.db import Database
@@ -19,6 +21,8 @@ from storage.groups import GroupRepo
 from storage.members import MemberRepo
 from storage.organisation import BranchRepo, CommunityRepo, CoordinatorRepo, MembershipRepo
 from storage.outbox import OutboxRepo
+from storage.records import RecordsRepo
+from storage.stats import StatsRepo
 from storage.wishes import WishRepo
 
 
@@ -40,6 +44,10 @@ class Services:
     coordinators: CoordinatorRepo
     directory: Directory
     wishes: WishService
+    # Issue 5: records in and out (imports, figures, service records) and data care.
+    stats: StatsRepo
+    records: RecordsService
+    privacy: PrivacyService
     sender: OutboxSender | None = field(default=None)
 
     @classmethod
@@ -53,6 +61,19 @@ class Services:
         memberships = MembershipRepo(db)
         coordinators = CoordinatorRepo(db)
         directory = Directory(settings, members, memberships, coordinators)
+        wishes = WishService(
+            db=db,
+            wishes=wish_repo,
+            events=events,
+            outbox=outbox,
+            groups=groups,
+            directory=directory,
+            clock=clock,
+        )
+        stats = StatsRepo(db)
+        records_repo = RecordsRepo(db)
+        communities = CommunityRepo(db)
+        branches = BranchRepo(db)
         services = cls(
             settings=settings,
             clock=clock,
@@ -64,18 +85,30 @@ class Services:
             members=members,
             drafts=DraftRepo(db),
             conversations=ConversationRepo(db),
-            communities=CommunityRepo(db),
-            branches=BranchRepo(db),
+            communities=communities,
+            branches=branches,
             memberships=memberships,
             coordinators=coordinators,
             directory=directory,
-            wishes=WishService(
-                db=db,
-                wishes=wish_repo,
-                events=events,
-                outbox=outbox,
-                groups=groups,
+            wishes=wishes,
+            stats=stats,
+            records=RecordsService(
+                stats=stats,
+                records=records_repo,
+                communities=communities,
+                branches=branches,
+                memberships=memberships,
                 directory=directory,
+                wishes=wishes,
+                events=events,
+                clock=clock,
+            ),
+            privacy=PrivacyService(
+                db=db,
+                records=records_repo,
+                events=events,
+                communities=communities,
+                wishes=wishes,
                 clock=clock,
             ),
         )

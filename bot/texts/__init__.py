@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.texts import core
+from bot.texts import core, records
 from bot.texts.base import LANGS, Entries, Lang, merge
 
 __all__ = ["CATALOG", "LANGS", "Lang", "pick_lang", "t", "t_error"]
 
-CATALOG: Entries = merge(core.TEXTS)
+CATALOG: Entries = merge(core.TEXTS, records.TEXTS)
 
 _MISSING = "⟨{key}⟩"
 
