@@ -24,6 +24,8 @@ class ConfigError(Exception):
 
 
 PRIVATE_COMMANDS = ("newwish", "pending", "mywishes", "wish", "cancelwish", "post", "help", "cancel")
+# Issue 5: records in and out.
+PRIVATE_COMMANDS += ("stats", "myrecord", "export", "template", "import", "branchreport", "forget")
 GROUP_COMMANDS = ("bind", "unbind", "post", "help")
 
 

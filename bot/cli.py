@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from bot.clock import Clock
 from bot.settings import Settings
 
 
@@ -18,10 +19,11 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the bot (long polling)")
     run.add_argument("--log-level", default="INFO")
     sub.add_parser("migrate", help="create or upgrade the database and exit")
+    _add_records_commands(sub)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings()
@@ -33,7 +35,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(settings, args.log_level)
     if args.command == "migrate":
         return _migrate(settings)
+    if args.command in ("import", "export", "retention"):
+        from bot.records_cli import run_records_command
+
+        return run_records_command(args, settings, clock)
     return 2
+
+
+def _add_records_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Issue 5: imports, the claim sheet and the retention pass from the command line."""
+    imp = sub.add_parser("import", help="import wishes from an .xlsx or .csv file (all rows or none)")
+    imp.add_argument("file")
+    imp.add_argument("--community", required=True, help="community name or number")
+    imp.add_argument("--by", type=int, help="Telegram user id recorded as collector (default: a coordinator)")
+    imp.add_argument(
+        "--lang", choices=("zh", "en"), help="language of the report (default: WISHWALL_DEFAULT_LANG)"
+    )
+    exp = sub.add_parser("export", help="write the claim sheet (.xlsx with a summary sheet, or .csv)")
+    exp.add_argument("--community", required=True, help="community name or number")
+    exp.add_argument("--from", dest="start", help="first day, YYYY-MM-DD (default: 1 January this year)")
+    exp.add_argument("--to", dest="end", help="last day, included, YYYY-MM-DD (default: 31 December)")
+    exp.add_argument(
+        "--public", action="store_true", help="leave out beneficiaries' names, phones, addresses"
+    )
+    exp.add_argument("--lang", choices=("zh", "en"), help="language of the column titles")
+    exp.add_argument("--out", required=True, help="the file to write: .xlsx or .csv")
+    ret = sub.add_parser("retention", help="erase beneficiaries' personal data past the retention period")
+    ret.add_argument("action", choices=("run",))
 
 
 def _run(settings: Settings, log_level: str) -> int:

@@ -7,6 +7,7 @@ The claim sheet is written with openpyxl's write-only mode from an async stream 
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator, Sequence
@@ -24,6 +25,7 @@ from storage.stats import Period, PeriodFigures, SheetRow
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv"
+_BATCH = 500  # claim-sheet rows turned into cells per hop to the worker thread
 
 # Claim-sheet columns in order; the personal ones are left out of the public variant.
 PERSONAL_COLUMNS = ("name", "phone", "address", "notes")
@@ -146,6 +148,17 @@ def summary_rows(summary: ExportSummary, period: Period, lang: str) -> list[list
     return rows
 
 
+async def _batches(rows: AsyncIterator[SheetRow], size: int) -> AsyncIterator[list[SheetRow]]:
+    batch: list[SheetRow] = []
+    async for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 async def write_claim_sheet(
     target: IO[bytes] | Path,
     rows: AsyncIterator[SheetRow],
@@ -156,20 +169,29 @@ async def write_claim_sheet(
     public: bool,
     today: date,
 ) -> int:
-    """The claim sheet and its summary as .xlsx; returns the number of wishes written."""
+    """The claim sheet and its summary as .xlsx; returns the number of wishes written.
+
+    Rows are read in batches; each batch is turned into cells and written in a worker thread,
+    so a long export does not stall the bot's other chats.
+    """
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(t(lang, "xl.sheet_claims"))
     sheet.append(_header(lang, "xl.col.", claim_columns(public)))
+
+    def write(batch: list[SheetRow]) -> None:
+        for row in batch:
+            sheet.append(claim_cells(row, lang=lang, public=public, zone=period.zone, today=today))
+
     count = 0
-    async for row in rows:
-        sheet.append(claim_cells(row, lang=lang, public=public, zone=period.zone, today=today))
-        count += 1
+    async for batch in _batches(rows, _BATCH):
+        await asyncio.to_thread(write, batch)
+        count += len(batch)
     totals = workbook.create_sheet(t(lang, "xl.sheet_summary"))
     for cells in summary_rows(summary, period, lang):
         totals.append(cells)
-    workbook.save(target)
+    await asyncio.to_thread(workbook.save, target)
     return count
 
 
@@ -180,11 +202,16 @@ async def write_claim_csv(
     The caller opens the file as UTF-8 with a BOM so that Excel shows Chinese correctly."""
     writer = csv.writer(target)
     writer.writerow(_header(lang, "xl.col.", claim_columns(public)))
+
+    def write(batch: list[SheetRow]) -> None:
+        for row in batch:
+            cells = claim_cells(row, lang=lang, public=public, zone=period.zone, today=today)
+            writer.writerow(["" if c is None else c.isoformat() if isinstance(c, date) else c for c in cells])
+
     count = 0
-    async for row in rows:
-        cells = claim_cells(row, lang=lang, public=public, zone=period.zone, today=today)
-        writer.writerow(["" if c is None else c.isoformat() if isinstance(c, date) else c for c in cells])
-        count += 1
+    async for batch in _batches(rows, _BATCH):
+        await asyncio.to_thread(write, batch)
+        count += len(batch)
     return count
 
 

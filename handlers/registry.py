@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.ext import Application, BaseHandler, CommandHandler
 
 from bot.context import WishwallContext
-from handlers import claims, delivery, fallback, groups, guard, newwish, review, start
+from handlers import claims, delivery, fallback, groups, guard, newwish, records, review, start
 from handlers.errors import on_error
 
 GUARD_GROUP = -1
@@ -27,6 +27,7 @@ def feature_handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
         *delivery.handlers(),
         *claims.handlers(),
         *groups.handlers(),
+        *records.handlers(),
         CommandHandler("cancel", start.cancel),
         *fallback.handlers(),
     ]
