@@ -303,7 +303,8 @@ class RecordsService:
         year = self.period(community, figures.year_of(today))
         month = self.period(community, figures.month_of(today))
         own_now = own_year = None
-        if actor.member is not None:
+        # Members see their own line; a coordinator only if they serve in a branch as well.
+        if actor.member is not None and (actor.membership is not None or not actor.is_coordinator):
             mine = Scope(community_id=community_id, user_id=actor.user_id)
             own_now = await self._stats.snapshot(mine, today)
             own_year = await self._stats.figures(mine, year, now)
