@@ -1,22 +1,28 @@
 """A year of a community's wishes, built through the real lifecycle at chosen instants, with
 the figures every report must show worked out by hand below (see EXPECTED).
 
-"Now" is 2026-11-20 10:00 Asia/Shanghai (the clock fixture's start). Wishes, in id order:
+"Now" is 2026-11-20 10:00 Asia/Shanghai (the clock fixture's start). Wishes, in id order
+(id: created · branch posted to · holder · due · value · category — what happened):
 
-| id | created (local) | branch | holder | history                                   | due        | value | category          |
-|----|-----------------|--------|--------|-------------------------------------------|------------|-------|-------------------|
-| 1  | 2026-01-01 07:30| 1      | 101    | verified 01-02, posted 01-03, claimed 01-04, delivered 01-20, fulfilled 01-21 | 2026-01-31 | 200 | elderly_alone |
-| 2  | 2026-02-01      | 1      | 101    | posted 02-02, claimed 02-03, delivered 03-05, fulfilled 03-06 | 2026-02-28 | 150 | left_behind_child |
-| 3  | 2026-03-01      | 2      | 201    | posted 03-02, claimed 03-03, delivered+fulfilled 03-10 | 2026-03-31 | —  | elderly_alone |
-| 4  | 2026-07-01      | 2      | 201    | posted 07-02, claimed 07-05 (not delivered: overdue) | 2026-11-10 | 300 | disabled |
-| 5  | 2026-10-01      | 1      | 102    | posted 10-02, claimed 10-03, delivered 11-18 | 2026-11-30 | 80  | elderly_alone |
-| 6  | 2026-11-02      | 1      | —      | posted 11-02, open                        | 2026-12-15 | 50    | poor_student      |
-| 7  | 2026-11-05      | —      | —      | pending (same beneficiary as wish 1)      | 2026-12-20 | —     | elderly_alone     |
-| 8  | 2026-06-01      | —      | —      | rejected 06-02                            | 2026-06-30 | —     | veteran           |
-| 9  | 2026-05-01      | —      | —      | cancelled 05-02                           | 2026-05-31 | —     | hardship_family   |
-| 10 | 2025-12-20      | 1      | 102    | posted 12-20, claimed 12-21, delivered 2026-01-05, fulfilled 2026-01-06 | 2025-12-31 | 100 | other |
-| 11 | 2026-11-01      | 2      | 201    | posted 11-01, claimed 11-02, delivered 11-05, fulfilled 11-06 | 2026-11-15 | 120 | veteran |
-| 12 | 2026-08-01      | —      | —      | verified 08-02, never posted              | 2026-09-30 | —     | left_behind_child |
+1: 2026-01-01 07:30 · 1 · 101 · 2026-01-31 · 200 · elderly_alone — verified 01-02, posted 01-03,
+   claimed 01-04, delivered 01-20, fulfilled 01-21 (on time)
+2: 2026-02-01 · 1 · 101 · 2026-02-28 · 150 · left_behind_child — posted 02-02, claimed 02-03,
+   delivered 03-05 (5 days late), fulfilled 03-06
+3: 2026-03-01 · 2 · 201 · 2026-03-31 · — · elderly_alone — posted 03-02, claimed 03-03,
+   delivered and fulfilled 03-10
+4: 2026-07-01 · 2 · 201 · 2026-11-10 · 300 · disabled — posted 07-02, claimed 07-05, not delivered
+   (overdue by 10 days now)
+5: 2026-10-01 · 1 · 102 · 2026-11-30 · 80 · elderly_alone — posted 10-02, claimed 10-03,
+   delivered 11-18 (awaiting confirmation)
+6: 2026-11-02 · 1 · — · 2026-12-15 · 50 · poor_student — posted 11-02, open
+7: 2026-11-05 · — · — · 2026-12-20 · — · elderly_alone — pending (same beneficiary as wish 1)
+8: 2026-06-01 · — · — · 2026-06-30 · — · veteran — rejected 06-02
+9: 2026-05-01 · — · — · 2026-05-31 · — · hardship_family — cancelled 05-02
+10: 2025-12-20 · 1 · 102 · 2025-12-31 · 100 · other — posted 2025-12-20, claimed 2025-12-21,
+   delivered 2026-01-05 (5 days late), fulfilled 2026-01-06
+11: 2026-11-01 · 2 · 201 · 2026-11-15 · 120 · veteran — posted 11-01, claimed 11-02,
+   delivered 11-05, fulfilled 11-06
+12: 2026-08-01 · — · — · 2026-09-30 · — · left_behind_child — verified 08-02, never posted
 
 Wishes are verified the day after they are created and posted the day after that unless the
 table says otherwise (wish 3: verified and posted 03-02).
