@@ -23,7 +23,7 @@ from bot.cards import mask_name
 from bot.clock import Clock
 from bot.errors import DomainError, NotAllowed
 from bot.lifecycle import WishService
-from bot.models import Wish, WishStatus
+from bot.models import Wish
 from bot.policies import Actor
 from storage.db import Database
 from storage.events import EventRepo
@@ -134,7 +134,3 @@ class PrivacyService:
             }
             await self._records.scrub_sent_messages_mentioning(conn, sorted(needles))
         return [w for w in plan.targets if w.id in ids]
-
-
-def is_closed(wish: Wish) -> bool:
-    return wish.status in (WishStatus.FULFILLED, WishStatus.CANCELLED, WishStatus.REJECTED)

@@ -48,8 +48,7 @@ class RecordsRepo:
         return hits
 
     async def same_beneficiary(self, community_id: int, name: str, phone: str) -> list[Wish]:
-        """Every wish of the community for this person (name and phone, or this name with an
-        already erased phone only when the phone given is erased too)."""
+        """Every wish of the community for this person: the same name and the same phone."""
         async with self._db.reader.execute(
             "SELECT * FROM wishes WHERE community_id = ? AND beneficiary_name = ? AND beneficiary_phone = ?"
             " ORDER BY id",

@@ -26,7 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.models import Category, Frozen, WishStatus
-from storage.db import Database, parse_utc, utc_text
+from storage.db import Database, utc_text
 
 # Wishes that stop counting towards "due": they were withdrawn, not failed.
 _NOT_DUE = ("rejected", "cancelled")
@@ -288,10 +288,3 @@ class StatsRepo:
             while rows := await cur.fetchmany(batch):
                 for row in rows:
                     yield SheetRow.model_validate(dict(row))
-
-    async def first_activity(self, community_id: int) -> datetime | None:
-        async with self._db.reader.execute(
-            "SELECT MIN(created_at) FROM wishes WHERE community_id = ?", (community_id,)
-        ) as cur:
-            row = await cur.fetchone()
-        return parse_utc(row[0]) if row and row[0] else None
