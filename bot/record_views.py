@@ -74,19 +74,20 @@ def import_report(outcome: ImportOutcome, lang: str) -> list[str]:
     else:
         created = outcome.created
         lines.append(t(lang, "imp.done", count=len(created), first=created[0].code, last=created[-1].code))
-        if outcome.repeats:
-            lines += ["", t(lang, "imp.repeats_header", months=outcome.repeat_months)]
-            for row, repeat in sorted(outcome.repeats.items()):
-                line = t(
-                    lang,
-                    "imp.repeat_line",
-                    row=row,
-                    name=outcome.names.get(row, ""),
-                    earlier=earlier_text(repeat, lang),
-                )
-                if repeat.name_only:
-                    line += t(lang, "imp.name_only")
-                lines.append(line)
+    if outcome.repeats:
+        header = "imp.repeats_note" if checked.errors else "imp.repeats_header"
+        lines += ["", t(lang, header, months=outcome.repeat_months)]
+        for row, repeat in sorted(outcome.repeats.items()):
+            line = t(
+                lang,
+                "imp.repeat_line",
+                row=row,
+                name=outcome.names.get(row, ""),
+                earlier=earlier_text(repeat, lang),
+            )
+            if repeat.name_only:
+                line += t(lang, "imp.name_only")
+            lines.append(line)
     if checked.ignored_columns:
         lines += ["", t(lang, "imp.ignored_columns", columns="、".join(checked.ignored_columns[:20]))]
     return split_message(lines)

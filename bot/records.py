@@ -252,10 +252,11 @@ class RecordsService:
             table, today=self.today(community), value_cap_fen=community.value_cap_fen
         )
         outcome = ImportOutcome(checked=checked, repeat_months=community.repeat_months)
-        if checked.errors:
-            return outcome
+        # Flags are part of the check report, so they are worked out for a refused file too.
         outcome.repeats = await self._repeats_of(community, checked.items)
         outcome.names = {item.row: item.draft.beneficiary.name for item in checked.items}
+        if checked.errors:
+            return outcome
         outcome.created = await self._wishes.create_many(actor, checked.items, community_id)
         return outcome
 

@@ -328,6 +328,13 @@ async def test_repeat_beneficiaries_are_flagged_not_refused(bot: Bot) -> None:
             ),
         )
     boss = bot.api.user(COORDINATOR, "Li")
+    # The check report of a refused file flags the repeat too.
+    bad = [*GOOD_ROWS, [4, "钱奶奶", "", "", "", "", "", "", ""]]
+    await d.send_document(boss, "w.xlsx", xlsx([ZH_HEADER, *bad]), XLSX)
+    reply = d.last_private(boss).text or ""
+    assert (
+        "第 5 行" in reply and "另外，以下受助人近 12 个月内已有心愿" in reply and "第 2 行 王秀英" in reply
+    )
     await d.send_document(boss, "w.xlsx", xlsx([ZH_HEADER, *GOOD_ROWS]), XLSX)
     reply = d.last_private(boss).text or ""
     assert "已导入 3 个微心愿" in reply

@@ -118,6 +118,11 @@ TEXTS: Entries = {
         "en": "⚠️ These beneficiaries already had a wish in the last {months} months (a flag only: they were "
         "imported; check when verifying):",
     },
+    "imp.repeats_note": {
+        "zh": "⚠️ 另外，以下受助人近 {months} 个月内已有心愿（仅提示，不影响导入）：",
+        "en": "⚠️ Also: these beneficiaries already had a wish in the last {months} months (a flag only; it "
+        "does not stop an import):",
+    },
     "imp.repeat_line": {"zh": "第 {row} 行 {name}：{earlier}", "en": "Row {row} {name}: {earlier}"},
     "imp.name_only": {
         "zh": "（早先心愿的电话已按保留期限删除，仅姓名相同，请核对）",
