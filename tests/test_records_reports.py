@@ -420,7 +420,7 @@ async def test_branchreport_with_buttons_and_by_name(history: object, bot: Bot) 
     messages = bot.driver.private(boss)
     text, sheet = messages[-2], messages[-1]
     body = text.text or ""
-    assert "第一支部 支部服务报告 · 2026-01-01 至 2026-12-31" in body
+    assert "第一支部 · 服务报告 · 2026-01-01 至 2026-12-31" in body
     assert "张丽：认领 2 · 圆梦 2（按时 1，逾期 1）· 进行中 0" in body
     assert "李强：认领 1 · 圆梦 1（按时 0，逾期 1）· 进行中 1" in body
     assert (

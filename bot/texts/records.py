@@ -276,7 +276,7 @@ TEXTS: Entries = {
     },
     "rec.no_branches": {"zh": "本社区还没有支部。", "en": "This community has no branches yet."},
     "rec.branch_title": {
-        "zh": "📋 {branch} 支部服务报告 · {start} 至 {end}",
+        "zh": "📋 {branch} · 服务报告 · {start} 至 {end}",
         "en": "📋 Service report of branch {branch} · {start} to {end}",
     },
     "rec.branch_member": {
@@ -288,7 +288,7 @@ TEXTS: Entries = {
     "rec.branch_total": {"zh": "合计：", "en": "Total:"},
     "rec.branch_empty": {"zh": "该支部还没有成员。", "en": "This branch has no members yet."},
     "rec.branch_caption": {
-        "zh": "{branch} 支部服务报告（{start} 至 {end}）",
+        "zh": "{branch} 服务报告（{start} 至 {end}）",
         "en": "Service report of branch {branch} ({start} to {end})",
     },
     "err.members_only": {
@@ -389,7 +389,7 @@ TEXTS: Entries = {
     "xl.rec.timeliness": {"zh": "是否按时", "en": "On time?"},
     "xl.record_title": {"zh": "{name} 微心愿服务记录", "en": "Micro-wish service record of {name}"},
     "xl.branch_title": {
-        "zh": "{community} {branch} 支部服务报告",
+        "zh": "{community} · {branch} 服务报告",
         "en": "Service report: {community}, branch {branch}",
     },
     "xl.period": {"zh": "时间：{start} 至 {end}", "en": "Period: {start} to {end}"},
