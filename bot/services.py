@@ -44,11 +44,12 @@ class Services:
     coordinators: CoordinatorRepo
     directory: Directory
     wishes: WishService
-    # Issue 5: records in and out (imports, figures, service records) and data care.
-    stats: StatsRepo
-    records: RecordsService
-    privacy: PrivacyService
     sender: OutboxSender | None = field(default=None)
+    # Issue 5: records in and out (imports, figures, service records) and data care; built by
+    # attach_records() from the pieces above.
+    stats: StatsRepo = field(init=False)
+    records: RecordsService = field(init=False)
+    privacy: PrivacyService = field(init=False)
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock) -> Services:
@@ -61,19 +62,6 @@ class Services:
         memberships = MembershipRepo(db)
         coordinators = CoordinatorRepo(db)
         directory = Directory(settings, members, memberships, coordinators)
-        wishes = WishService(
-            db=db,
-            wishes=wish_repo,
-            events=events,
-            outbox=outbox,
-            groups=groups,
-            directory=directory,
-            clock=clock,
-        )
-        stats = StatsRepo(db)
-        records_repo = RecordsRepo(db)
-        communities = CommunityRepo(db)
-        branches = BranchRepo(db)
         services = cls(
             settings=settings,
             clock=clock,
@@ -85,34 +73,46 @@ class Services:
             members=members,
             drafts=DraftRepo(db),
             conversations=ConversationRepo(db),
-            communities=communities,
-            branches=branches,
+            communities=CommunityRepo(db),
+            branches=BranchRepo(db),
             memberships=memberships,
             coordinators=coordinators,
             directory=directory,
-            wishes=wishes,
-            stats=stats,
-            records=RecordsService(
-                stats=stats,
-                records=records_repo,
-                communities=communities,
-                branches=branches,
-                memberships=memberships,
-                directory=directory,
-                wishes=wishes,
-                events=events,
-                clock=clock,
-            ),
-            privacy=PrivacyService(
+            wishes=WishService(
                 db=db,
-                records=records_repo,
+                wishes=wish_repo,
                 events=events,
-                communities=communities,
-                wishes=wishes,
+                outbox=outbox,
+                groups=groups,
+                directory=directory,
                 clock=clock,
             ),
         )
+        services.attach_records()
         return services
+
+    def attach_records(self) -> None:
+        self.stats = StatsRepo(self.db)
+        records = RecordsRepo(self.db)
+        self.records = RecordsService(
+            stats=self.stats,
+            records=records,
+            communities=self.communities,
+            branches=self.branches,
+            memberships=self.memberships,
+            directory=self.directory,
+            wishes=self.wishes,
+            events=self.events,
+            clock=self.clock,
+        )
+        self.privacy = PrivacyService(
+            db=self.db,
+            records=records,
+            events=self.events,
+            communities=self.communities,
+            wishes=self.wishes,
+            clock=self.clock,
+        )
 
     def attach_sender(self, bot: Bot) -> OutboxSender:
         self.sender = OutboxSender(
