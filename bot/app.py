@@ -38,6 +38,8 @@ PRIVATE_COMMANDS = (
     "help",
     "cancel",
 )
+# Issue 5: records in and out.
+PRIVATE_COMMANDS += ("stats", "myrecord", "export", "template", "import", "branchreport", "forget")
 GROUP_COMMANDS = ("bind", "unbind", "post", "help")
 PRIVATE_COMMANDS += ("report",)  # issue 4: the weekly report on demand (coordinators)
 

@@ -157,3 +157,19 @@ class ExtendCallback(CallbackData):
     prefix: ClassVar[str] = "x1"
     wish_id: int = Field(gt=0, lt=10**12)
     day: str = Field(pattern=r"^\d{8}$")
+
+
+class BranchReportCallback(CallbackData):
+    """/branchreport's branch choice: the branch and the period asked for (e.g. 2026H1)."""
+
+    prefix: ClassVar[str] = "br1"
+    branch_id: int = Field(gt=0, lt=10**12)
+    period: str = Field(min_length=4, max_length=21, pattern=r"^[0-9H_-]+$")
+
+
+class ForgetCallback(CallbackData):
+    """/forget's confirmation: erase (y) or keep (n) the beneficiary of this wish."""
+
+    prefix: ClassVar[str] = "fg1"
+    wish_id: int = Field(gt=0, lt=10**12)
+    erase: str = Field(pattern=r"^[yn]$")

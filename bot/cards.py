@@ -17,7 +17,7 @@ from bot.callbacks import (
     WishButton,
     WishCallback,
 )
-from bot.models import Branch, Button, JoinRequest, Rendered, Wish, WishStatus
+from bot.models import Branch, Button, JoinRequest, Rendered, Repeat, Wish, WishStatus
 from bot.texts import t
 
 
@@ -93,16 +93,22 @@ def detail_lines(wish: Wish, lang: str) -> list[str]:
     return [
         t(lang, "card.title", code=wish.code),
         t(lang, "card.full_name", name=wish.beneficiary_name),
-        t(lang, "card.phone", phone=wish.beneficiary_phone),
-        t(lang, "card.address", address=wish.beneficiary_address),
+        t(lang, "card.phone", phone=wish.beneficiary_phone or t(lang, "card.erased")),
+        t(lang, "card.address", address=wish.beneficiary_address or t(lang, "card.erased")),
         t(lang, "card.category", category=t(lang, f"cat.{wish.category.value}")),
         *_summary_lines(wish, lang),
+        *([t(lang, "card.notes", notes=wish.notes)] if wish.notes else []),
     ]
 
 
-def coordinator_card(wish: Wish, lang: str, holder_name: str | None = None) -> Rendered:
+def coordinator_card(
+    wish: Wish, lang: str, holder_name: str | None = None, repeat: Repeat | None = None
+) -> Rendered:
     """What a coordinator sees of a wish, with the buttons its state allows them."""
     lines = detail_lines(wish, lang)
+    if repeat is not None:
+        key = "card.repeat_name_only" if repeat.name_only else "card.repeat"
+        lines.append(t(lang, key, months=repeat.months, earlier=earlier_text(repeat, lang)))
     if wish.photo_file_id:
         lines.append(t(lang, "card.photo_attached"))
     lines.append(_status_line(wish, lang, holder_name))
@@ -196,3 +202,14 @@ def branch_choice(lang: str, text: str, branches: list[Branch], purpose: BranchP
             for b in branches
         ),
     )
+
+
+def earlier_text(repeat: Repeat, lang: str) -> str:
+    """'W-0012 fulfilled on 2026-03-01, W-0020 (open for claiming)'."""
+    parts = [
+        t(lang, "imp.earlier_fulfilled", code=e.code, day=format_date(e.fulfilled_on))
+        if e.fulfilled_on
+        else t(lang, "imp.earlier_active", code=e.code, status=t(lang, f"status.{e.status.value}"))
+        for e in repeat.earlier
+    ]
+    return ("、" if lang == "zh" else ", ").join(parts)

@@ -60,10 +60,11 @@ def _parser() -> argparse.ArgumentParser:
         help="only queue the messages (no Telegram access); a running bot delivers them",
     )
     run_job.add_argument("--log-level", default="INFO")
+    _add_records_commands(sub)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings()
@@ -77,7 +78,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _migrate(settings)
     if args.command == "jobs":
         return _jobs_run(settings, args.name, enqueue_only=args.enqueue_only, log_level=args.log_level)
+    if args.command in ("import", "export", "retention"):
+        from bot.records_cli import run_records_command
+
+        return run_records_command(args, settings, clock)
     return asyncio.run(_organise(settings, args))
+
+
+def _add_records_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Issue 5: imports, the claim sheet and the retention pass from the command line."""
+    imp = sub.add_parser("import", help="import wishes from an .xlsx or .csv file (all rows or none)")
+    imp.add_argument("file")
+    imp.add_argument("--community", required=True, help="community name or number")
+    imp.add_argument("--by", type=int, help="Telegram user id recorded as collector (default: a coordinator)")
+    imp.add_argument(
+        "--lang", choices=("zh", "en"), help="language of the report (default: WISHWALL_DEFAULT_LANG)"
+    )
+    exp = sub.add_parser("export", help="write the claim sheet (.xlsx with a summary sheet, or .csv)")
+    exp.add_argument("--community", required=True, help="community name or number")
+    exp.add_argument("--from", dest="start", help="first day, YYYY-MM-DD (default: 1 January this year)")
+    exp.add_argument("--to", dest="end", help="last day, included, YYYY-MM-DD (default: 31 December)")
+    exp.add_argument(
+        "--public", action="store_true", help="leave out beneficiaries' names, phones, addresses"
+    )
+    exp.add_argument("--lang", choices=("zh", "en"), help="language of the column titles")
+    exp.add_argument("--out", required=True, help="the file to write: .xlsx or .csv")
+    ret = sub.add_parser("retention", help="erase beneficiaries' personal data past the retention period")
+    ret.add_argument("action", choices=("run",))
 
 
 def _run(settings: Settings, log_level: str) -> int:

@@ -7,7 +7,7 @@ If any step fails, nothing of it happened.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date
 from typing import Any
@@ -23,6 +23,7 @@ from bot.models import (
     Action,
     Community,
     Event,
+    ImportedWish,
     NewOutbox,
     OutboxKind,
     Rendered,
@@ -712,6 +713,53 @@ class WishService:
         self.on_outbox()
         return after
 
+    async def create_many(self, actor: Actor, items: Sequence[ImportedWish], community_id: int) -> list[Wish]:
+        """All rows become pending wishes in ONE transaction, or none does.
+
+        One `create` event per wish (details {"source": "import", "row": n}) and one notice per
+        other coordinator for the whole batch, not one per wish.
+        """
+        await self._guard(actor, Action.CREATE, None, community_id)
+        if not items:
+            return []
+        now = self._clock.now()
+        others = [c for c in await self._directory.coordinators(community_id) if c != actor.user_id]
+        langs = await self._directory.langs_of(others)
+        async with self._db.transaction() as conn:
+            created = await self._wishes.insert_many(
+                conn, community_id=community_id, items=items, created_by=actor.user_id, now=now
+            )
+            for item, wish in zip(items, created, strict=True):
+                await self._events.append(
+                    conn,
+                    action=Action.CREATE.value,
+                    at=now,
+                    actor_id=actor.user_id,
+                    wish_id=wish.id,
+                    community_id=community_id,
+                    to_status=S.PENDING,
+                    details={"source": "import", "row": item.row},
+                )
+            await self._enqueue(
+                conn,
+                [
+                    _message(
+                        uid,
+                        t(
+                            langs[uid],
+                            "imp.notice_imported",
+                            name=actor.display_name,
+                            count=len(created),
+                            first=created[0].code,
+                            last=created[-1].code,
+                        ),
+                    )
+                    for uid in others
+                ],
+            )
+        self.on_outbox()
+        return created
+
 
 def check_value(value_fen: int | None, community: Community) -> None:
     """A community may cap what one wish is worth (e.g. 300 yuan)."""
@@ -729,6 +777,8 @@ def _details(chat_id: int, rendered: Rendered, wish_id: int) -> NewOutbox:
 
 def _redact(chat_id: int, wish_id: int) -> NewOutbox:
     return NewOutbox(kind=OutboxKind.REDACT, chat_id=chat_id, wish_id=wish_id)
+
+    # --- bulk creation (issue 5: imported spreadsheets) -----------------------------------
 
 
 def _message(chat_id: int, text: str) -> NewOutbox:

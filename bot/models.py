@@ -114,6 +114,10 @@ class Wish(Frozen):
     def is_joint(self) -> bool:
         return self.needed_members > 1
 
+    # Issue 5: notes that came with an imported wish; when its personal data was erased.
+    notes: str | None = None
+    personal_erased_at: datetime | None = None
+
     @property
     def code(self) -> str:
         from bot.codes import format_code
@@ -374,3 +378,42 @@ class Figures(Frozen):
         summed = {n: getattr(self, n) + getattr(other, n) for n in names}
         same = self.branch_id if self.branch_id == other.branch_id else None
         return Figures(branch_id=same, **summed)
+
+
+class ImportedWish(Frozen):
+    """One checked row of an imported spreadsheet, ready to become a pending wish."""
+
+    row: int  # the spreadsheet row it came from (header = row 1)
+    draft: WishDraft
+    notes: str | None = None
+
+
+class RepeatHit(Frozen):
+    """An earlier wish of a beneficiary with the same name (storage's answer, phones unmatched)."""
+
+    wish_id: int
+    beneficiary_name: str
+    beneficiary_phone: str
+    status: WishStatus
+    fulfilled_at: datetime | None
+
+
+class EarlierWish(Frozen):
+    wish_id: int
+    status: WishStatus
+    fulfilled_on: date | None  # in the community's time zone
+
+    @property
+    def code(self) -> str:
+        from bot.codes import format_code
+
+        return format_code(self.wish_id)
+
+
+class Repeat(Frozen):
+    """A beneficiary (same name and phone) who already had a wish in the last `months` months:
+    fulfilled then, or still in progress. Flagged for the coordinator, never refused."""
+
+    earlier: tuple[EarlierWish, ...]
+    months: int
+    name_only: bool = False  # matched by name alone: the earlier wish's phone was erased already

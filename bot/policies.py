@@ -115,6 +115,7 @@ class Need(StrEnum):
     ANYONE = "anyone"
     COORDINATOR = "coordinator"
     ADMIN = "admin"
+    MEMBER = "member"  # registered (/start) members, and coordinators
 
 
 class CommandRule(Frozen):
@@ -153,6 +154,14 @@ COMMAND_RULES: dict[str, CommandRule] = {
     "coordinator": CommandRule(chat=ChatKind.PRIVATE, need=Need.ADMIN),
     # In private, or in a bound group (the report then goes to that group); groups get it weekly anyway.
     "report": CommandRule(chat=ChatKind.ANY, need=Need.COORDINATOR, bound_group=True),
+    # Issue 5: records in and out. "import" also governs spreadsheets sent as documents.
+    "template": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
+    "import": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
+    "export": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
+    "branchreport": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
+    "forget": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
+    "myrecord": CommandRule(chat=ChatKind.PRIVATE, need=Need.MEMBER),
+    "stats": CommandRule(chat=ChatKind.PRIVATE, need=Need.MEMBER),
 }
 
 
@@ -169,4 +178,6 @@ def command_refusal(command: str, actor: Actor, in_private: bool) -> str | None:
         return "err.coordinators_only"
     if rule.need is Need.ADMIN and not actor.is_admin:
         return "err.admins_only"
+    if rule.need is Need.MEMBER and actor.member is None and not actor.is_coordinator:
+        return "err.members_only"
     return None

@@ -12,7 +12,9 @@ from bot.directory import Directory
 from bot.lifecycle import WishService
 from bot.notices import Notices
 from bot.organisation import OrgService
+from bot.privacy import PrivacyService
 from bot.ratelimit import SendLimits
+from bot.records import RecordsService
 from bot.reminders import ReminderService
 from bot.reports import ReportService
 from bot.sender import OutboxSender
@@ -33,6 +35,7 @@ from storage.organisation import (
     PrefRepo,
 )
 from storage.outbox import OutboxRepo
+from storage.records import RecordsRepo
 from storage.reminders import ReminderRepo
 from storage.stats import StatsRepo
 from storage.wishes import WishRepo
@@ -67,6 +70,8 @@ class Services:
     reminder_repo: ReminderRepo = field(init=False)
     stats: StatsRepo = field(init=False)
     media: MediaRepo = field(init=False)
+    records: RecordsService = field(init=False)
+    privacy: PrivacyService = field(init=False)
     reminders: ReminderService = field(init=False)
     reports: ReportService = field(init=False)
 
@@ -100,6 +105,7 @@ class Services:
             outbox=self.outbox,
             settings=self.settings,
         )
+        self.attach_records()
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock) -> Services:
@@ -171,6 +177,29 @@ class Services:
             ),
         )
         return services
+
+    def attach_records(self) -> None:
+        """Issue 5's side: imports, figures, service records and data care."""
+        records = RecordsRepo(self.db)
+        self.records = RecordsService(
+            stats=self.stats,
+            records=records,
+            communities=self.communities,
+            branches=self.branches,
+            memberships=self.memberships,
+            directory=self.directory,
+            wishes=self.wishes,
+            events=self.events,
+            clock=self.clock,
+        )
+        self.privacy = PrivacyService(
+            db=self.db,
+            records=records,
+            events=self.events,
+            communities=self.communities,
+            wishes=self.wishes,
+            clock=self.clock,
+        )
 
     def attach_sender(self, bot: Bot) -> OutboxSender:
         self.sender = OutboxSender(

@@ -21,6 +21,7 @@ from handlers import (
     newwish,
     organisation,
     posting,
+    records,
     reminders,
     reports,
     review,
@@ -44,6 +45,7 @@ def feature_handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
         *organisation.handlers(),
         *reminders.handlers(),
         *reports.handlers(),
+        *records.handlers(),
         CommandHandler("cancel", start.cancel),
         *fallback.handlers(),
     ]

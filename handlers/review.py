@@ -19,7 +19,7 @@ from bot import cards
 from bot.callbacks import WishButton, WishCallback
 from bot.context import WishwallContext
 from bot.errors import DomainError
-from bot.models import Action, Wish
+from bot.models import Action, Repeat, Wish, WishStatus
 from bot.texts import t
 from handlers.common import (
     actor_of,
@@ -53,7 +53,16 @@ def wish_buttons(*actions: WishButton) -> object:
 
 
 async def _coordinator_view(context: WishwallContext, wish: Wish, lang: str) -> cards.Rendered:
-    return cards.coordinator_card(wish, lang, await context.services.wishes.holder_name(wish))
+    return cards.coordinator_card(
+        wish, lang, await context.services.wishes.holder_name(wish), await _repeat(context, wish)
+    )
+
+
+async def _repeat(context: WishwallContext, wish: Wish) -> Repeat | None:
+    """Repeat beneficiaries are flagged while a wish is being verified (issue 5)."""
+    if wish.status not in (WishStatus.PENDING, WishStatus.VERIFIED):
+        return None
+    return await context.services.records.repeats_for(wish)
 
 
 async def pending(update: Update, context: WishwallContext) -> None:
@@ -64,7 +73,7 @@ async def pending(update: Update, context: WishwallContext) -> None:
         return
     await reply(update, context, "review.pending_header", count=len(wishes))
     for wish in wishes[:PENDING_PAGE]:
-        await reply_rendered(update, cards.coordinator_card(wish, lang))
+        await reply_rendered(update, cards.coordinator_card(wish, lang, repeat=await _repeat(context, wish)))
 
 
 async def show_wish(update: Update, context: WishwallContext) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import aiosqlite
 
-from bot.models import Wish, WishDraft, WishPost, WishStatus
+from bot.models import ImportedWish, Wish, WishDraft, WishPost, WishStatus
 from storage.db import Database, utc_text
 
 # Columns a transition may set; anything else is a programming error, never interpolated.
@@ -236,3 +236,44 @@ class WishRepo:
             await conn.execute(
                 "DELETE FROM detail_messages WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
             )
+
+    # --- issue 5: imports ---------------------------------------------------------------------
+
+    async def insert_many(
+        self,
+        conn: aiosqlite.Connection,
+        *,
+        community_id: int,
+        items: Sequence[ImportedWish],
+        created_by: int,
+        now: datetime,
+    ) -> list[Wish]:
+        """Imported rows, all pending, each with its notes; ids in the order given."""
+        stamp = utc_text(now)
+        created: list[Wish] = []
+        for item in items:
+            draft = item.draft
+            async with conn.execute(
+                "INSERT INTO wishes (community_id, status, beneficiary_name, beneficiary_phone,"
+                " beneficiary_address, category, description, value_fen, due_date, photo_file_id,"
+                " created_by, created_at, updated_at, notes)"
+                " VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?) RETURNING *, '[]' AS holders",
+                (
+                    community_id,
+                    draft.beneficiary.name,
+                    draft.beneficiary.phone,
+                    draft.beneficiary.address,
+                    draft.category.value,
+                    draft.description,
+                    draft.value_fen,
+                    draft.due_date.isoformat(),
+                    created_by,
+                    stamp,
+                    stamp,
+                    item.notes,
+                ),
+            ) as cur:
+                row = await cur.fetchone()
+            assert row is not None
+            created.append(row_to_wish(row))
+        return created

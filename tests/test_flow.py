@@ -57,7 +57,10 @@ async def verify_and_post(bot: Bot, coordinator: FakeUser, wish_id: int) -> Stor
     d = bot.driver
     await d.send(coordinator, "/pending")
     code = f"W-{wish_id:04d}"
-    card = next(m for m in reversed(d.private(coordinator)) if code in m.text and m.button_labels)
+    # The card's first line names its wish (a repeat-beneficiary note may name others).
+    card = next(
+        m for m in reversed(d.private(coordinator)) if code in m.text.split("\n")[0] and m.button_labels
+    )
     await d.tap(coordinator, card, "核查通过")
     verified = next(m for m in bot.api.messages_in(coordinator.id) if m.message_id == card.message_id)
     await d.tap(coordinator, verified, "发布到群")

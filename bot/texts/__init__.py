@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.texts import core, organisation, reminders
+from bot.texts import core, organisation, records, reminders
 from bot.texts.base import LANGS, Entries, Lang, merge
 
 __all__ = ["CATALOG", "LANGS", "Lang", "pick_lang", "t", "t_error"]
 
-CATALOG: Entries = merge(core.TEXTS, organisation.TEXTS, reminders.TEXTS)
+CATALOG: Entries = merge(core.TEXTS, organisation.TEXTS, reminders.TEXTS, records.TEXTS)
 
 _MISSING = "⟨{key}⟩"
 
