@@ -56,6 +56,13 @@ async def run_all(services: Services, now: datetime) -> dict[str, int]:
             results[name] = await run_pass(services, name, now)
         except Exception:
             log.exception("job %s failed; it runs again at the next tick", name)
+    try:
+        # Data care rides on the same clock: erasing is idempotent, so every tick may ask.
+        erased = await services.privacy.erase_expired(now)
+        if erased:
+            log.info("retention erased the personal data of %d wish(es)", erased)
+    except Exception:
+        log.exception("retention pass failed; it runs again at the next tick")
     await services.media.prune(now - MEDIA_KEEP)
     return results
 

@@ -17,7 +17,7 @@ from bot.settings import Settings
 from storage.stats import Period, Scope
 from tests import records_history as H
 from tests.conftest import Bot
-from tests.factories import COORDINATOR, coordinator
+from tests.factories import COORDINATOR, coordinator, draft
 
 YEAR = Period(start=date(2026, 1, 1), end=date(2027, 1, 1))
 
@@ -156,3 +156,16 @@ async def test_forget_through_the_bot(history: object, bot: Bot) -> None:
     assert "用法：/forget W-0042" in (d.last_private(boss).text or "")
     await d.send(boss, "/forget W-0999")
     assert "找不到心愿 W-0999" in (d.last_private(boss).text or "")
+
+
+async def test_the_scheduler_tick_runs_retention(services: Services, clock: FakeClock) -> None:
+    """The same tick that sends reminders erases expired personal data (no separate cron)."""
+    from bot.jobs import run_all
+
+    boss = await coordinator(services)
+    wish = await services.wishes.create(boss, draft(), 1)
+    await services.wishes.cancel(boss, wish.id, "受助人已搬走")
+    clock.advance(timedelta(days=181))
+    await run_all(services, clock.now())
+    erased = await services.wishes.get(wish.id)
+    assert erased.beneficiary_phone != "13812345678" and erased.personal_erased_at is not None
