@@ -219,8 +219,11 @@ async def help_command(update: Update, context: WishwallContext) -> None:
     actor = await actor_of(update, context)
     lang = lang_of(update, context)
     parts = [t(lang, "help.member")]
+    if actor.membership is not None:
+        parts.append(t(lang, "help.records_member"))
     if actor.is_coordinator:
         parts.append(t(lang, "help.coordinator"))
+        parts.append(t(lang, "help.records_coordinator") + "\n" + t(lang, "help.report"))
     if actor.is_admin:
         parts.append(t(lang, "help.admin"))
     if actor.member is None:

@@ -246,6 +246,10 @@ TEXTS: Entries = {
         "/invite invite members\n/members manage members\n/branch branches\n/settings community settings\n"
         "/use switch community\nIn a group: /bind to a branch, /unbind",
     },
+    "help.report": {
+        "zh": "/report 上周周报（/report 2026-W47 指定某周）",
+        "en": "/report last week's report (/report 2026-W47 for a given week)",
+    },
     "help.register": {
         "zh": "还没登记？发送 /start 登记姓名后即可认领。",
         "en": "Not registered yet? Send /start and give your name to start claiming.",
