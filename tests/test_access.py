@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from openpyxl import load_workbook
 
 from bot.models import Action, WishStatus
 from bot.policies import allowed
@@ -119,3 +122,24 @@ async def test_refusals_are_audited(bot: Bot) -> None:
     refused = await services.events.by_action("refused.verify")
     assert [e.actor_id for e in refused] == [USERS["coord_b"]]
     assert (await services.wishes.get(world.pending)).status is WishStatus.PENDING
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_export_through_telegram(bot: Bot, role: str) -> None:
+    """Only community A's coordinators (and super-admins) get A's claim sheet."""
+    services, d, api = bot.services, bot.driver, bot.api
+    await build_world(services)
+    user = api.user(USERS[role], role)
+    await d.send(user, "/export")
+    documents = [m.document for m in d.private(user) if m.document is not None]
+    expected = MATRIX[Action.EXPORT][ROLES.index(role)]
+    wishes_of_a = set()
+    for document in documents:
+        sheet = load_workbook(io.BytesIO(api.file_content(document.file_id)), read_only=True).worksheets[0]
+        wishes_of_a |= {
+            str(c) for row in sheet.iter_rows(values_only=True) for c in row if c and "心愿" in str(c)
+        }
+    # Coordinator B exports community B's (empty) sheet: never A's wishes.
+    assert bool(wishes_of_a) == expected, role
+    if not documents:
+        assert d.private(user), "a refusal must be answered"
