@@ -146,12 +146,15 @@ async def test_unchanged_edit_counts_as_done(services: Services, api: FakeTelegr
 
 
 async def test_group_upgraded_to_supergroup_follows(services: Services, api: FakeTelegram, tg: Bot) -> None:
+    api.user(COORDINATOR, "Boss")
+    api.open_private(COORDINATOR)
     wish_id = await open_posted_wish(services, api)
     api.migrate(GROUP, -1009999)
     await run_until_drained(services.attach_sender(tg))
     assert "W-" in api.last_in(-1009999).text
     assert (await services.groups.get(-1009999)) is not None
     assert (await services.wish_repo.get_post(wish_id, -1009999)) is not None
+    assert "超级群" in api.last_in(COORDINATOR).text  # the coordinators hear the binding moved
 
 
 async def test_killed_mid_way_then_restarted_delivers_everything_once(
