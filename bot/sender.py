@@ -214,7 +214,9 @@ class OutboxSender:
             await self._groups.migrate(item.chat_id, exc.new_chat_id)
             await self._outbox.retarget(item.chat_id, exc.new_chat_id)
             if group is not None:
-                await self._notices.to_coordinators(group.community_id, "notice.group_moved", title=group.title)
+                await self._notices.to_coordinators(
+                    group.community_id, "notice.group_moved", title=group.title
+                )
             return
         except Forbidden as exc:
             await self._unreachable(item, str(exc))
