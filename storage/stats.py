@@ -326,7 +326,9 @@ class StatsRepo:
         async with self._db.reader.execute(
             "SELECT w.branch_id, e.action, COUNT(DISTINCT e.wish_id) FROM events e"
             " JOIN wishes w ON w.id = e.wish_id"
-            f" WHERE w.community_id = ? AND e.at >= ? AND e.at < ? AND e.action IN ({marks})"
+            # e.community_id is the wish's community (the lifecycle writes both); it lets the
+            # events_community_at index find the week's events of this community alone.
+            f" WHERE e.community_id = ? AND e.at >= ? AND e.at < ? AND e.action IN ({marks})"
             " GROUP BY w.branch_id, e.action",
             (community_id, start, end, *_STEPS),
         ) as cur:
