@@ -62,6 +62,10 @@ class SendLimits:
     def wait_time(self, chat_id: int, now: float) -> float:
         return max(self._overall.wait_time(now), self._window(chat_id).wait_time(now))
 
+    def overall_wait(self, now: float) -> float:
+        """How long until any message at all may go."""
+        return self._overall.wait_time(now)
+
     def record(self, chat_id: int, now: float) -> None:
         self._overall.record(now)
         self._window(chat_id).record(now)

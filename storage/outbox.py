@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.models import NewOutbox, OutboxItem, OutboxStatus, Rendered
+from bot.models import NewOutbox, OutboxItem, OutboxStatus, QueuedRef, Rendered
 from storage.db import Database, utc_text
 
 
@@ -45,6 +45,25 @@ class OutboxRepo:
         ) as cur:
             rows = await cur.fetchall()
         return [_item(r) for r in rows]
+
+    async def queued(self, now: datetime, limit: int = 500) -> list[QueuedRef]:
+        """The head of the queue in id order, without payloads: what the sender decides on."""
+        async with self._db.reader.execute(
+            "SELECT id, chat_id, coalesce_key FROM outbox WHERE status = 'pending' AND not_before <= ?"
+            " ORDER BY id LIMIT ?",
+            (utc_text(now), limit),
+        ) as cur:
+            return [QueuedRef(int(r[0]), int(r[1]), r[2]) for r in await cur.fetchall()]
+
+    async def get_many(self, ids: list[int]) -> list[OutboxItem]:
+        """Full rows (still pending) for the ids the sender chose, in id order."""
+        if not ids:
+            return []
+        marks = ", ".join("?" for _ in ids)
+        async with self._db.reader.execute(
+            f"SELECT * FROM outbox WHERE id IN ({marks}) AND status = 'pending' ORDER BY id", ids
+        ) as cur:
+            return [_item(r) for r in await cur.fetchall()]
 
     async def next_not_before(self) -> datetime | None:
         async with self._db.reader.execute(

@@ -25,7 +25,11 @@ GROUP = -100777
 def settings(settings: Settings) -> Settings:
     # Production's overall and group limits; a shorter private window keeps the pacing test quick.
     return settings.model_copy(
-        update={"private_interval_seconds": 0.2, "outbox_rate_per_second": 25.0, "group_messages_per_minute": 20}
+        update={
+            "private_interval_seconds": 0.2,
+            "outbox_rate_per_second": 25.0,
+            "group_messages_per_minute": 20,
+        }
     )
 
 
@@ -169,3 +173,61 @@ async def test_killed_mid_way_then_restarted_delivers_everything_once(
     await run_until_drained(services.attach_sender(tg))  # a fresh sender, as after a restart
     delivered = Counter(c.params["chat_id"] for c in api.calls_to("sendMessage") if c.ok)
     assert delivered == Counter(users)
+
+
+class QueueReads:
+    """Counts how often the sender looks at the queue and how many full rows it loads."""
+
+    def __init__(self, services: Services) -> None:
+        self.looks = 0
+        self.loaded = 0
+        outbox = services.outbox
+        queued, get_many = outbox.queued, outbox.get_many
+
+        async def counting_queued(*args: object, **kwargs: object) -> list:  # type: ignore[type-arg]
+            self.looks += 1
+            return await queued(*args, **kwargs)  # type: ignore[arg-type]
+
+        async def counting_get_many(ids: list[int]) -> list:  # type: ignore[type-arg]
+            rows = await get_many(ids)
+            self.loaded += len(rows)
+            return rows
+
+        outbox.queued = counting_queued  # type: ignore[method-assign]
+        outbox.get_many = counting_get_many  # type: ignore[method-assign]
+
+
+async def test_a_backlog_is_parsed_only_as_far_as_it_is_sent(
+    services: Services, api: FakeTelegram, tg: Bot
+) -> None:
+    """Under load the queue is long: the sender loads payloads only of the rows it sends."""
+    services.settings = services.settings.model_copy(update={"outbox_rate_per_second": 1000.0})
+    users = list(range(1, 61))
+    for uid in users:
+        api.user(uid, f"U{uid}")
+        api.open_private(uid)
+    await enqueue(services, *(text_to(uid, f"to {uid}") for uid in users))
+    reads = QueueReads(services)
+    await run_until_drained(services.attach_sender(tg))
+    assert len(api.calls_to("sendMessage")) == 60
+    assert reads.loaded == 60  # not the whole head of the queue again on every pass
+
+
+async def test_no_queue_reads_while_the_overall_window_is_full(
+    services: Services, api: FakeTelegram, tg: Bot
+) -> None:
+    services.settings = services.settings.model_copy(update={"outbox_rate_per_second": 5.0})
+    users = list(range(1, 21))
+    for uid in users:
+        api.user(uid, f"U{uid}")
+        api.open_private(uid)
+    await enqueue(services, *(text_to(uid, f"to {uid}") for uid in users))
+    reads = QueueReads(services)
+    sender = services.attach_sender(tg)
+    sender.start()
+    try:
+        await asyncio.sleep(0.5)  # five go at once, then the window is full until the second ends
+    finally:
+        await sender.stop()
+    assert len(api.calls_to("sendMessage")) == 5
+    assert reads.looks == 1  # every finished send woke the loop, but it had nothing to read for
