@@ -468,6 +468,11 @@ class WishService:
         froms, to = EDGES[action]
         before = await self.get(wish_id)
         await self._guard(actor, action, before, before.community_id)
+        if before.status not in froms:
+            # Already decided (most taps of a claim storm): inside the transaction they would only
+            # read the same and roll back, each waiting its turn for the write lock behind the
+            # winner. Those that go on are still decided by the conditional write below.
+            raise self._wrong_state(action, before)
         effects_ctx = await self._effects_context(before, actor)
         effects_ctx.update(change.details or {})
         now = self._clock.now()

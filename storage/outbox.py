@@ -8,7 +8,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.models import NewOutbox, OutboxItem, OutboxStatus, QueuedRef, Rendered
-from storage.db import Database, utc_text
+from storage.db import Database, fetch_all, fetch_one, utc_text
 
 
 class OutboxRepo:
@@ -48,28 +48,28 @@ class OutboxRepo:
 
     async def queued(self, now: datetime, limit: int = 500) -> list[QueuedRef]:
         """The head of the queue in id order, without payloads: what the sender decides on."""
-        async with self._db.reader.execute(
+        rows = await fetch_all(
+            self._db.reader,
             "SELECT id, chat_id, coalesce_key FROM outbox WHERE status = 'pending' AND not_before <= ?"
             " ORDER BY id LIMIT ?",
             (utc_text(now), limit),
-        ) as cur:
-            return [QueuedRef(int(r[0]), int(r[1]), r[2]) for r in await cur.fetchall()]
+        )
+        return [QueuedRef(int(r[0]), int(r[1]), r[2]) for r in rows]
 
     async def get_many(self, ids: list[int]) -> list[OutboxItem]:
         """Full rows (still pending) for the ids the sender chose, in id order."""
         if not ids:
             return []
         marks = ", ".join("?" for _ in ids)
-        async with self._db.reader.execute(
-            f"SELECT * FROM outbox WHERE id IN ({marks}) AND status = 'pending' ORDER BY id", ids
-        ) as cur:
-            return [_item(r) for r in await cur.fetchall()]
+        rows = await fetch_all(
+            self._db.reader,
+            f"SELECT * FROM outbox WHERE id IN ({marks}) AND status = 'pending' ORDER BY id",
+            ids,
+        )
+        return [_item(r) for r in rows]
 
     async def next_not_before(self) -> datetime | None:
-        async with self._db.reader.execute(
-            "SELECT MIN(not_before) FROM outbox WHERE status = 'pending'"
-        ) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(self._db.reader, "SELECT MIN(not_before) FROM outbox WHERE status = 'pending'")
         if not row or row[0] is None:
             return None
         return datetime.fromisoformat(str(row[0]).replace("Z", "+00:00"))
