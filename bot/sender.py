@@ -24,6 +24,7 @@ from bot.models import OutboxItem, OutboxKind, OutboxStatus, QueuedRef, Rendered
 from bot.notices import Notices
 from bot.ratelimit import SendLimits
 from bot.texts import t
+from bot.transport import OutboxTicket, outbox_send
 from storage.groups import GroupRepo
 from storage.members import MemberRepo
 from storage.organisation import MembershipRepo
@@ -159,26 +160,44 @@ class OutboxSender:
             heads.setdefault(ref.chat_id, ref)
         pause = 1.0 if len(refs) < self._batch else 0.05
         chosen: list[QueuedRef] = []
-        for chat_id, head in heads.items():
-            if chat_id in self._in_flight:
+        try:
+            for chat_id, head in heads.items():
+                if chat_id in self._in_flight:
+                    continue
+                if len(self._in_flight) + len(chosen) >= self._max_in_flight:
+                    pause = min(pause, 1.0)
+                    break
+                wait = self._limits.wait_time(chat_id, self._mono())
+                if wait > 0:
+                    pause = min(pause, wait)
+                    continue
+                self._limits.reserve(chat_id)
+                chosen.append(newest_by_key.get(head.coalesce_key, head) if head.coalesce_key else head)
+            items = {item.id: item for item in await self._outbox.get_many([ref.id for ref in chosen])}
+        except BaseException:
+            # Stopped (or failed) half-way: slots reserved for sends that will not start are freed,
+            # or the chats would look busy for good to whoever uses these limits next.
+            for ref in chosen:
+                self._limits.unreserve(ref.chat_id)
+            raise
+        for ref in chosen:
+            ticket = OutboxTicket(ref.chat_id)
+            item = items.get(ref.id)
+            if item is None:  # closed meanwhile (e.g. the chat turned out unreachable)
+                self._limits.unreserve(ref.chat_id)
                 continue
-            if len(self._in_flight) + len(chosen) >= self._max_in_flight:
-                pause = min(pause, 1.0)
-                break
-            wait = self._limits.wait_time(chat_id, self._mono())
-            if wait > 0:
-                pause = min(pause, wait)
-                continue
-            self._limits.record(chat_id, self._mono())
-            chosen.append(newest_by_key.get(head.coalesce_key, head) if head.coalesce_key else head)
-        for item in await self._outbox.get_many([ref.id for ref in chosen]):
-            task = asyncio.create_task(self._send_guarded(item), name=f"send-{item.id}")
+            task = asyncio.create_task(self._send_guarded(item, ticket), name=f"send-{item.id}")
             self._in_flight[item.chat_id] = task
-            task.add_done_callback(lambda _t, c=item.chat_id: self._done(c))
+            task.add_done_callback(lambda _t, t=ticket: self._done(t))
         return pause
 
-    def _done(self, chat_id: int) -> None:
-        self._in_flight.pop(chat_id, None)
+    def _done(self, ticket: OutboxTicket) -> None:
+        if ticket.open:
+            # Nothing stamped it on the way out (no LimitedRequest, or it failed before sending):
+            # count it as sent now, which errs on the slow side.
+            ticket.open = False
+            self._limits.settle(ticket.chat_id, self._mono())
+        self._in_flight.pop(ticket.chat_id, None)
         self._wake.set()
 
     async def _idle_pause(self) -> float:
@@ -189,7 +208,9 @@ class OutboxSender:
 
     # --- one send -------------------------------------------------------------------------
 
-    async def _send_guarded(self, item: OutboxItem) -> None:
+    async def _send_guarded(self, item: OutboxItem, ticket: OutboxTicket) -> None:
+        # This task's requests are paced here: the transport stamps the slot reserved for them.
+        outbox_send.set(ticket)
         try:
             await self._send(item)
         except Exception:

@@ -12,6 +12,7 @@ import pytest
 from telegram import Bot
 
 from bot.models import NewOutbox, OutboxKind, OutboxStatus, Rendered
+from bot.ratelimit import SendLimits
 from bot.sender import OutboxSender
 from bot.services import Services
 from bot.settings import Settings
@@ -201,7 +202,7 @@ async def test_a_backlog_is_parsed_only_as_far_as_it_is_sent(
     services: Services, api: FakeTelegram, tg: Bot
 ) -> None:
     """Under load the queue is long: the sender loads payloads only of the rows it sends."""
-    services.settings = services.settings.model_copy(update={"outbox_rate_per_second": 1000.0})
+    services.limits = SendLimits(per_second=1000.0)
     users = list(range(1, 61))
     for uid in users:
         api.user(uid, f"U{uid}")
@@ -216,7 +217,7 @@ async def test_a_backlog_is_parsed_only_as_far_as_it_is_sent(
 async def test_no_queue_reads_while_the_overall_window_is_full(
     services: Services, api: FakeTelegram, tg: Bot
 ) -> None:
-    services.settings = services.settings.model_copy(update={"outbox_rate_per_second": 5.0})
+    services.limits = SendLimits(per_second=5.0)
     users = list(range(1, 21))
     for uid in users:
         api.user(uid, f"U{uid}")
@@ -231,3 +232,36 @@ async def test_no_queue_reads_while_the_overall_window_is_full(
         await sender.stop()
     assert len(api.calls_to("sendMessage")) == 5
     assert reads.looks == 1  # every finished send woke the loop, but it had nothing to read for
+
+
+async def test_an_interrupted_pass_frees_the_slots_it_reserved(
+    services: Services, api: FakeTelegram, tg: Bot
+) -> None:
+    """Stopping the sender mid-pass must not leave chats looking busy to the next sender."""
+    api.user(1, "A")
+    api.open_private(1)
+    await enqueue(services, text_to(1, "hello"))
+    sender = services.attach_sender(tg)
+
+    async def stopped(ids: list[int]) -> list:  # type: ignore[type-arg]
+        raise asyncio.CancelledError
+
+    get_many = services.outbox.get_many
+    services.outbox.get_many = stopped  # type: ignore[method-assign]
+    with pytest.raises(asyncio.CancelledError):
+        await sender._pass()
+    assert services.limits.wait_time(1, 0.0) == 0
+    services.outbox.get_many = get_many  # type: ignore[method-assign]
+    await run_until_drained(services.attach_sender(tg))
+    assert [c.params["text"] for c in api.calls_to("sendMessage")] == ["hello"]
+
+
+def test_a_reserved_send_counts_until_it_is_stamped_or_dropped() -> None:
+    limits = SendLimits(per_second=2, private_interval=1.0)
+    limits.reserve(1)
+    assert limits.wait_time(1, 10.0) > 0  # the chat's one-a-second slot is spoken for
+    limits.settle(1, 10.5)  # it left at 10.5: the window runs from then
+    assert limits.wait_time(1, 11.2) == pytest.approx(0.3)
+    limits.reserve(2)
+    limits.unreserve(2)
+    assert limits.wait_time(2, 11.2) == 0
