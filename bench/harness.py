@@ -120,8 +120,9 @@ class FakeServer:
     async def messages(self, chat_id: int) -> list[JSON]:
         return await self._get("messages", chat_id=chat_id)
 
-    async def feed(self, since: int) -> JSON:
-        return await self._get("feed", since=since)
+    async def feed(self, since: int, chats: list[int] | None = None) -> JSON:
+        """Bot messages to private chats from position ``since`` (only to ``chats``, if given)."""
+        return await self._get("feed", since=since, chats=",".join(map(str, chats or [])))
 
 
 async def seed_database(db: Path, spec: WorldSpec) -> list[int]:
@@ -159,7 +160,7 @@ class LogCounter(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         text = record.getMessage()
         if record.exc_info and record.exc_info[1] is not None:
-            text += f" {record.exc_info[1]!r}"
+            text = f"{record.exc_info[1]!r} <- {text}"
         if "database is locked" in text.lower():
             self.locked += 1
         if record.levelno >= logging.ERROR:

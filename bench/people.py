@@ -1,7 +1,7 @@
 """People who talk to the bot in their private chat: they read what it answers before going on.
 
 ``Inbox`` follows the bot's messages to private chats through the fake server's feed (one poll
-every 50 ms for everyone, so following many chats costs the bot's process next to nothing).
+every 200 ms for everyone, so following many chats costs the bot's process next to nothing).
 ``Coordinator`` enters wishes with /newwish step by step, as a person would: it waits for each
 question, thinks a while, answers. An impatient one types name, phone and address in one go
 without waiting, which only works if the bot keeps that person's updates in order.
@@ -27,8 +27,11 @@ Predicate = Callable[[JSON], bool]
 
 
 class Inbox:
-    def __init__(self, server: FakeServer) -> None:
+    EVERY = 0.2  # a person notices a new message within a fraction of a second, not at once
+
+    def __init__(self, server: FakeServer, chats: list[int]) -> None:
         self._server = server
+        self._chats = chats
         self._by_chat: dict[int, list[JSON]] = defaultdict(list)
         self._arrived = asyncio.Event()
         self._next = 0
@@ -45,14 +48,14 @@ class Inbox:
 
     async def _poll(self) -> None:
         while True:
-            page = await self._server.feed(self._next)
+            page = await self._server.feed(self._next, self._chats)
             self._next = page["next"]
             for message in page["messages"]:
                 self._by_chat[message["chat_id"]].append(message)
             if page["messages"]:
                 self._arrived.set()
                 self._arrived = asyncio.Event()
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(self.EVERY)
 
     def cursor(self, chat_id: int) -> int:
         return len(self._by_chat[chat_id])

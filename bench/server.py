@@ -124,25 +124,28 @@ class World:
             return 0.0
         return stamps[len(stamps) - limit] + period - self.limits.slack - now
 
-    def check_rate(self, chat_id: int, now: float, *, is_edit: bool) -> float:
-        """Seconds to wait, or 0 after counting the message against every window."""
+    def check_rate(self, chat_id: int, now: float, *, is_edit: bool) -> tuple[float, str]:
+        """(0, "") after counting the message against every window, else (seconds, which limit)."""
         lim = self.limits
-        waits = [self._window_wait(self._global, now, 1.0, lim.global_per_second)]
+        wait = self._window_wait(self._global, now, 1.0, lim.global_per_second)
+        if wait > 0:
+            return wait, "overall"
         if chat_id < 0:
-            waits.append(self._window_wait(self._groups[chat_id], now, 60.0, lim.group_per_minute))
-        wait = max(waits)
-        if wait <= 0 and chat_id > 0 and not is_edit:
+            wait = self._window_wait(self._groups[chat_id], now, 60.0, lim.group_per_minute)
+            if wait > 0:
+                return wait, "group"
+        elif not is_edit:
             bucket = self._private.get(chat_id)
             if bucket is None:
                 bucket = TokenBucket(lim.private_per_second, lim.private_burst, lim.private_burst, now)
                 self._private[chat_id] = bucket
             wait = bucket.take(now)
-        if wait > 0:
-            return wait
+            if wait > 0:
+                return wait, "private"
         self._global.append(now)
         if chat_id < 0:
             self._groups[chat_id].append(now)
-        return 0.0
+        return 0.0, ""
 
     # --- messages --------------------------------------------------------------------------
 
@@ -318,11 +321,17 @@ class Api:
         raise ApiError(404, "Not Found")
 
     def _limit(self, method: str, chat_id: int, *, is_edit: bool) -> None:
-        wait = self.world.check_rate(chat_id, time.monotonic(), is_edit=is_edit)
+        wait, limit = self.world.check_rate(chat_id, time.monotonic(), is_edit=is_edit)
         if wait > 0:
             retry_after = max(1, math.ceil(wait))
             self.world.rate_limited.append(
-                {"method": method, "chat_id": chat_id, "at": time.monotonic(), "retry_after": retry_after}
+                {
+                    "method": method,
+                    "chat_id": chat_id,
+                    "limit": limit,
+                    "at": time.monotonic(),
+                    "retry_after": retry_after,
+                }
             )
             raise ApiError(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
 
@@ -380,7 +389,9 @@ def make_app(limits: Limits, stop: asyncio.Event) -> web.Application:
             )
         if op == "feed":
             since = int(request.query.get("since", "0"))
-            return web.json_response({"next": len(world.feed), "messages": world.feed[since:]})
+            chats = {int(c) for c in request.query.get("chats", "").split(",") if c}
+            page = [m for m in world.feed[since:] if not chats or m["chat_id"] in chats]
+            return web.json_response({"next": len(world.feed), "messages": page})
         if op == "messages":
             chat_id = int(request.query["chat_id"])
             return web.json_response(

@@ -22,6 +22,7 @@ import contextlib
 import random
 import sqlite3
 import time
+from collections import Counter
 from pathlib import Path
 
 from telegram import Update
@@ -106,7 +107,7 @@ async def run(ctx: RunContext) -> list[Figure]:
         steady_taps = tapper.make(int(rate * latency_seconds))
         # Enough for 600 taps a second; if the bot is faster, the phase ends early and says so.
         saturating_taps = tapper.make(int(600 * throughput_seconds))
-        inbox = Inbox(session.server)
+        inbox = Inbox(session.server, [coordinator_id(c) for c in range(spec.coordinators)])
         inbox.start()
         stop = asyncio.Event()
         rng = random.Random(6)
@@ -117,6 +118,7 @@ async def run(ctx: RunContext) -> list[Figure]:
         talking = [asyncio.create_task(c.run(stop)) for c in coordinators]
 
         ctx.log(f"    latency phase: {rate:.0f} taps/s for {latency_seconds:.0f}s")
+        steady_began = time.monotonic()
         await steady(bot, steady_taps, rate)
         await bot.wait_processed(len(bot.received), within=60)
 
@@ -136,6 +138,21 @@ async def run(ctx: RunContext) -> list[Figure]:
         await bot.wait_processed(len(bot.received), within=30)
         await inbox.stop()
         report = await session.server.report()
+        phases = {"latency": steady_began, "throughput": begun, "after": ended}
+        ctx.log(
+            "    429s by phase: "
+            + str(
+                Counter(
+                    max(
+                        (p for p, t0 in phases.items() if r["at"] >= t0),
+                        default="before",
+                        key=lambda p: phases[p],
+                    )
+                    for r in report["rate_limited"]
+                )
+            )
+        )
+        limited = Counter(f"{r['method']} ({r['limit']} limit)" for r in report["rate_limited"])
         answers = {q: a for q, a in report["answers"].items() if q in bot.query_update}
         steady_ids = {u.callback_query.id for u in steady_taps if u.callback_query}
         latencies = bot.tap_latencies(answers)
@@ -149,7 +166,7 @@ async def run(ctx: RunContext) -> list[Figure]:
         ctx.log(
             f"    handled {handled} updates in the window ({throughput:.0f}/s), all done: {all_processed};"
             f" conversations {finished}/{started}, stuck at {stuck[:5]};"
-            f" 429s {len(report['rate_limited'])}; errors {bot.log.errors}; {bot.log.samples[:3]}"
+            f" 429s {dict(limited)}; errors {bot.log.errors}; {bot.log.samples[:3]}"
         )
     name = "2. Update throughput"
     return [
