@@ -196,6 +196,7 @@ class NewOutbox(Frozen):
     # Pending rows sharing a key collapse into the newest one: several edits of one card, one send.
     coalesce_key: str | None = None
     tracks_details: bool = False  # remember the sent message so its details can be redacted
+    delay_seconds: float = 0.0  # not to go before this long after it was queued
 
 
 class OutboxItem(Frozen):

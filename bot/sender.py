@@ -257,8 +257,15 @@ class OutboxSender:
             return
         await self._finish(item, OutboxStatus.SENT)
 
-    async def _finish(self, item: OutboxItem, status: OutboxStatus, error: str | None = None) -> None:
-        await self._outbox.finish(item, status, self._clock.now(), error)
+    async def _finish(
+        self,
+        item: OutboxItem,
+        status: OutboxStatus,
+        error: str | None = None,
+        *,
+        covers_through: int | None = None,
+    ) -> None:
+        await self._outbox.finish(item, status, self._clock.now(), error, covers_through=covers_through)
         if status is OutboxStatus.SENT:
             self.sent += 1
 
@@ -300,31 +307,37 @@ class OutboxSender:
     async def _send_card(self, item: OutboxItem) -> bool:
         """Send or edit the card; True when the row was closed here already."""
         assert item.wish_id is not None
+        # Refreshes of this card queued up to now are covered by what is read next.
+        covers = await self._outbox.newest_pending(item.coalesce_key) if item.coalesce_key else None
         wish = await self._wishes.get(item.wish_id)
         post = await self._wishes.get_post(item.wish_id, item.chat_id)
         group = await self._groups.get(item.chat_id)
         if wish is None or post is None or group is None:
             await self._finish(item, OutboxStatus.FAILED, "card has no group")
             return True
-        holder = await self._directory.name_of(wish.holder_id) if wish.holder_id else None
-        rendered = cards.group_card(wish, group.lang, holder)
+        names = [await self._directory.name_of(uid) for uid in wish.holders]
+        rendered = cards.group_card(wish, group.lang, "、".join(names) or None)
         if post.message_id is None:
             message = await self._send_rendered(item.chat_id, rendered)
             await self._wishes.set_post_message(wish.id, item.chat_id, message.message_id)
-            return False
-        try:
-            await self._bot.edit_message_text(
-                rendered.text,
-                chat_id=item.chat_id,
-                message_id=post.message_id,
-                reply_markup=to_markup(rendered),
-            )
-        except BadRequest as exc:
-            if not any(reason in str(exc).lower() for reason in _EDIT_GONE):
-                raise
-            # Someone deleted the card: post it again so the wish stays visible.
-            message = await self._send_rendered(item.chat_id, rendered)
-            await self._wishes.set_post_message(wish.id, item.chat_id, message.message_id)
+        else:
+            try:
+                await self._bot.edit_message_text(
+                    rendered.text,
+                    chat_id=item.chat_id,
+                    message_id=post.message_id,
+                    reply_markup=to_markup(rendered),
+                )
+            except BadRequest as exc:
+                reason = str(exc).lower()
+                if any(gone in reason for gone in _EDIT_GONE):
+                    # Someone deleted the card: post it again so the wish stays visible.
+                    message = await self._send_rendered(item.chat_id, rendered)
+                    await self._wishes.set_post_message(wish.id, item.chat_id, message.message_id)
+                elif _NOT_MODIFIED not in reason:
+                    raise
+        await self._finish(item, OutboxStatus.SENT, covers_through=covers)
+        return True
 
     async def _unreachable(self, item: OutboxItem, error: str) -> None:
         now = self._clock.now()

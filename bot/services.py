@@ -83,6 +83,7 @@ class Services:
             communities=communities,
             directory=directory,
             clock=clock,
+            card_settle_seconds=settings.card_settle_seconds,
         )
         branches = BranchRepo(db)
         notices = Notices(db=db, outbox=outbox, directory=directory, clock=clock)

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     reply_headroom_per_second: float = 3.0
     private_interval_seconds: float = 1.0
     group_messages_per_minute: int = 20
+    # A posted card's edit waits this long, so changes in quick succession go out as one edit
+    # (a group allows one message per 3 s on average).
+    card_settle_seconds: float = 3.0
     max_concurrent_updates: int = 64
     # Requests to the Bot API at once from handlers, and from the outbox (on slots of its own).
     # Measured (bench/, scenario 2): a bigger httpx pool costs more CPU per request than the

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import aiosqlite
 
@@ -25,7 +25,7 @@ class OutboxRepo:
                 item.payload.model_dump_json() if item.payload else None,
                 item.coalesce_key,
                 int(item.tracks_details),
-                stamp,
+                utc_text(now + timedelta(seconds=item.delay_seconds)) if item.delay_seconds else stamp,
                 stamp,
             )
             for item in items
@@ -85,8 +85,15 @@ class OutboxRepo:
         status: OutboxStatus,
         now: datetime,
         error: str | None = None,
+        *,
+        covers_through: int | None = None,
     ) -> None:
-        """Close a row; a successful coalesced send also closes the older rows it stood for."""
+        """Close a row; a successful coalesced send also closes the other rows it stood for.
+
+        Those are the older rows of its key, or, for a card rendered from the database when it
+        was sent, every row of its key up to ``covers_through`` (the newest one queued before
+        the card was read: its change is on the card already).
+        """
         async with self._db.transaction() as conn:
             await conn.execute(
                 "UPDATE outbox SET status = ?, sent_at = ?, last_error = ?,"
@@ -96,9 +103,18 @@ class OutboxRepo:
             if item.coalesce_key is not None and status is OutboxStatus.SENT:
                 await conn.execute(
                     "UPDATE outbox SET status = 'superseded', sent_at = ?"
-                    " WHERE coalesce_key = ? AND status = 'pending' AND id < ?",
-                    (utc_text(now), item.coalesce_key, item.id),
+                    " WHERE coalesce_key = ? AND status = 'pending' AND id <= ?",
+                    (utc_text(now), item.coalesce_key, max(item.id - 1, covers_through or 0)),
                 )
+
+    async def newest_pending(self, coalesce_key: str) -> int | None:
+        """Id of the newest pending row with this key, due or not."""
+        row = await fetch_one(
+            self._db.reader,
+            "SELECT MAX(id) FROM outbox WHERE coalesce_key = ? AND status = 'pending'",
+            (coalesce_key,),
+        )
+        return int(row[0]) if row and row[0] is not None else None
 
     async def defer(self, item: OutboxItem, not_before: datetime, error: str) -> None:
         async with self._db.transaction() as conn:

@@ -265,3 +265,41 @@ def test_a_reserved_send_counts_until_it_is_stamped_or_dropped() -> None:
     limits.reserve(2)
     limits.unreserve(2)
     assert limits.wait_time(2, 11.2) == 0
+
+
+async def test_changes_in_quick_succession_reach_a_posted_card_in_one_edit(
+    services: Services, api: FakeTelegram, tg: Bot
+) -> None:
+    wish_id = await open_posted_wish(services, api)
+    people = [await member(services, uid) for uid in (1, 2)]
+    for uid in (1, 2):
+        api.user(uid, f"U{uid}")
+        api.open_private(uid)
+    sender = services.attach_sender(tg)
+    await run_until_drained(sender)  # the card is in the group
+    services.wishes.card_settle_seconds = 3.0
+    await services.wishes.claim(people[0], wish_id)
+    await services.wishes.release(people[0], wish_id)
+    await services.wishes.claim(people[1], wish_id)
+    await run_until_drained(sender)
+    [card] = api.messages_in(GROUP)
+    assert card.edits == []  # nothing yet: the edit waits for the card to settle
+    services.clock.advance(timedelta(seconds=3))  # type: ignore[attr-defined]
+    await run_until_drained(sender)
+    group_edits = [c for c in api.calls_to("editMessageText") if c.params["chat_id"] == GROUP]
+    assert len(group_edits) == 1  # three changes, one edit
+    assert "志愿者2" in card.text
+    assert await services.outbox.pending_count() == 0  # the later refreshes were covered by it
+
+
+async def test_a_joint_card_names_every_holder(services: Services, api: FakeTelegram, tg: Bot) -> None:
+    wish_id = await open_posted_wish(services, api)
+    boss = await coordinator(services)
+    await services.wishes.set_needed_members(boss, wish_id, 2)
+    for uid, name in ((1, "张丽"), (2, "王强")):
+        api.user(uid, name)
+        api.open_private(uid)
+        await services.wishes.claim(await member(services, uid, name), wish_id)
+    await run_until_drained(services.attach_sender(tg))
+    [card] = api.messages_in(GROUP)
+    assert "张丽" in card.text and "王强" in card.text
