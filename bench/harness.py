@@ -27,6 +27,7 @@ import logging
 import sys
 import tempfile
 import time
+import warnings
 from collections import defaultdict
 from collections.abc import Awaitable, Iterable
 from pathlib import Path
@@ -35,6 +36,7 @@ from typing import Any
 import httpx
 from telegram import Update
 from telegram.ext import ExtBot
+from telegram.warnings import PTBUserWarning
 
 from bench.seed import WorldSpec, bench_settings, card_layout
 from bot.app import build_application
@@ -384,6 +386,8 @@ class Session:
 
 def quiet_logs() -> None:
     """Warnings and errors only, and not httpx's line per request."""
+    # The conversations' per_message=False is deliberate (see the handlers); said once per build.
+    warnings.filterwarnings("ignore", category=PTBUserWarning)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
