@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.clock import Clock, SystemClock
 from bot.context import WishwallApp, WishwallContext
@@ -18,6 +18,7 @@ from bot.processor import OrderedUpdateProcessor
 from bot.services import Services
 from bot.settings import Settings
 from bot.texts import LANGS, t
+from bot.transport import LimitedRequest
 
 
 class ConfigError(Exception):
@@ -68,8 +69,17 @@ def build_application(
         .defaults(Defaults(tzinfo=settings.zone))
         .post_init(_post_init)
     )
+    # PTB's own HTTPXRequest (or the test's fake), behind the bot's gate and shared limits.
+    pool = settings.http_connections + settings.outbox_in_flight
+    limited = LimitedRequest(
+        request or HTTPXRequest(connection_pool_size=pool),
+        services.limits,
+        max_in_flight=settings.http_connections,
+        outbox_in_flight=settings.outbox_in_flight,
+    )
+    builder = builder.request(limited)
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.get_updates_request(request)
     app = builder.build()
     assert isinstance(app, WishwallApp)
     app.services = services

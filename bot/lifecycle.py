@@ -93,6 +93,7 @@ class WishService:
         directory: Directory,
         clock: Clock,
         on_outbox: Callable[[], None] = lambda: None,
+        card_settle_seconds: float = 0.0,
     ) -> None:
         self._db = db
         self._wishes = wishes
@@ -103,6 +104,7 @@ class WishService:
         self._directory = directory
         self._clock = clock
         self.on_outbox = on_outbox
+        self.card_settle_seconds = card_settle_seconds
 
     # --- reads ----------------------------------------------------------------------------
 
@@ -471,6 +473,11 @@ class WishService:
         froms, to = EDGES[action]
         before = await self.get(wish_id)
         await self._guard(actor, action, before, before.community_id)
+        if before.status not in froms:
+            # Already decided (most taps of a claim storm): inside the transaction they would only
+            # read the same and roll back, each waiting its turn for the write lock behind the
+            # winner. Those that go on are still decided by the conditional write below.
+            raise self._wrong_state(action, before)
         effects_ctx = await self._effects_context(before, actor)
         effects_ctx.update(change.details or {})
         now = self._clock.now()
@@ -527,13 +534,19 @@ class WishService:
         }
 
     async def _card_refreshes(self, conn: aiosqlite.Connection, wish: Wish) -> list[NewOutbox]:
-        """Every change of a posted wish refreshes its cards; rendering happens at send time."""
+        """Every change of a posted wish refreshes its cards; rendering happens at send time.
+
+        An edit of a card already in its group waits a few seconds: a busy card changes several
+        times in a row (a storm, a joint wish filling up), and a group allows 20 messages a
+        minute. Whatever changed meanwhile goes out in one edit (bench/, scenario 3).
+        """
         return [
             NewOutbox(
                 kind=OutboxKind.CARD,
                 chat_id=post.chat_id,
                 wish_id=wish.id,
                 coalesce_key=card_key(wish.id, post.chat_id),
+                delay_seconds=self.card_settle_seconds if post.message_id is not None else 0.0,
             )
             for post in await self._wishes.posts(wish.id, conn)
         ]

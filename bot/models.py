@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -202,6 +202,7 @@ class NewOutbox(Frozen):
     # Pending rows sharing a key collapse into the newest one: several edits of one card, one send.
     coalesce_key: str | None = None
     tracks_details: bool = False  # remember the sent message so its details can be redacted
+    delay_seconds: float = 0.0  # not to go before this long after it was queued
 
 
 class OutboxItem(Frozen):
@@ -215,6 +216,18 @@ class OutboxItem(Frozen):
     attempts: int
     not_before: datetime
     status: OutboxStatus
+
+
+class QueuedRef(NamedTuple):
+    """Just enough of a pending outbox row to decide whether it may go now.
+
+    A plain tuple, not a model: the sender looks at hundreds of these per pass and sends a few,
+    so it must not pay for parsing payloads it will not send (see OutboxSender._pass).
+    """
+
+    id: int
+    chat_id: int
+    coalesce_key: str | None
 
 
 class Community(Frozen):

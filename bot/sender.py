@@ -20,10 +20,11 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from bot import cards
 from bot.clock import Clock
 from bot.directory import Directory
-from bot.models import Media, OutboxItem, OutboxKind, OutboxStatus, Rendered
+from bot.models import Media, OutboxItem, OutboxKind, OutboxStatus, QueuedRef, Rendered
 from bot.notices import Notices
 from bot.ratelimit import SendLimits
 from bot.texts import t
+from bot.transport import OutboxTicket, outbox_send
 from storage.groups import GroupRepo
 from storage.media import MediaRepo
 from storage.members import MemberRepo
@@ -115,7 +116,7 @@ class OutboxSender:
     async def drain(self) -> None:
         """Wait until nothing due is left; rows deferred to later remain. Callers bound it."""
         while True:
-            due = await self._outbox.due(self._clock.now(), limit=1)
+            due = await self._outbox.queued(self._clock.now(), limit=1)
             if not due and not self._in_flight:
                 return
             self.wake()
@@ -138,37 +139,70 @@ class OutboxSender:
                     await self._wake.wait()
 
     async def _pass(self) -> float:
-        """Start every send that may go now; return how long to sleep before looking again."""
-        items = await self._outbox.due(self._clock.now(), limit=self._batch)
-        if not items:
+        """Start every send that may go now; return how long to sleep before looking again.
+
+        A backlog of thousands of rows is normal (a claim storm queues cards and details far
+        faster than Telegram lets them out), and this runs after every finished send. So it
+        reads nothing while the overall window is full, decides on bare (id, chat, key) tuples,
+        and parses payloads only for the rows it actually sends: reading and parsing the whole
+        head of the queue on every pass once took 40% of the event loop under load.
+        """
+        overall = self._limits.overall_wait(self._mono())
+        if overall > 0:
+            return overall
+        if len(self._in_flight) >= self._max_in_flight:
+            return 1.0  # a finishing send wakes the loop
+        refs = await self._outbox.queued(self._clock.now(), limit=self._batch)
+        if not refs:
             self._limits.forget_idle(self._mono())
             return await self._idle_pause()
-        newest_by_key: dict[str, OutboxItem] = {}
-        for item in items:
-            if item.coalesce_key is not None:
-                newest_by_key[item.coalesce_key] = item
-        heads: dict[int, OutboxItem] = {}
-        for item in items:
-            heads.setdefault(item.chat_id, item)
-        pause = 1.0
-        for chat_id, head in heads.items():
-            if chat_id in self._in_flight:
+        newest_by_key: dict[str, QueuedRef] = {}
+        for ref in refs:
+            if ref.coalesce_key is not None:
+                newest_by_key[ref.coalesce_key] = ref
+        heads: dict[int, QueuedRef] = {}
+        for ref in refs:
+            heads.setdefault(ref.chat_id, ref)
+        pause = 1.0 if len(refs) < self._batch else 0.05
+        chosen: list[QueuedRef] = []
+        try:
+            for chat_id, head in heads.items():
+                if chat_id in self._in_flight:
+                    continue
+                if len(self._in_flight) + len(chosen) >= self._max_in_flight:
+                    pause = min(pause, 1.0)
+                    break
+                wait = self._limits.wait_time(chat_id, self._mono())
+                if wait > 0:
+                    pause = min(pause, wait)
+                    continue
+                self._limits.reserve(chat_id)
+                chosen.append(newest_by_key.get(head.coalesce_key, head) if head.coalesce_key else head)
+            items = {item.id: item for item in await self._outbox.get_many([ref.id for ref in chosen])}
+        except BaseException:
+            # Stopped (or failed) half-way: slots reserved for sends that will not start are freed,
+            # or the chats would look busy for good to whoever uses these limits next.
+            for ref in chosen:
+                self._limits.unreserve(ref.chat_id)
+            raise
+        for ref in chosen:
+            ticket = OutboxTicket(ref.chat_id)
+            item = items.get(ref.id)
+            if item is None:  # closed meanwhile (e.g. the chat turned out unreachable)
+                self._limits.unreserve(ref.chat_id)
                 continue
-            if len(self._in_flight) >= self._max_in_flight:
-                return 0.05
-            wait = self._limits.wait_time(chat_id, self._mono())
-            if wait > 0:
-                pause = min(pause, wait)
-                continue
-            item = newest_by_key.get(head.coalesce_key, head) if head.coalesce_key else head
-            self._limits.record(chat_id, self._mono())
-            task = asyncio.create_task(self._send_guarded(item), name=f"send-{item.id}")
-            self._in_flight[chat_id] = task
-            task.add_done_callback(lambda _t, c=chat_id: self._done(c))
-        return pause if len(items) < self._batch else min(pause, 0.05)
+            task = asyncio.create_task(self._send_guarded(item, ticket), name=f"send-{item.id}")
+            self._in_flight[item.chat_id] = task
+            task.add_done_callback(lambda _t, t=ticket: self._done(t))
+        return pause
 
-    def _done(self, chat_id: int) -> None:
-        self._in_flight.pop(chat_id, None)
+    def _done(self, ticket: OutboxTicket) -> None:
+        if ticket.open:
+            # Nothing stamped it on the way out (no LimitedRequest, or it failed before sending):
+            # count it as sent now, which errs on the slow side.
+            ticket.open = False
+            self._limits.settle(ticket.chat_id, self._mono())
+        self._in_flight.pop(ticket.chat_id, None)
         self._wake.set()
 
     async def _idle_pause(self) -> float:
@@ -179,7 +213,9 @@ class OutboxSender:
 
     # --- one send -------------------------------------------------------------------------
 
-    async def _send_guarded(self, item: OutboxItem) -> None:
+    async def _send_guarded(self, item: OutboxItem, ticket: OutboxTicket) -> None:
+        # This task's requests are paced here: the transport stamps the slot reserved for them.
+        outbox_send.set(ticket)
         try:
             now = self._clock.now()
             if not await self._outbox.lease(item, now, now + timedelta(seconds=LEASE_SECONDS)):
@@ -234,8 +270,15 @@ class OutboxSender:
             return
         await self._finish(item, OutboxStatus.SENT)
 
-    async def _finish(self, item: OutboxItem, status: OutboxStatus, error: str | None = None) -> None:
-        await self._outbox.finish(item, status, self._clock.now(), error)
+    async def _finish(
+        self,
+        item: OutboxItem,
+        status: OutboxStatus,
+        error: str | None = None,
+        *,
+        covers_through: int | None = None,
+    ) -> None:
+        await self._outbox.finish(item, status, self._clock.now(), error, covers_through=covers_through)
         if status is OutboxStatus.SENT:
             self.sent += 1
 
@@ -294,6 +337,8 @@ class OutboxSender:
     async def _send_card(self, item: OutboxItem) -> bool:
         """Send or edit the card; True when the row was closed here already."""
         assert item.wish_id is not None
+        # Refreshes of this card queued up to now are covered by what is read next.
+        covers = await self._outbox.newest_pending(item.coalesce_key) if item.coalesce_key else None
         wish = await self._wishes.get(item.wish_id)
         post = await self._wishes.get_post(item.wish_id, item.chat_id)
         group = await self._groups.get(item.chat_id)
@@ -305,20 +350,24 @@ class OutboxSender:
         if post.message_id is None:
             message = await self._send_rendered(item.chat_id, rendered)
             await self._wishes.set_post_message(wish.id, item.chat_id, message.message_id)
-            return False
-        try:
-            await self._bot.edit_message_text(
-                rendered.text,
-                chat_id=item.chat_id,
-                message_id=post.message_id,
-                reply_markup=to_markup(rendered),
-            )
-        except BadRequest as exc:
-            if not any(reason in str(exc).lower() for reason in _EDIT_GONE):
-                raise
-            # Someone deleted the card: post it again so the wish stays visible.
-            message = await self._send_rendered(item.chat_id, rendered)
-            await self._wishes.set_post_message(wish.id, item.chat_id, message.message_id)
+        else:
+            try:
+                await self._bot.edit_message_text(
+                    rendered.text,
+                    chat_id=item.chat_id,
+                    message_id=post.message_id,
+                    reply_markup=to_markup(rendered),
+                )
+            except BadRequest as exc:
+                reason = str(exc).lower()
+                if any(gone in reason for gone in _EDIT_GONE):
+                    # Someone deleted the card: post it again so the wish stays visible.
+                    message = await self._send_rendered(item.chat_id, rendered)
+                    await self._wishes.set_post_message(wish.id, item.chat_id, message.message_id)
+                elif _NOT_MODIFIED not in reason:
+                    raise
+        await self._finish(item, OutboxStatus.SENT, covers_through=covers)
+        return True
 
     async def _unreachable(self, item: OutboxItem, error: str) -> None:
         now = self._clock.now()

@@ -65,6 +65,8 @@ class Services:
     org: OrgService
     notices: Notices
     balancer: Balancer
+    # Telegram's limits as this process sees them: the outbox and direct replies share them.
+    limits: SendLimits = field(default_factory=SendLimits)
     sender: OutboxSender | None = field(default=None)
     # The scheduler's side (issue 4), built from the pieces above.
     reminder_repo: ReminderRepo = field(init=False)
@@ -129,6 +131,7 @@ class Services:
             communities=communities,
             directory=directory,
             clock=clock,
+            card_settle_seconds=settings.card_settle_seconds,
         )
         branches = BranchRepo(db)
         notices = Notices(db=db, outbox=outbox, directory=directory, clock=clock)
@@ -156,6 +159,13 @@ class Services:
             prefs=prefs,
             notices=notices,
             balancer=Balancer(wishes=wishes, wish_repo=wish_repo, branches=branches, groups=groups),
+            limits=SendLimits(
+                per_second=settings.outbox_rate_per_second,
+                private_interval=settings.private_interval_seconds,
+                group_per_minute=settings.group_messages_per_minute,
+                reply_headroom=settings.reply_headroom_per_second,
+                private_burst=settings.private_burst,
+            ),
             org=OrgService(
                 db=db,
                 settings=settings,
@@ -212,11 +222,8 @@ class Services:
             notices=self.notices,
             memberships=self.memberships,
             clock=self.clock,
-            limits=SendLimits(
-                per_second=self.settings.outbox_rate_per_second,
-                private_interval=self.settings.private_interval_seconds,
-                group_per_minute=self.settings.group_messages_per_minute,
-            ),
+            limits=self.limits,
+            max_in_flight=self.settings.outbox_in_flight,
             media=self.media,
         )
         self.wishes.on_outbox = self.sender.wake

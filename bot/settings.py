@@ -23,11 +23,24 @@ class Settings(BaseSettings):
     default_lang: str = "zh"
     # Below Telegram's ~30/s so that replies to users' own taps still have headroom.
     outbox_rate_per_second: float = 25.0
+    # Direct replies may go this much above the outbox's share (25 + 3 stays under ~30/s).
+    reply_headroom_per_second: float = 3.0
     private_interval_seconds: float = 1.0
     group_messages_per_minute: int = 20
+    # A posted card's edit waits this long, so changes in quick succession go out as one edit
+    # (a group allows one message per 3 s on average).
+    card_settle_seconds: float = 3.0
     max_concurrent_updates: int = 64
     # How often the scheduler looks for due reminders and reports; 0 turns it off (cron instead).
     job_tick_seconds: int = Field(default=300, ge=0)
+    # Requests to the Bot API at once from handlers, and from the outbox (on slots of its own).
+    # Measured (bench/, scenario 2): a bigger httpx pool costs more CPU per request than the
+    # concurrency it buys; 24 at a 50 ms round trip carry ~480 requests/s.
+    http_connections: int = 24
+    outbox_in_flight: int = 8
+    # Replies in a private chat may come this many at once (then one a second); the outbox
+    # keeps to one a second there.
+    private_burst: int = 3
 
     @field_validator("admins", mode="before")
     @classmethod

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -25,6 +26,23 @@ def parse_utc(text: str | None) -> datetime | None:
     if text is None:
         return None
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+    """One row in one trip to the connection's thread.
+
+    ``async with conn.execute(...) as cur: await cur.fetchone()`` takes three trips (execute,
+    fetch, close), each a hand-off between threads and a turn of the event loop. On the busy
+    paths (a claim, the sender) that tripled the time a transaction held the write lock under
+    load (bench/, scenario 2). For queries that return a handful of rows.
+    """
+    rows = await conn.execute_fetchall(sql, params)
+    return next(iter(rows), None)
+
+
+async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+    """All rows in one trip (see fetch_one); not for results too big to hold at once."""
+    return list(await conn.execute_fetchall(sql, params))
 
 
 def migrations() -> list[tuple[int, str, str]]:

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from storage.db import Database, utc_text
+from storage.db import Database, fetch_one, utc_text
 
 
 class DraftRepo:
@@ -23,10 +23,9 @@ class DraftRepo:
             )
 
     async def load(self, user_id: int, kind: str) -> dict[str, Any] | None:
-        async with self._db.reader.execute(
-            "SELECT data FROM drafts WHERE user_id = ? AND kind = ?", (user_id, kind)
-        ) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(
+            self._db.reader, "SELECT data FROM drafts WHERE user_id = ? AND kind = ?", (user_id, kind)
+        )
         return json.loads(row[0]) if row else None
 
     async def delete(self, user_id: int, kind: str) -> None:

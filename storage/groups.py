@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.models import Group
-from storage.db import Database, utc_text
+from storage.db import Database, fetch_all, fetch_one, utc_text
 
 
 class GroupRepo:
@@ -39,16 +39,16 @@ class GroupRepo:
         return Group.model_validate(dict(row))
 
     async def get(self, chat_id: int) -> Group | None:
-        async with self._db.reader.execute("SELECT * FROM groups WHERE chat_id = ?", (chat_id,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(self._db.reader, "SELECT * FROM groups WHERE chat_id = ?", (chat_id,))
         return Group.model_validate(dict(row)) if row else None
 
     async def active_for_community(self, community_id: int) -> list[Group]:
-        async with self._db.reader.execute(
+        rows = await fetch_all(
+            self._db.reader,
             "SELECT * FROM groups WHERE community_id = ? AND active = 1 ORDER BY chat_id",
             (community_id,),
-        ) as cur:
-            return [Group.model_validate(dict(r)) for r in await cur.fetchall()]
+        )
+        return [Group.model_validate(dict(r)) for r in rows]
 
     async def set_active(self, chat_id: int, active: bool) -> bool:
         async with (

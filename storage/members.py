@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.models import Member
-from storage.db import Database, utc_text
+from storage.db import Database, fetch_all, fetch_one, utc_text
 
 
 class MemberRepo:
@@ -13,18 +13,14 @@ class MemberRepo:
         self._db = db
 
     async def get(self, user_id: int) -> Member | None:
-        async with self._db.reader.execute("SELECT * FROM members WHERE user_id = ?", (user_id,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(self._db.reader, "SELECT * FROM members WHERE user_id = ?", (user_id,))
         return Member.model_validate(dict(row)) if row else None
 
     async def get_many(self, user_ids: list[int]) -> dict[int, Member]:
         if not user_ids:
             return {}
         marks = ", ".join("?" for _ in user_ids)
-        async with self._db.reader.execute(
-            f"SELECT * FROM members WHERE user_id IN ({marks})", user_ids
-        ) as cur:
-            rows = await cur.fetchall()
+        rows = await fetch_all(self._db.reader, f"SELECT * FROM members WHERE user_id IN ({marks})", user_ids)
         return {int(r["user_id"]): Member.model_validate(dict(r)) for r in rows}
 
     async def register(self, user_id: int, full_name: str, lang: str, now: datetime) -> Member:

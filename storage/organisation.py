@@ -16,7 +16,7 @@ from bot.models import (
     Membership,
     MembershipStatus,
 )
-from storage.db import Database, utc_text
+from storage.db import Database, fetch_all, fetch_one, utc_text
 
 
 class CommunityRepo:
@@ -24,8 +24,7 @@ class CommunityRepo:
         self._db = db
 
     async def get(self, community_id: int) -> Community | None:
-        async with self._db.reader.execute("SELECT * FROM communities WHERE id = ?", (community_id,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(self._db.reader, "SELECT * FROM communities WHERE id = ?", (community_id,))
         return Community.model_validate(dict(row)) if row else None
 
     async def by_name(self, name: str) -> Community | None:
@@ -100,10 +99,9 @@ class MembershipRepo:
         self._db = db
 
     async def get(self, user_id: int, conn: aiosqlite.Connection | None = None) -> Membership | None:
-        async with (conn or self._db.reader).execute(
-            "SELECT * FROM memberships WHERE user_id = ?", (user_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(
+            conn or self._db.reader, "SELECT * FROM memberships WHERE user_id = ?", (user_id,)
+        )
         return Membership.model_validate(dict(row)) if row else None
 
     async def join(
@@ -160,16 +158,18 @@ class CoordinatorRepo:
         self._db = db
 
     async def communities_of(self, user_id: int) -> frozenset[int]:
-        async with self._db.reader.execute(
-            "SELECT community_id FROM coordinators WHERE user_id = ?", (user_id,)
-        ) as cur:
-            return frozenset(int(r[0]) for r in await cur.fetchall())
+        rows = await fetch_all(
+            self._db.reader, "SELECT community_id FROM coordinators WHERE user_id = ?", (user_id,)
+        )
+        return frozenset(int(r[0]) for r in rows)
 
     async def of_community(self, community_id: int) -> list[int]:
-        async with self._db.reader.execute(
-            "SELECT user_id FROM coordinators WHERE community_id = ? ORDER BY user_id", (community_id,)
-        ) as cur:
-            return [int(r[0]) for r in await cur.fetchall()]
+        rows = await fetch_all(
+            self._db.reader,
+            "SELECT user_id FROM coordinators WHERE community_id = ? ORDER BY user_id",
+            (community_id,),
+        )
+        return [int(r[0]) for r in rows]
 
     async def add(
         self, conn: aiosqlite.Connection, community_id: int, user_id: int, by: int | None, now: datetime
@@ -277,10 +277,9 @@ class PrefRepo:
         self._db = db
 
     async def community_of(self, user_id: int) -> int | None:
-        async with self._db.reader.execute(
-            "SELECT community_id FROM user_prefs WHERE user_id = ?", (user_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(
+            self._db.reader, "SELECT community_id FROM user_prefs WHERE user_id = ?", (user_id,)
+        )
         return int(row[0]) if row and row[0] is not None else None
 
     async def set_community(self, user_id: int, community_id: int) -> None:

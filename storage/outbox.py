@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.models import NewOutbox, OutboxItem, OutboxStatus, Rendered
-from storage.db import Database, utc_text
+from bot.models import NewOutbox, OutboxItem, OutboxStatus, QueuedRef, Rendered
+from storage.db import Database, fetch_all, fetch_one, utc_text
 
 
 class OutboxRepo:
@@ -25,7 +25,7 @@ class OutboxRepo:
                 item.payload.model_dump_json() if item.payload else None,
                 item.coalesce_key,
                 int(item.tracks_details),
-                stamp,
+                utc_text(now + timedelta(seconds=item.delay_seconds)) if item.delay_seconds else stamp,
                 stamp,
             )
             for item in items
@@ -59,13 +59,35 @@ class OutboxRepo:
         ):
             return await cur.fetchone() is not None
 
+    async def queued(self, now: datetime, limit: int = 500) -> list[QueuedRef]:
+        """The head of the queue in id order, without payloads: what the sender decides on."""
+        rows = await fetch_all(
+            self._db.reader,
+            "SELECT id, chat_id, coalesce_key FROM outbox WHERE status = 'pending' AND not_before <= ?"
+            " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id LIMIT ?",
+            (utc_text(now), utc_text(now), limit),
+        )
+        return [QueuedRef(int(r[0]), int(r[1]), r[2]) for r in rows]
+
+    async def get_many(self, ids: list[int]) -> list[OutboxItem]:
+        """Full rows (still pending) for the ids the sender chose, in id order."""
+        if not ids:
+            return []
+        marks = ", ".join("?" for _ in ids)
+        rows = await fetch_all(
+            self._db.reader,
+            f"SELECT * FROM outbox WHERE id IN ({marks}) AND status = 'pending' ORDER BY id",
+            ids,
+        )
+        return [_item(r) for r in rows]
+
     async def next_not_before(self) -> datetime | None:
-        async with self._db.reader.execute(
+        row = await fetch_one(
+            self._db.reader,
             # A row another sender holds is due for us only when its lease runs out.
             "SELECT MIN(CASE WHEN lease_until > not_before THEN lease_until ELSE not_before END)"
-            " FROM outbox WHERE status = 'pending'"
-        ) as cur:
-            row = await cur.fetchone()
+            " FROM outbox WHERE status = 'pending'",
+        )
         if not row or row[0] is None:
             return None
         return datetime.fromisoformat(str(row[0]).replace("Z", "+00:00"))
@@ -81,8 +103,15 @@ class OutboxRepo:
         status: OutboxStatus,
         now: datetime,
         error: str | None = None,
+        *,
+        covers_through: int | None = None,
     ) -> None:
-        """Close a row; a successful coalesced send also closes the older rows it stood for."""
+        """Close a row; a successful coalesced send also closes the other rows it stood for.
+
+        Those are the older rows of its key, or, for a card rendered from the database when it
+        was sent, every row of its key up to ``covers_through`` (the newest one queued before
+        the card was read: its change is on the card already).
+        """
         async with self._db.transaction() as conn:
             await conn.execute(
                 "UPDATE outbox SET status = ?, sent_at = ?, last_error = ?,"
@@ -92,9 +121,18 @@ class OutboxRepo:
             if item.coalesce_key is not None and status is OutboxStatus.SENT:
                 await conn.execute(
                     "UPDATE outbox SET status = 'superseded', sent_at = ?"
-                    " WHERE coalesce_key = ? AND status = 'pending' AND id < ?",
-                    (utc_text(now), item.coalesce_key, item.id),
+                    " WHERE coalesce_key = ? AND status = 'pending' AND id <= ?",
+                    (utc_text(now), item.coalesce_key, max(item.id - 1, covers_through or 0)),
                 )
+
+    async def newest_pending(self, coalesce_key: str) -> int | None:
+        """Id of the newest pending row with this key, due or not."""
+        row = await fetch_one(
+            self._db.reader,
+            "SELECT MAX(id) FROM outbox WHERE coalesce_key = ? AND status = 'pending'",
+            (coalesce_key,),
+        )
+        return int(row[0]) if row and row[0] is not None else None
 
     async def defer(self, item: OutboxItem, not_before: datetime, error: str) -> None:
         async with self._db.transaction() as conn:

@@ -9,7 +9,7 @@ from typing import Any
 import aiosqlite
 
 from bot.models import ImportedWish, Wish, WishDraft, WishPost, WishStatus
-from storage.db import Database, utc_text
+from storage.db import Database, fetch_all, fetch_one, utc_text
 
 # Columns a transition may set; anything else is a programming error, never interpolated.
 _SETTABLE = frozenset(
@@ -110,13 +110,11 @@ class WishRepo:
             where += " AND holder_id = ?"
             params.append(holder_id)
         sql = f"UPDATE wishes SET {', '.join(assignments)} WHERE {where} RETURNING id"
-        async with conn.execute(sql, params) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(conn, sql, params)
         return await self.get(wish_id, conn) if row else None
 
     async def get(self, wish_id: int, conn: aiosqlite.Connection | None = None) -> Wish | None:
-        async with (conn or self._db.reader).execute(f"{_SELECT} WHERE w.id = ?", (wish_id,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(conn or self._db.reader, f"{_SELECT} WHERE w.id = ?", (wish_id,))
         return row_to_wish(row) if row else None
 
     async def list_by_status(self, community_id: int, status: WishStatus, *, limit: int = 50) -> list[Wish]:
@@ -135,12 +133,13 @@ class WishRepo:
         return int(row[0]) if row else 0
 
     async def held_by(self, user_id: int) -> list[Wish]:
-        async with self._db.reader.execute(
+        rows = await fetch_all(
+            self._db.reader,
             f"{_SELECT} WHERE w.status IN ('claimed', 'delivered')"
             " AND w.id IN (SELECT wish_id FROM wish_holders WHERE user_id = ?) ORDER BY w.due_date, w.id",
             (user_id,),
-        ) as cur:
-            return [row_to_wish(r) for r in await cur.fetchall()]
+        )
+        return [row_to_wish(r) for r in rows]
 
     async def all_ids(self) -> list[int]:
         async with self._db.reader.execute("SELECT id FROM wishes ORDER BY id") as cur:
@@ -150,26 +149,28 @@ class WishRepo:
 
     async def add_post(self, conn: aiosqlite.Connection, wish_id: int, chat_id: int, now: datetime) -> bool:
         """False when the wish was already posted to that chat (posting twice is harmless)."""
-        async with conn.execute(
+        row = await fetch_one(
+            conn,
             "INSERT INTO wish_posts (wish_id, chat_id, posted_at) VALUES (?, ?, ?)"
             " ON CONFLICT (wish_id, chat_id) DO NOTHING RETURNING wish_id",
             (wish_id, chat_id, utc_text(now)),
-        ) as cur:
-            return await cur.fetchone() is not None
+        )
+        return row is not None
 
     async def posts(self, wish_id: int, conn: aiosqlite.Connection | None = None) -> list[WishPost]:
-        async with (conn or self._db.reader).execute(
+        rows = await fetch_all(
+            conn or self._db.reader,
             "SELECT wish_id, chat_id, message_id FROM wish_posts WHERE wish_id = ? ORDER BY chat_id",
             (wish_id,),
-        ) as cur:
-            return [WishPost.model_validate(dict(r)) for r in await cur.fetchall()]
+        )
+        return [WishPost.model_validate(dict(r)) for r in rows]
 
     async def get_post(self, wish_id: int, chat_id: int) -> WishPost | None:
-        async with self._db.reader.execute(
+        row = await fetch_one(
+            self._db.reader,
             "SELECT wish_id, chat_id, message_id FROM wish_posts WHERE wish_id = ? AND chat_id = ?",
             (wish_id, chat_id),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return WishPost.model_validate(dict(row)) if row else None
 
     async def set_post_message(self, wish_id: int, chat_id: int, message_id: int | None) -> None:
@@ -195,12 +196,13 @@ class WishRepo:
 
     async def count_held(self, conn: aiosqlite.Connection, user_id: int) -> list[int]:
         """Ids of the wishes a member holds now (claimed or delivered, alone or jointly)."""
-        async with conn.execute(
+        rows = await fetch_all(
+            conn,
             "SELECT w.id FROM wishes w JOIN wish_holders h ON h.wish_id = w.id"
             " WHERE h.user_id = ? AND w.status IN ('claimed', 'delivered') ORDER BY w.id",
             (user_id,),
-        ) as cur:
-            return [int(r[0]) for r in await cur.fetchall()]
+        )
+        return [int(r[0]) for r in rows]
 
     async def set_needed(self, conn: aiosqlite.Connection, wish_id: int, needed: int) -> None:
         await conn.execute("UPDATE wishes SET needed_members = ? WHERE id = ?", (needed, wish_id))
@@ -224,12 +226,13 @@ class WishRepo:
             )
 
     async def detail_messages(self, wish_id: int, user_id: int) -> list[tuple[int, int]]:
-        async with self._db.reader.execute(
+        rows = await fetch_all(
+            self._db.reader,
             "SELECT chat_id, message_id FROM detail_messages WHERE wish_id = ? AND user_id = ?"
             " ORDER BY message_id",
             (wish_id, user_id),
-        ) as cur:
-            return [(int(r[0]), int(r[1])) for r in await cur.fetchall()]
+        )
+        return [(int(r[0]), int(r[1])) for r in rows]
 
     async def forget_detail_message(self, chat_id: int, message_id: int) -> None:
         async with self._db.transaction() as conn:

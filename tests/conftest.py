@@ -36,6 +36,7 @@ def settings(tmp_path: Path) -> Settings:
         private_interval_seconds=0.01,
         group_messages_per_minute=6000,
         outbox_rate_per_second=1000,
+        card_settle_seconds=0.0,
     )
 
 

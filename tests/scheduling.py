@@ -37,6 +37,7 @@ def fast_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "admins": frozenset({COORDINATOR}),
         "private_interval_seconds": 0.01,
         "job_tick_seconds": 0,
+        "card_settle_seconds": 0,  # group cards are checked right after each change
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -112,6 +112,25 @@ async def test_twenty_concurrent_claims_have_one_winner(services: Services) -> N
     assert wish.holder_id == winners[0].holder_id
 
 
+async def test_a_claim_on_a_taken_wish_is_refused_without_the_write_lock(services: Services) -> None:
+    """Late taps of a storm must not queue for the write lock only to read and roll back."""
+    wish_id = await open_wish(services)
+    first, late = await member(services, 100), await member(services, 101)
+    await services.wishes.claim(first, wish_id)
+    transaction = services.db.transaction
+    taken: list[object] = []
+
+    def counting() -> object:
+        taken.append(None)
+        return transaction()
+
+    services.db.transaction = counting  # type: ignore[method-assign]
+    with pytest.raises(AlreadyTaken):
+        await services.wishes.claim(late, wish_id)
+    assert taken == []
+    assert (await services.wishes.get(wish_id)).holder_id == first.user_id
+
+
 async def test_release_and_dispute_edges(services: Services) -> None:
     boss = await coordinator(services)
     alice = await member(services, 1)

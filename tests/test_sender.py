@@ -12,6 +12,7 @@ import pytest
 from telegram import Bot
 
 from bot.models import NewOutbox, OutboxKind, OutboxStatus, Rendered
+from bot.ratelimit import SendLimits
 from bot.sender import OutboxSender
 from bot.services import Services
 from bot.settings import Settings
@@ -176,3 +177,132 @@ async def test_killed_mid_way_then_restarted_delivers_everything_once(
     await run_until_drained(services.attach_sender(tg))  # a fresh sender, as after a restart
     delivered = Counter(c.params["chat_id"] for c in api.calls_to("sendMessage") if c.ok)
     assert delivered == Counter(users)
+
+
+class QueueReads:
+    """Counts how often the sender looks at the queue and how many full rows it loads."""
+
+    def __init__(self, services: Services) -> None:
+        self.looks = 0
+        self.loaded = 0
+        outbox = services.outbox
+        queued, get_many = outbox.queued, outbox.get_many
+
+        async def counting_queued(*args: object, **kwargs: object) -> list:  # type: ignore[type-arg]
+            self.looks += 1
+            return await queued(*args, **kwargs)  # type: ignore[arg-type]
+
+        async def counting_get_many(ids: list[int]) -> list:  # type: ignore[type-arg]
+            rows = await get_many(ids)
+            self.loaded += len(rows)
+            return rows
+
+        outbox.queued = counting_queued  # type: ignore[method-assign]
+        outbox.get_many = counting_get_many  # type: ignore[method-assign]
+
+
+async def test_a_backlog_is_parsed_only_as_far_as_it_is_sent(
+    services: Services, api: FakeTelegram, tg: Bot
+) -> None:
+    """Under load the queue is long: the sender loads payloads only of the rows it sends."""
+    services.limits = SendLimits(per_second=1000.0)
+    users = list(range(1, 61))
+    for uid in users:
+        api.user(uid, f"U{uid}")
+        api.open_private(uid)
+    await enqueue(services, *(text_to(uid, f"to {uid}") for uid in users))
+    reads = QueueReads(services)
+    await run_until_drained(services.attach_sender(tg))
+    assert len(api.calls_to("sendMessage")) == 60
+    assert reads.loaded == 60  # not the whole head of the queue again on every pass
+
+
+async def test_no_queue_reads_while_the_overall_window_is_full(
+    services: Services, api: FakeTelegram, tg: Bot
+) -> None:
+    services.limits = SendLimits(per_second=5.0)
+    users = list(range(1, 21))
+    for uid in users:
+        api.user(uid, f"U{uid}")
+        api.open_private(uid)
+    await enqueue(services, *(text_to(uid, f"to {uid}") for uid in users))
+    reads = QueueReads(services)
+    sender = services.attach_sender(tg)
+    sender.start()
+    try:
+        await asyncio.sleep(0.5)  # five go at once, then the window is full until the second ends
+    finally:
+        await sender.stop()
+    assert len(api.calls_to("sendMessage")) == 5
+    assert reads.looks == 1  # every finished send woke the loop, but it had nothing to read for
+
+
+async def test_an_interrupted_pass_frees_the_slots_it_reserved(
+    services: Services, api: FakeTelegram, tg: Bot
+) -> None:
+    """Stopping the sender mid-pass must not leave chats looking busy to the next sender."""
+    api.user(1, "A")
+    api.open_private(1)
+    await enqueue(services, text_to(1, "hello"))
+    sender = services.attach_sender(tg)
+
+    async def stopped(ids: list[int]) -> list:  # type: ignore[type-arg]
+        raise asyncio.CancelledError
+
+    get_many = services.outbox.get_many
+    services.outbox.get_many = stopped  # type: ignore[method-assign]
+    with pytest.raises(asyncio.CancelledError):
+        await sender._pass()
+    assert services.limits.wait_time(1, 0.0) == 0
+    services.outbox.get_many = get_many  # type: ignore[method-assign]
+    await run_until_drained(services.attach_sender(tg))
+    assert [c.params["text"] for c in api.calls_to("sendMessage")] == ["hello"]
+
+
+def test_a_reserved_send_counts_until_it_is_stamped_or_dropped() -> None:
+    limits = SendLimits(per_second=2, private_interval=1.0)
+    limits.reserve(1)
+    assert limits.wait_time(1, 10.0) > 0  # the chat's one-a-second slot is spoken for
+    limits.settle(1, 10.5)  # it left at 10.5: the window runs from then
+    assert limits.wait_time(1, 11.2) == pytest.approx(0.3)
+    limits.reserve(2)
+    limits.unreserve(2)
+    assert limits.wait_time(2, 11.2) == 0
+
+
+async def test_changes_in_quick_succession_reach_a_posted_card_in_one_edit(
+    services: Services, api: FakeTelegram, tg: Bot
+) -> None:
+    wish_id = await open_posted_wish(services, api)
+    people = [await member(services, uid) for uid in (1, 2)]
+    for uid in (1, 2):
+        api.user(uid, f"U{uid}")
+        api.open_private(uid)
+    sender = services.attach_sender(tg)
+    await run_until_drained(sender)  # the card is in the group
+    services.wishes.card_settle_seconds = 3.0
+    await services.wishes.claim(people[0], wish_id)
+    await services.wishes.release(people[0], wish_id)
+    await services.wishes.claim(people[1], wish_id)
+    await run_until_drained(sender)
+    [card] = api.messages_in(GROUP)
+    assert card.edits == []  # nothing yet: the edit waits for the card to settle
+    services.clock.advance(timedelta(seconds=3))  # type: ignore[attr-defined]
+    await run_until_drained(sender)
+    group_edits = [c for c in api.calls_to("editMessageText") if c.params["chat_id"] == GROUP]
+    assert len(group_edits) == 1  # three changes, one edit
+    assert "志愿者2" in card.text
+    assert await services.outbox.pending_count() == 0  # the later refreshes were covered by it
+
+
+async def test_a_joint_card_names_every_holder(services: Services, api: FakeTelegram, tg: Bot) -> None:
+    wish_id = await open_posted_wish(services, api)
+    boss = await coordinator(services)
+    await services.wishes.set_needed_members(boss, wish_id, 2)
+    for uid, name in ((1, "张丽"), (2, "王强")):
+        api.user(uid, name)
+        api.open_private(uid)
+        await services.wishes.claim(await member(services, uid, name), wish_id)
+    await run_until_drained(services.attach_sender(tg))
+    [card] = api.messages_in(GROUP)
+    assert "张丽" in card.text and "王强" in card.text

@@ -1,0 +1,248 @@
+"""2. Update throughput: members tapping Claim on many wishes while coordinators enter wishes.
+
+Two phases, with coordinators in /newwish conversations all along (human pace: they read each
+question, think about a second, answer; one in four types three answers without waiting):
+
+- latency: taps arrive at a steady ``rate`` per second (open loop) for ``latency_seconds``;
+  reported: p50/p99 from a tap's arrival to its answerCallbackQuery reaching the server;
+- throughput: taps are fed as fast as the bot takes them (``window`` updates outstanding at any
+  time) for ``throughput_seconds``; reported: updates handled per second (taps and the
+  coordinators' messages and buttons), over the phase less its first two seconds.
+
+Each tap is a random member on a random card in one of the groups: most claim a wish, some find
+it taken or hit their cap; every one must be answered. Checked as well: no update of one person
+in one chat started before an earlier one (the probe's record), every conversation ended with
+exactly the wish the coordinator typed, and nothing logged an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import sqlite3
+import time
+from collections import Counter
+from pathlib import Path
+
+from telegram import Update
+
+from bench.core import Figure, Param, RunContext, Scenario, percentile
+from bench.harness import BotUnderTest, Session
+from bench.people import Coordinator, Inbox
+from bench.seed import WorldSpec, card_of, coordinator_id, member_id
+from bot.callbacks import WishButton, WishCallback
+
+WARM_UP = 2.0
+
+
+class Tapper:
+    """Random members tapping Claim on random cards; the updates are built before they are fed."""
+
+    def __init__(self, bot: BotUnderTest, spec: WorldSpec, wish_ids: list[int], seed: int) -> None:
+        self.bot = bot
+        self.spec = spec
+        self.wish_ids = wish_ids
+        self.rng = random.Random(seed)
+
+    def make(self, count: int) -> list[Update]:
+        updates = []
+        for _ in range(count):
+            k = self.rng.randrange(len(self.wish_ids))
+            chat_id, message_id = card_of(self.spec, k)
+            data = WishCallback(action=WishButton.CLAIM, wish_id=self.wish_ids[k]).pack()
+            user = member_id(self.rng.randrange(self.spec.members))
+            updates.append(self.bot.tap(user, chat_id, message_id, data))
+        return updates
+
+
+async def steady(bot: BotUnderTest, updates: list[Update], rate: float) -> None:
+    """Feed at ``rate`` per second on a fixed schedule (late slots are fed at once, not skipped)."""
+    start = time.monotonic()
+    for i, update in enumerate(updates):
+        delay = start + i / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        bot.feed([update])
+
+
+async def saturate(bot: BotUnderTest, updates: list[Update], window: int, seconds: float) -> int:
+    """Keep ``window`` updates outstanding for ``seconds``; returns how many taps went in."""
+    end = time.monotonic() + seconds
+    fed = 0
+    while time.monotonic() < end and fed < len(updates):
+        outstanding = len(bot.received) - bot.probe.done
+        room = window - outstanding
+        if room > 0:
+            batch = updates[fed : fed + min(room, 64)]
+            bot.feed(batch)
+            fed += len(batch)
+        bot.probe.changed.clear()
+        try:
+            async with asyncio.timeout(0.05):
+                await bot.probe.changed.wait()
+        except TimeoutError:
+            pass
+    return fed
+
+
+def handled_between(bot: BotUnderTest, start: float, end: float) -> int:
+    return sum(1 for at in bot.probe.finished.values() if start <= at < end)
+
+
+async def run(ctx: RunContext) -> list[Figure]:
+    spec = WorldSpec(
+        communities=max(1, ctx.get("coordinators") // 2),
+        groups=ctx.get("groups"),
+        members=ctx.get("members"),
+        coordinators=ctx.get("coordinators"),
+        open_wishes=ctx.get("wishes"),
+    )
+    rate = float(ctx.get("rate"))
+    latency_seconds = float(ctx.get("latency_seconds"))
+    throughput_seconds = float(ctx.get("throughput_seconds"))
+    async with Session(spec, latency=ctx.latency, log=ctx.log) as session:
+        bot = session.bot
+        tapper = Tapper(bot, spec, session.wish_ids, seed=2)
+        steady_taps = tapper.make(int(rate * latency_seconds))
+        # Enough for 600 taps a second; if the bot is faster, the phase ends early and says so.
+        saturating_taps = tapper.make(int(600 * throughput_seconds))
+        inbox = Inbox(session.server, [coordinator_id(c) for c in range(spec.coordinators)])
+        inbox.start()
+        stop = asyncio.Event()
+        rng = random.Random(6)
+        coordinators = [
+            Coordinator(bot, inbox, coordinator_id(c), think=ctx.get("think"), impatient=c % 4 == 3, rng=rng)
+            for c in range(spec.coordinators)
+        ]
+        talking = [asyncio.create_task(c.run(stop)) for c in coordinators]
+
+        ctx.log(f"    latency phase: {rate:.0f} taps/s for {latency_seconds:.0f}s")
+        steady_began = time.monotonic()
+        await steady(bot, steady_taps, rate)
+        await bot.wait_processed(len(bot.received), within=60)
+
+        ctx.log(f"    throughput phase: {ctx.get('window')} outstanding for {throughput_seconds:.0f}s")
+        begun = time.monotonic()
+        fed = await saturate(bot, saturating_taps, ctx.get("window"), throughput_seconds)
+        ended = time.monotonic()
+        handled = handled_between(bot, begun + WARM_UP, ended)
+        throughput = handled / (ended - begun - WARM_UP)
+        if fed >= len(saturating_taps):
+            ctx.log("    (ran out of prepared taps: the bot is faster than this phase can show)")
+        all_processed = await bot.wait_processed(len(bot.received), within=120)
+
+        stop.set()
+        async with asyncio.timeout(60):
+            await asyncio.gather(*talking)
+        await bot.wait_processed(len(bot.received), within=30)
+        await inbox.stop()
+        report = await session.server.report()
+        phases = {"latency": steady_began, "throughput": begun, "after": ended}
+        ctx.log(
+            "    429s by phase: "
+            + str(
+                Counter(
+                    max(
+                        (p for p, t0 in phases.items() if r["at"] >= t0),
+                        default="before",
+                        key=lambda p: phases[p],
+                    )
+                    for r in report["rate_limited"]
+                )
+            )
+        )
+        limited = Counter(f"{r['method']} ({r['limit']} limit)" for r in report["rate_limited"])
+        answers = {q: a for q, a in report["answers"].items() if q in bot.query_update}
+        steady_ids = {u.callback_query.id for u in steady_taps if u.callback_query}
+        latencies = bot.tap_latencies(answers)
+        steady_ms = [s * 1000 for q, s in latencies.items() if q in steady_ids]
+        tapped = {u.callback_query.id for u in [*steady_taps, *saturating_taps[:fed]] if u.callback_query}
+        unanswered = len(tapped - answers.keys())
+        wrong = _wrong_conversations(session.db_path, coordinators)
+        started = sum(c.started for c in coordinators)
+        finished = sum(len(c.entered) for c in coordinators)
+        stuck = [s for c in coordinators for s in c.stuck]
+        ctx.log(
+            f"    handled {handled} updates in the window ({throughput:.0f}/s), all done: {all_processed};"
+            f" conversations {finished}/{started}, stuck at {stuck[:5]};"
+            f" 429s {dict(limited)}; errors {bot.log.errors}; {bot.log.samples[:3]}"
+        )
+    name = "2. Update throughput"
+    return [
+        Figure(name, "updates handled per second, saturated", throughput, unit="/s", op=">=", limit=200),
+        Figure(name, f"tap to answer p50 at {rate:.0f} taps/s", percentile(steady_ms, 50), unit="ms"),
+        Figure(
+            name,
+            f"tap to answer p99 at {rate:.0f} taps/s",
+            percentile(steady_ms, 99),
+            unit="ms",
+            op="<",
+            limit=100,
+        ),
+        Figure(name, "taps not answered", unanswered, op="==", limit=0, aggregate="worst"),
+        Figure(
+            name,
+            "updates started out of order (same chat and user)",
+            bot.probe.out_of_order(),
+            op="==",
+            limit=0,
+            aggregate="worst",
+        ),
+        Figure(name, "conversations finished", finished),
+        Figure(
+            name,
+            "conversations stuck or with a wrong wish",
+            len(stuck) + wrong,
+            op="==",
+            limit=0,
+            aggregate="worst",
+        ),
+        Figure(
+            name,
+            "429 answers from the server",
+            len(report["rate_limited"]),
+            op="==",
+            limit=0,
+            aggregate="worst",
+        ),
+        Figure(name, "errors logged", bot.log.errors, op="==", limit=0, aggregate="worst"),
+    ]
+
+
+def _wrong_conversations(db: Path, coordinators: list[Coordinator]) -> int:
+    """Conversations whose stored wish differs from what the coordinator typed (or is missing)."""
+    wrong = 0
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        for coordinator in coordinators:
+            stored = {
+                row[0]: tuple(row[1:])
+                for row in conn.execute(
+                    "SELECT description, beneficiary_name, beneficiary_phone, beneficiary_address, value_fen"
+                    " FROM wishes WHERE created_by = ?",
+                    (coordinator.user_id,),
+                )
+            }
+            for entered in coordinator.entered:
+                expected = (entered.name, entered.phone, entered.address, entered.value_fen)
+                wrong += stored.get(entered.description) != expected
+    return wrong
+
+
+SCENARIO = Scenario(
+    key="2",
+    name="throughput",
+    title="Update throughput",
+    run=run,
+    params=[
+        Param("rate", 100, 20, "taps per second in the latency phase"),
+        Param("latency_seconds", 15, 1, "length of the latency phase"),
+        Param("throughput_seconds", 15, 3, "length of the saturated phase (the first 2 s are not counted)"),
+        Param("window", 256, 32, "updates outstanding in the saturated phase"),
+        Param("coordinators", 20, 1, "coordinators entering wishes throughout"),
+        Param("think", 1.0, 1.0, "seconds a coordinator takes per step, on average"),
+        Param("groups", 40, 2, "branch groups holding the cards"),
+        Param("members", 8000, 50, "members who tap"),
+        Param("wishes", 20000, 100, "open wishes with cards in the groups"),
+    ],
+)
