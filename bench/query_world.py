@@ -1,6 +1,6 @@
 """Scenario 5: report and export queries on 1,000,000 wishes over 1,000 communities.
 
-    .venv/bin/python -m bench.queries [--wishes 1000000] [--communities 1000] [--big 100000]
+    .venv/bin/python -m bench.query_world [--wishes 1000000] [--communities 1000] [--big 100000]
 
 Builds a throwaway database once (community 1 holds `--big` wishes, the others share the
 rest), with the events the bot itself would have written, then times the weekly report and
