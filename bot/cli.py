@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from telegram.request import BaseRequest
@@ -14,6 +15,10 @@ from telegram.request import BaseRequest
 from bot.clock import Clock
 from bot.jobs import JOB_NAMES
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.sender import OutboxSender
+    from bot.services import Services
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -208,6 +213,19 @@ def _jobs_run(settings: Settings, name: str, *, enqueue_only: bool, log_level: s
     return 0
 
 
+async def _drain_all(services: Services, sender: OutboxSender, clock: Clock) -> None:
+    """Drain, including rows that come due later in the run: messages deferred by a 429, and
+    rows a killed process had leased (their lease runs out after a minute). The caller bounds it."""
+    import asyncio
+
+    while True:
+        await sender.drain()
+        upcoming = await services.outbox.next_not_before()
+        if upcoming is None:
+            return
+        await asyncio.sleep(max(0.05, (upcoming - clock.now()).total_seconds()))
+
+
 async def run_jobs(
     settings: Settings,
     name: str,
@@ -256,7 +274,7 @@ async def run_jobs(
             results = await one(app.services)
             try:
                 async with asyncio.timeout(drain_timeout):
-                    await sender.drain()
+                    await _drain_all(app.services, sender, clock)
             except TimeoutError:
                 left = await app.services.outbox.pending_count()
                 logging.getLogger(__name__).warning("%d message(s) still queued; the bot sends them", left)
