@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="NAME=VALUE or KEY.NAME=VALUE, e.g. -p tappers=50,500",
     )
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each scenario (default 3)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each scenario (3 for medians)")
     parser.add_argument("--toy", action="store_true", help="toy sizes: checks the harness in seconds")
     parser.add_argument("--latency", type=float, default=0.05, help="Bot API round trip, seconds")
     parser.add_argument("--timeout", type=float, default=600, help="seconds one run may take")

@@ -134,7 +134,8 @@ def weekly_chart(
     )
     bottom.set_ylim(0, top_value * 1.25 + 0.5)
     bottom.yaxis.get_major_locator().set_params(integer=True)
-    bottom.legend(prop=font, loc="upper right")
+    if bottom.get_legend_handles_labels()[0]:  # a community with no branches draws no bars
+        bottom.legend(prop=font, loc="upper right")
 
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
