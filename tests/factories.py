@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
+from bot.clock import FakeClock
 from bot.models import Beneficiary, Category, WishDraft
 from bot.organisation import SYSTEM
 from bot.policies import Actor
 from bot.services import Services
+from bot.settings import Settings
 
 COORDINATOR = 9001
 BENEFICIARY = Beneficiary(name="王秀英", phone="13812345678", address="幸福路 8 号 3 单元 502 室")
@@ -51,3 +54,20 @@ async def member(services: Services, user_id: int, name: str | None = None, bran
             conn, user_id=user_id, community_id=branch.community_id, branch_id=branch_id, phone=None, now=now
         )
     return await services.directory.actor(user_id, "zh")
+
+
+def run_cli(settings: Settings, clock: FakeClock, *argv: str) -> int:
+    """`wishwall ARGV` on the test's database and clock, with the environment put back after."""
+    from bot.cli import main
+
+    env = {"WISHWALL_DB": settings.db, "WISHWALL_ADMINS": str(COORDINATOR), "WISHWALL_BOT_TOKEN": "x"}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        return main(list(argv), clock=clock)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

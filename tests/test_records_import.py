@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -15,13 +14,13 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from bot import importer
-from bot.cli import main
 from bot.clock import FakeClock
 from bot.models import Category, WishStatus
 from bot.services import Services
 from bot.settings import Settings
 from tests.conftest import Bot
 from tests.factories import COORDINATOR, coordinator, draft, member
+from tests.factories import run_cli as _cli
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TODAY = date(2026, 11, 20)
@@ -347,20 +346,6 @@ async def test_repeat_beneficiaries_are_flagged_not_refused(bot: Bot) -> None:
 
 
 # --- the command line -----------------------------------------------------------------------------
-
-
-def _cli(settings: Settings, clock: FakeClock, *argv: str) -> int:
-    env = {"WISHWALL_DB": settings.db, "WISHWALL_ADMINS": str(COORDINATOR), "WISHWALL_BOT_TOKEN": "x"}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        return main(list(argv), clock=clock)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 async def test_cli_import(

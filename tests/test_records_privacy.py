@@ -4,12 +4,10 @@ beneficiary now; both keep the figures and both are in the audit trail."""
 from __future__ import annotations
 
 import asyncio
-import os
 from datetime import date, timedelta
 
 import pytest
 
-from bot.cli import main
 from bot.clock import FakeClock
 from bot.models import Category, ImportedWish, WishDraft
 from bot.services import Services
@@ -18,6 +16,7 @@ from storage.stats import Period, Scope
 from tests import records_history as H
 from tests.conftest import Bot
 from tests.factories import COORDINATOR, coordinator, draft
+from tests.factories import run_cli as _cli
 
 YEAR = Period(start=date(2026, 1, 1), end=date(2027, 1, 1))
 
@@ -89,20 +88,6 @@ async def test_an_erased_phone_still_hints_at_a_repeat_by_name(
     created = await services.wishes.create_many(boss, [row], 1)
     repeat = await services.records.repeats_for(created[0])
     assert repeat is not None and repeat.name_only and [e.code for e in repeat.earlier] == ["W-0003"]
-
-
-def _cli(settings: Settings, clock: FakeClock, *argv: str) -> int:
-    env = {"WISHWALL_DB": settings.db, "WISHWALL_ADMINS": str(COORDINATOR), "WISHWALL_BOT_TOKEN": "x"}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        return main(list(argv), clock=clock)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 async def test_cli_retention_run(

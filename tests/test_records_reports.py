@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,6 @@ import pytest
 from openpyxl import load_workbook
 
 from bot import figures
-from bot.cli import main
 from bot.clock import FakeClock
 from bot.services import Services
 from bot.settings import Settings
@@ -22,6 +20,7 @@ from storage.stats import Period, Scope
 from tests import records_history as H
 from tests.conftest import Bot
 from tests.factories import COORDINATOR
+from tests.factories import run_cli as _cli
 from tests.fakes.telegram_api import StoredMessage
 
 E = H.EXPECTED
@@ -305,20 +304,6 @@ async def test_export_for_a_period_and_refusals(history: object, bot: Bot) -> No
     member = bot.api.user(H.ZHANG, "Zhang")
     await bot.driver.send(member, "/export")
     assert "只有社区工作人员" in (bot.driver.last_private(member).text or "")
-
-
-def _cli(settings: Settings, clock: FakeClock, *argv: str) -> int:
-    env = {"WISHWALL_DB": settings.db, "WISHWALL_ADMINS": str(COORDINATOR), "WISHWALL_BOT_TOKEN": "x"}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        return main(list(argv), clock=clock)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 async def test_cli_export_xlsx_and_csv(
