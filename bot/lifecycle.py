@@ -7,7 +7,7 @@ If any step fails, nothing of it happened.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date
 from typing import Any
@@ -677,51 +677,21 @@ class WishService:
             langs: dict[int, str] = ctx["langs"]
             due = new_due.isoformat()
             if by_holder:
-                items += [
-                    _message(
-                        uid,
-                        t(
-                            langs.get(uid, "zh"),
-                            "notice.extended_by_holder",
-                            holder=actor.display_name,
-                            code=after.code,
-                            description=after.description,
-                            old=old,
-                            due=due,
-                        ),
-                    )
-                    for uid in ctx["coordinators"]
-                    if uid != actor.user_id
-                ]
+                others = [uid for uid in ctx["coordinators"] if uid != actor.user_id]
+                items += _notices(
+                    others, langs, "notice.extended_by_holder",
+                    holder=actor.display_name, code=after.code, description=after.description,
+                    old=old, due=due,
+                )  # fmt: skip
             else:
-                items += [
-                    _message(
-                        uid,
-                        t(
-                            langs.get(uid, "zh"),
-                            "notice.extended_by_coordinator",
-                            code=after.code,
-                            old=old,
-                            due=due,
-                        ),
-                    )
-                    for uid in after.holders
-                ]
-                items += [
-                    _message(
-                        uid,
-                        t(
-                            langs.get(uid, "zh"),
-                            "notice.extended_by_other",
-                            actor=actor.display_name,
-                            code=after.code,
-                            old=old,
-                            due=due,
-                        ),
-                    )
-                    for uid in ctx["coordinators"]
-                    if uid != actor.user_id and uid not in after.holders
-                ]
+                items += _notices(
+                    after.holders, langs, "notice.extended_by_coordinator", code=after.code, old=old, due=due
+                )
+                others = [u for u in ctx["coordinators"] if u != actor.user_id and u not in after.holders]
+                items += _notices(
+                    others, langs, "notice.extended_by_other",
+                    actor=actor.display_name, code=after.code, old=old, due=due,
+                )  # fmt: skip
             await self._enqueue(conn, items)
         self.on_outbox()
         return after
@@ -792,6 +762,11 @@ def _redact(chat_id: int, wish_id: int) -> NewOutbox:
     return NewOutbox(kind=OutboxKind.REDACT, chat_id=chat_id, wish_id=wish_id)
 
     # --- bulk creation (issue 5: imported spreadsheets) -----------------------------------
+
+
+def _notices(user_ids: Iterable[int], langs: dict[int, str], key: str, **params: object) -> list[NewOutbox]:
+    """The same notice to several people, each in their own language."""
+    return [_message(uid, t(langs.get(uid, "zh"), key, **params)) for uid in user_ids]
 
 
 def _message(chat_id: int, text: str) -> NewOutbox:
