@@ -212,4 +212,6 @@ def earlier_text(repeat: Repeat, lang: str) -> str:
         else t(lang, "imp.earlier_active", code=e.code, status=t(lang, f"status.{e.status.value}"))
         for e in repeat.earlier
     ]
+    if repeat.more:
+        parts.append(t(lang, "imp.earlier_more", count=repeat.more))
     return ("、" if lang == "zh" else ", ").join(parts)

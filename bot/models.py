@@ -409,6 +409,7 @@ class RepeatHit(Frozen):
     beneficiary_phone: str
     status: WishStatus
     fulfilled_at: datetime | None
+    total: int = 1  # wishes of this name and phone in all; storage returns only the latest few
 
 
 class EarlierWish(Frozen):
@@ -430,3 +431,4 @@ class Repeat(Frozen):
     earlier: tuple[EarlierWish, ...]
     months: int
     name_only: bool = False  # matched by name alone: the earlier wish's phone was erased already
+    more: int = 0  # earlier wishes beyond those listed

@@ -404,17 +404,19 @@ class RecordsService:
 
 
 def _match(hits: list[RepeatHit], name: str, phone: str, months: int, zone: ZoneInfo) -> Repeat | None:
-    def earlier(found: list[RepeatHit]) -> tuple[EarlierWish, ...]:
-        return tuple(
+    def repeat(found: list[RepeatHit], *, name_only: bool = False) -> Repeat:
+        earlier = tuple(
             EarlierWish(
                 wish_id=h.wish_id, status=h.status, fulfilled_on=figures.local_day(h.fulfilled_at, zone)
             )
             for h in found
         )
+        more = max(h.total for h in found) - len(found)
+        return Repeat(earlier=earlier, months=months, name_only=name_only, more=max(more, 0))
 
     same = [h for h in hits if h.beneficiary_name == name and h.beneficiary_phone == phone]
     if same:
-        return Repeat(earlier=earlier(same), months=months)
+        return repeat(same)
     # An erased phone cannot match; the same name on a recently fulfilled wish is still a hint.
     erased = [
         h
@@ -422,7 +424,7 @@ def _match(hits: list[RepeatHit], name: str, phone: str, months: int, zone: Zone
         if h.beneficiary_name == name and not h.beneficiary_phone and h.status is WishStatus.FULFILLED
     ]
     if erased:
-        return Repeat(earlier=earlier(erased), months=months, name_only=True)
+        return repeat(erased, name_only=True)
     return None
 
 

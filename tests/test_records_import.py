@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from bot import importer
+from bot import cards, importer
 from bot.clock import FakeClock
 from bot.models import Category, WishStatus
 from bot.services import Services
 from bot.settings import Settings
 from tests.conftest import Bot
-from tests.factories import COORDINATOR, coordinator, draft, member
+from tests.factories import BENEFICIARY, COORDINATOR, coordinator, draft, member
 from tests.factories import run_cli as _cli
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -343,6 +343,24 @@ async def test_repeat_beneficiaries_are_flagged_not_refused(bot: Bot) -> None:
     cards = [m.text or "" for m in d.private(boss)[-3:]]
     flagged = [c for c in cards if "重复受助" in c]
     assert len(flagged) == 1 and "王秀英" in flagged[0] and "W-0001 已于 2026-05-03 圆梦" in flagged[0]
+
+
+async def test_a_beneficiary_with_many_earlier_wishes_lists_the_latest_five(services: Services) -> None:
+    boss = await coordinator(services)
+    earlier = [await services.wishes.create(boss, draft(), 1) for _ in range(8)]  # 王秀英, all pending
+    other_phone = await services.wishes.create(
+        boss,
+        draft().model_copy(update={"beneficiary": BENEFICIARY.model_copy(update={"phone": "13900000000"})}),
+        1,
+    )
+    now = await services.wishes.create(boss, draft(), 1)
+    repeat = await services.records.repeats_for(now)
+    assert repeat is not None and not repeat.name_only
+    assert [e.wish_id for e in repeat.earlier] == [w.id for w in earlier[-5:]]
+    assert repeat.more == 3 and other_phone.id not in [e.wish_id for e in repeat.earlier]
+    text = cards.coordinator_card(now, "zh", repeat=repeat).text
+    assert "W-0004（待核查）" in text and "W-0003" not in text and "另有更早的 3 个" in text
+    assert "and 3 earlier" in cards.coordinator_card(now, "en", repeat=repeat).text
 
 
 # --- the command line -----------------------------------------------------------------------------

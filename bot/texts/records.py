@@ -130,6 +130,7 @@ TEXTS: Entries = {
     },
     "imp.earlier_fulfilled": {"zh": "{code} 已于 {day} 圆梦", "en": "{code} fulfilled on {day}"},
     "imp.earlier_active": {"zh": "{code}（{status}）", "en": "{code} ({status})"},
+    "imp.earlier_more": {"zh": "另有更早的 {count} 个", "en": "and {count} earlier"},
     "imp.ignored_columns": {
         "zh": "这些列不认识，已忽略：{columns}",
         "en": "These columns were not recognised and were ignored: {columns}",
