@@ -200,7 +200,7 @@ async def time_queries(path: Path, runs: int) -> dict[str, float]:
             figures[f"stats_{label}_ms"] = statistics.median(stats_times) * 1000
         return figures
     finally:
-        await services.db.close()
+        await services.close()
 
 
 def time_export(path: Path, out: Path) -> tuple[float, float, int]:

@@ -109,7 +109,7 @@ async def seed(db: Path, spec: WorldSpec) -> list[int]:
         admin = await services.directory.actor(ADMIN, "zh")
         template = await services.wishes.create(admin, _draft(now.date()), community.id)
     finally:
-        await services.db.close()
+        await services.close()
     return _bulk(db, spec, community.id, branches, template.id)
 
 

@@ -1,8 +1,9 @@
 """The weekly report's chart as a PNG, drawn off-screen.
 
-Only matplotlib's object API with the Agg canvas is used (no pyplot): no global figure state,
-no display, safe to run in a worker thread. Texts arrive already translated; this module only
-draws them.
+Only the chart worker process imports this module (bot/chart_worker.py), so matplotlib's
+~60 MB never sit in the bot's own memory. Only matplotlib's object API with the Agg canvas is
+used (no pyplot): no global figure state, no display. Texts arrive already translated; this
+module only draws them.
 
 Chinese labels need a CJK font. The usual ones are looked up once; without one, callers get
 False from `can_draw` and pass English labels and branch numbers instead of boxes of tofu
@@ -21,6 +22,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 
+from bot.figures import format_percent
 from bot.models import Frozen
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -51,12 +53,6 @@ def _cjk_entry() -> tuple[str, int | str] | None:
 def cjk_font() -> str | None:
     entry = _cjk_entry()
     return entry[0] if entry else None
-
-
-def format_percent(rate: float) -> str:
-    """0.625 -> 62.5%, 0.5 -> 50%: one decimal only when it says something."""
-    text = f"{rate * 100:.1f}".removesuffix(".0")
-    return f"{text}%"
 
 
 def can_draw(text: str) -> bool:

@@ -175,7 +175,7 @@ async def _organise(settings: Settings, args: argparse.Namespace) -> int:
         print(f"wishwall: {t_error('en', error.key, error.params)}", file=sys.stderr)
         return 1
     finally:
-        await services.db.close()
+        await services.close()
     return 0
 
 
@@ -263,7 +263,7 @@ async def run_jobs(
         try:
             return await one(services)
         finally:
-            await services.db.close()
+            await services.close()
     app = build_application(settings, request=request, clock=clock)
     await app.initialize()
     try:

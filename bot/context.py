@@ -31,7 +31,7 @@ class WishwallApp(Application[Any, Any, Any, Any, Any, Any]):
 
     async def shutdown(self) -> None:
         await super().shutdown()
-        await self.services.db.close()
+        await self.services.close()
 
 
 class WishwallContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

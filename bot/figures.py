@@ -24,6 +24,12 @@ _HALF = re.compile(r"^(\d{4})\s*[Hh]([12])$")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def format_percent(rate: float) -> str:
+    """0.625 -> 62.5%, 0.5 -> 50%: one decimal only when it says something."""
+    text = f"{rate * 100:.1f}".removesuffix(".0")
+    return f"{text}%"
+
+
 def completion_rate(due_fulfilled: int, due: int) -> float | None:
     """None when nothing was due: a rate of an empty period is not 0% and not 100%."""
     if due <= 0:

@@ -56,7 +56,7 @@ async def _run(args: argparse.Namespace, settings: Settings, clock: Clock, conte
         print(f"wishwall: {t_error(lang, error.key, error.params)}", file=sys.stderr)
         return 1
     finally:
-        await services.db.close()
+        await services.close()
 
 
 async def _import(services: Services, args: argparse.Namespace, lang: str, content: bytes) -> int:

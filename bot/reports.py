@@ -13,12 +13,12 @@ Because it is measured at the week's end, a week's rate never changes afterwards
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta, tzinfo
 
-from bot import charts
+from bot.chart_worker import ChartWorker
 from bot.directory import Directory
 from bot.errors import DomainError, InvalidInput
+from bot.figures import format_percent
 from bot.models import (
     Community,
     Figures,
@@ -49,7 +49,6 @@ from storage.reminders import ReminderRepo
 from storage.stats import StatsRepo
 
 HISTORY_WEEKS = 8
-CHART_BRANCHES = 12  # more bars than this are unreadable; the text lists every branch
 
 
 class BranchRow(Frozen):
@@ -91,8 +90,10 @@ class ReportService:
         media: MediaRepo,
         outbox: OutboxRepo,
         settings: Settings,
+        charts: ChartWorker,
     ) -> None:
         self._db = db
+        self._charts = charts
         self._stats = stats
         self._reminders = reminders
         self._communities = communities
@@ -143,7 +144,7 @@ class ReportService:
         )
 
     async def output(self, report: WeeklyReport, lang: str) -> ReportOutput:
-        chart, caption = await asyncio.to_thread(draw_chart, report, lang)
+        chart, caption = await self._charts.draw(report, lang)
         return ReportOutput(text=render_text(report, lang), chart=chart, caption=caption)
 
     # --- on demand ------------------------------------------------------------------------
@@ -255,7 +256,7 @@ def _with_delta(lang: str, value: int, before: int) -> str:
 
 
 def _rate(lang: str, rate: float | None) -> str:
-    return charts.format_percent(rate) if rate is not None else t(lang, "report.no_rate")
+    return format_percent(rate) if rate is not None else t(lang, "report.no_rate")
 
 
 def render_text(report: WeeklyReport, lang: str) -> str:
@@ -319,40 +320,3 @@ def render_text(report: WeeklyReport, lang: str) -> str:
             )
         )
     return "\n".join(lines)[:4096]
-
-
-def draw_chart(report: WeeklyReport, lang: str) -> tuple[bytes, str]:
-    """The PNG and its caption. Labels fall back to English, and branch names to numbers, when no
-    installed font can draw them (the caption, which Telegram renders, then says which is which)."""
-    chart_lang = lang if charts.can_draw(t(lang, "chart.title", week="")) else "en"
-    labels = charts.ChartLabels(
-        title=t(chart_lang, "chart.title", week=report.week.label),
-        rate_axis=t(chart_lang, "chart.rate"),
-        weeks_title=t(chart_lang, "chart.weeks"),
-        branches_title=t(chart_lang, "chart.branches"),
-        count_axis=t(chart_lang, "chart.count"),
-        due=t(chart_lang, "chart.due"),
-        fulfilled=t(chart_lang, "chart.fulfilled"),
-        overdue=t(chart_lang, "chart.overdue"),
-    )
-    bars: list[charts.BranchBars] = []
-    numbered: list[str] = []
-    for index, row in enumerate(report.branches[:CHART_BRANCHES], start=1):
-        name = row.name or t(chart_lang, "report.unassigned")
-        if not charts.can_draw(name):
-            numbered.append(f"#{index} {row.name or t(lang, 'report.unassigned')}")
-            name = f"#{index}"
-        bars.append(
-            charts.BranchBars(
-                label=name,
-                due=row.figures.due,
-                fulfilled=row.figures.due_fulfilled,
-                overdue=row.figures.overdue,
-            )
-        )
-    weeks = [label.split("-", 1)[1] for label, _ in report.history]
-    png = charts.weekly_chart(labels, weeks, [rate for _, rate in report.history], bars)
-    caption = t(lang, "report.chart_caption", week=report.week.label)
-    if numbered:
-        caption += "\n" + t(lang, "report.chart_names", names=" · ".join(numbered))
-    return png, caption[:1024]

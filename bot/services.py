@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from telegram import Bot
 
 from bot.balance import Balancer
+from bot.chart_worker import ChartWorker
 from bot.clock import Clock
 from bot.directory import Directory
 from bot.lifecycle import WishService
@@ -76,6 +77,7 @@ class Services:
     privacy: PrivacyService = field(init=False)
     reminders: ReminderService = field(init=False)
     reports: ReportService = field(init=False)
+    charts: ChartWorker = field(default_factory=ChartWorker)
 
     def __post_init__(self) -> None:
         self.reminder_repo = ReminderRepo(self.db)
@@ -106,6 +108,7 @@ class Services:
             media=self.media,
             outbox=self.outbox,
             settings=self.settings,
+            charts=self.charts,
         )
         self.attach_records()
 
@@ -187,6 +190,10 @@ class Services:
             ),
         )
         return services
+
+    async def close(self) -> None:
+        await self.charts.close()
+        await self.db.close()
 
     def attach_records(self) -> None:
         """Issue 5's side: imports, figures, service records and data care."""

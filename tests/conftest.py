@@ -48,7 +48,7 @@ async def services(settings: Settings, clock: FakeClock) -> AsyncIterator[Servic
     try:
         yield built
     finally:
-        await built.db.close()
+        await built.close()
 
 
 class Bot:

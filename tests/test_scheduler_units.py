@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot import charts, reports
+from bot import charts, figures, report_chart, reports
 from bot.callbacks import ExtendCallback, ReminderButton, ReminderCallback
 from bot.cli import main, run_jobs
 from bot.clock import FakeClock
@@ -124,7 +124,7 @@ async def test_chart_without_a_cjk_font_uses_english_and_numbers(
         branches=[reports.BranchRow(branch_id=1, name="第一支部", figures=Figures(due=4, due_fulfilled=1))],
         history=[(f"2026-W{w}", None) for w in range(40, 47)] + [("2026-W47", 0.25)],
     )
-    png, caption = reports.draw_chart(report, "zh")
+    png, caption = report_chart.draw_chart(report, "zh")
     assert png.startswith(charts.PNG_SIGNATURE)
     with Image.open(io.BytesIO(png)) as image:
         assert image.format == "PNG"
@@ -132,7 +132,7 @@ async def test_chart_without_a_cjk_font_uses_english_and_numbers(
 
 
 def test_percent_format() -> None:
-    assert [charts.format_percent(x) for x in (0.25, 1 / 3, 1.0, 0.0, 0.625)] == [
+    assert [figures.format_percent(x) for x in (0.25, 1 / 3, 1.0, 0.0, 0.625)] == [
         "25%",
         "33.3%",
         "100%",
