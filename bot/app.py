@@ -10,6 +10,7 @@ from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAl
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.clock import Clock, SystemClock
 from bot.context import WishwallApp, WishwallContext
 from bot.jobs import register_jobs
@@ -69,16 +70,25 @@ def build_application(
         .defaults(Defaults(tzinfo=settings.zone))
         .post_init(_post_init)
     )
-    # PTB's own HTTPXRequest (or the test's fake), behind the bot's gate and shared limits.
+    # The HTTP client (or the test's fake), behind the bot's gate and shared limits.
     pool = settings.http_connections + settings.outbox_in_flight
+    if request is None:
+        request = (
+            AiohttpRequest(connection_pool_size=pool)
+            if settings.http_client == "aiohttp"
+            else HTTPXRequest(connection_pool_size=pool)
+        )
+        custom_request = False
+    else:
+        custom_request = True
     limited = LimitedRequest(
-        request or HTTPXRequest(connection_pool_size=pool),
+        request,
         services.limits,
         max_in_flight=settings.http_connections,
         outbox_in_flight=settings.outbox_in_flight,
     )
     builder = builder.request(limited)
-    if request is not None:
+    if custom_request:
         builder = builder.get_updates_request(request)
     app = builder.build()
     assert isinstance(app, WishwallApp)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # Measured (bench/, scenario 2): a bigger httpx pool costs more CPU per request than the
     # concurrency it buys; 24 at a 50 ms round trip carry ~480 requests/s.
     http_connections: int = 24
+    # aiohttp's client costs a fraction of httpx's CPU per request (bot/aiohttp_request.py);
+    # "httpx" is PTB's own HTTPXRequest.
+    http_client: Literal["aiohttp", "httpx"] = "aiohttp"
     outbox_in_flight: int = 8
     # Replies in a private chat may come this many at once (then one a second); the outbox
     # keeps to one a second there.

@@ -1,0 +1,103 @@
+"""The aiohttp client speaks to the Bot API as PTB's own would: form fields, multipart with
+files, PTB's errors for timeouts and network failures, Telegram's answers passed on as they came."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from telegram import Bot, InputFile
+from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
+
+from bot.aiohttp_request import AiohttpRequest
+
+TOKEN = "123:abc"
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[tuple[TestServer, list[dict[str, Any]]]]:
+    seen: list[dict[str, Any]] = []
+
+    async def api(request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        form = await request.post()
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        files = {k: (v.filename, v.file.read()) for k, v in form.items() if isinstance(v, web.FileField)}
+        seen.append(
+            {"method": method, "fields": fields, "files": files, "agent": request.headers["User-Agent"]}
+        )
+        if method == "getMe":
+            user = {"id": 1, "is_bot": True, "first_name": "W", "username": "wishwall_bot"}
+            return web.json_response({"ok": True, "result": user})
+        if method == "slow":
+            await asyncio.sleep(2)
+        if method == "sendMessage" and fields.get("text") == "flood":
+            body = {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 7"}
+            return web.json_response({**body, "parameters": {"retry_after": 7}}, status=429)
+        return web.json_response({"ok": True, "result": True})
+
+    app = web.Application()
+    app.router.add_route("POST", "/bot{token}/{method}", api)
+    test_server = TestServer(app, host="127.0.0.1")
+    await test_server.start_server()
+    try:
+        yield test_server, seen
+    finally:
+        await test_server.close()
+
+
+async def test_fields_and_files_arrive_as_ptb_sends_them(
+    server: tuple[TestServer, list[dict[str, Any]]],
+) -> None:
+    test_server, seen = server
+    request = AiohttpRequest(connection_pool_size=4)
+    await request.initialize()
+    try:
+        url = str(test_server.make_url(f"/bot{TOKEN}/sendMessage"))
+        data = RequestData([RequestParameter("chat_id", 42, None), RequestParameter("text", "你好", None)])
+        status, payload = await request.do_request(url, "POST", data)
+        assert status == 200 and json.loads(payload)["ok"] is True
+        assert (
+            seen[-1]["fields"] == {"chat_id": "42", "text": "你好"}
+            and "python-telegram-bot" in seen[-1]["agent"]
+        )
+
+        photo = InputFile(b"\x89PNG\r\n\x1a\nfake", filename="chart.png")
+        data = RequestData(
+            [RequestParameter("chat_id", 42, None), RequestParameter("photo", photo.attach_uri, [photo])]
+        )
+        url = str(test_server.make_url(f"/bot{TOKEN}/sendPhoto"))
+        status, _ = await request.do_request(url, "POST", data)
+        assert status == 200
+        assert seen[-1]["files"] == {"photo": ("chart.png", b"\x89PNG\r\n\x1a\nfake")}
+        assert seen[-1]["fields"]["chat_id"] == "42"
+    finally:
+        await request.shutdown()
+
+
+async def test_through_a_real_bot_429_and_errors_become_ptb_errors(
+    server: tuple[TestServer, list[dict[str, Any]]],
+) -> None:
+    test_server, _ = server
+    bot = Bot(TOKEN, base_url=str(test_server.make_url("/bot")), request=AiohttpRequest(read_timeout=0.3))
+    async with bot:
+        assert bot.username == "wishwall_bot"
+        with pytest.raises(RetryAfter) as flood:
+            await bot.send_message(42, "flood")
+        assert flood.value.retry_after == 7
+        with pytest.raises(TimedOut):
+            await bot._post("slow")
+    refused = AiohttpRequest()
+    await refused.initialize()
+    try:
+        with pytest.raises(NetworkError):
+            await refused.do_request("http://127.0.0.1:9/bot1:x/getMe", "POST")
+    finally:
+        await refused.shutdown()
