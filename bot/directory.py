@@ -5,8 +5,9 @@ from __future__ import annotations
 from bot.models import Membership
 from bot.policies import Actor
 from bot.settings import Settings
+from storage.identity import IdentityRepo
 from storage.members import MemberRepo
-from storage.organisation import CommunityRepo, CoordinatorRepo, MembershipRepo, PrefRepo
+from storage.organisation import CommunityRepo, CoordinatorRepo
 
 
 class Directory:
@@ -14,37 +15,39 @@ class Directory:
         self,
         settings: Settings,
         members: MemberRepo,
-        memberships: MembershipRepo,
+        identities: IdentityRepo,
         coordinators: CoordinatorRepo,
-        prefs: PrefRepo,
         communities: CommunityRepo,
     ) -> None:
         self._settings = settings
         self._members = members
-        self._memberships = memberships
+        self._identities = identities
         self._coordinators = coordinators
-        self._prefs = prefs
         self._communities = communities
 
     async def actor(self, user_id: int, lang: str) -> Actor:
         is_admin = user_id in self._settings.admins
-        coordinator_of = await self._coordinators.communities_of(user_id)
-        membership = await self._memberships.get(user_id)
+        who = await self._identities.of(user_id)
         return Actor(
             user_id=user_id,
             lang=lang,
-            member=await self._members.get(user_id),
-            membership=membership,
+            member=who.member,
+            membership=who.membership,
             is_admin=is_admin,
-            coordinator_of=coordinator_of,
-            current_community=await self._current(user_id, is_admin, coordinator_of, membership),
+            coordinator_of=who.coordinator_of,
+            current_community=await self._current(
+                is_admin, who.coordinator_of, who.membership, who.chosen_community
+            ),
         )
 
     async def _current(
-        self, user_id: int, is_admin: bool, coordinator_of: frozenset[int], membership: Membership | None
+        self,
+        is_admin: bool,
+        coordinator_of: frozenset[int],
+        membership: Membership | None,
+        chosen: int | None,
     ) -> int | None:
         """The community a coordinator's commands act in: chosen with /use, else the obvious one."""
-        chosen = await self._prefs.community_of(user_id)
         if chosen is not None and (is_admin or chosen in coordinator_of):
             return chosen
         if coordinator_of:

@@ -77,6 +77,7 @@ class _Change:
     holder_only: bool = False  # only someone holding the claim may do it
 
 
+# Extra writes of a transition, given the wish as it was read inside the transaction.
 Hook = Callable[[aiosqlite.Connection, Wish], Awaitable[None]]
 
 
@@ -490,15 +491,15 @@ class WishService:
                 raise IllegalTransition("err.not_holder", code=current.code)
             if before_write is not None:
                 await before_write(conn, current)
-            after = await self._wishes.transition(
+            changed = await self._wishes.transition(
                 conn, wish_id, from_statuses=froms, to_status=to, now=now, set_fields=change.fields
             )
-            if after is None:  # the conditional write is the real guard
+            if not changed:  # the conditional write is the real guard
                 raise self._wrong_state(action, current)
             if after_write is not None:
-                await after_write(conn, after)
-                after = await self._wishes.get(wish_id, conn)
-                assert after is not None
+                await after_write(conn, current)
+            after = await self._wishes.get(wish_id, conn)
+            assert after is not None
             await self._events.append(
                 conn,
                 action=action.value,
@@ -648,7 +649,7 @@ class WishService:
             assert current is not None  # wishes are never deleted
             if current.status is not S.CLAIMED or current.holder_id != before.holder_id:
                 raise self._wrong_state(Action.RELEASE, current)
-            after = await self._wishes.transition(
+            changed = await self._wishes.transition(
                 conn,
                 wish_id,
                 from_statuses={S.CLAIMED},
@@ -656,6 +657,7 @@ class WishService:
                 now=now,
                 set_fields={"due_date": new_due},
             )
+            after = await self._wishes.get(wish_id, conn) if changed else None
             if after is None:
                 raise self._wrong_state(Action.RELEASE, current)
             old = current.due_date.isoformat()

@@ -293,6 +293,15 @@ class Membership(Frozen):
     joined_at: datetime
 
 
+class Identity(Frozen):
+    """Everything about a user that decides what they may do (bot/directory.py)."""
+
+    member: Member | None
+    membership: Membership | None
+    coordinator_of: frozenset[int]
+    chosen_community: int | None  # picked with /use
+
+
 class Invite(Frozen):
     token: str
     community_id: int

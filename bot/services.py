@@ -24,6 +24,7 @@ from storage.db import Database
 from storage.drafts import ConversationRepo, DraftRepo
 from storage.events import EventRepo
 from storage.groups import GroupRepo
+from storage.identity import IdentityRepo
 from storage.media import MediaRepo
 from storage.members import MemberRepo
 from storage.organisation import (
@@ -124,7 +125,7 @@ class Services:
         coordinators = CoordinatorRepo(db)
         prefs = PrefRepo(db)
         communities = CommunityRepo(db)
-        directory = Directory(settings, members, memberships, coordinators, prefs, communities)
+        directory = Directory(settings, members, IdentityRepo(db), coordinators, communities)
         wishes = WishService(
             db=db,
             wishes=wish_repo,

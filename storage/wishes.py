@@ -94,8 +94,11 @@ class WishRepo:
         now: datetime,
         holder_id: int | None = None,
         set_fields: Mapping[str, Any] | None = None,
-    ) -> Wish | None:
-        """One conditional write; None when the wish was not in an expected state (or holder)."""
+    ) -> bool:
+        """One conditional write; False when the wish was not in an expected state (or holder).
+
+        The caller reads the wish afterwards, once, after any other writes of its transaction:
+        each statement is a trip to the database thread while the write lock is held."""
         fields = dict(set_fields or {})
         unknown = set(fields) - _SETTABLE
         if unknown:
@@ -110,8 +113,7 @@ class WishRepo:
             where += " AND holder_id = ?"
             params.append(holder_id)
         sql = f"UPDATE wishes SET {', '.join(assignments)} WHERE {where} RETURNING id"
-        row = await fetch_one(conn, sql, params)
-        return await self.get(wish_id, conn) if row else None
+        return await fetch_one(conn, sql, params) is not None
 
     async def get(self, wish_id: int, conn: aiosqlite.Connection | None = None) -> Wish | None:
         row = await fetch_one(conn or self._db.reader, f"{_SELECT} WHERE w.id = ?", (wish_id,))
