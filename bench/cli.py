@@ -22,6 +22,7 @@ from typing import Any
 from bench.core import Figure, RunContext, Scenario, combine, table
 from bench.harness import ROOT, quiet_logs
 from bench.scenarios import SCENARIOS, find
+from bot.event_loop import use_fastest_loop
 
 
 def machine() -> dict[str, str]:
@@ -118,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-params", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    loop_name = use_fastest_loop()  # the loop `wishwall run` uses
 
     if args.child:
         _child(args.child, json.loads(args.child_params), args.latency)
@@ -133,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [find(key) for key in args.scenario] if args.scenario else SCENARIOS
     info = machine()
     print(f"Machine: {info['nproc']} cores, {info['cpu']}, Python {info['python']},", end=" ")
-    print(f"python-telegram-bot {info['python-telegram-bot']}, SQLite {info['sqlite']}", flush=True)
+    print(
+        f"python-telegram-bot {info['python-telegram-bot']}, SQLite {info['sqlite']}, {loop_name}", flush=True
+    )
     began = time.monotonic()
     figures: list[Figure] = []
     for scenario in chosen:

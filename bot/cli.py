@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from telegram.request import BaseRequest
 
 from bot.clock import Clock
+from bot.event_loop import use_fastest_loop
 from bot.jobs import JOB_NAMES
 from bot.settings import Settings
 
@@ -71,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
     args = _parser().parse_args(argv)
+    use_fastest_loop()
     try:
         settings = Settings()
     except ValidationError as exc:
