@@ -11,6 +11,35 @@ import aiosqlite
 from bot.models import Event, WishStatus
 from storage.db import Database, utc_text
 
+INSERT_EVENT = (
+    "INSERT INTO events (wish_id, community_id, actor_id, action, from_status, to_status,"
+    " at, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def event_row(
+    *,
+    action: str,
+    at: datetime,
+    actor_id: int | None,
+    wish_id: int | None = None,
+    community_id: int | None = None,
+    from_status: WishStatus | None = None,
+    to_status: WishStatus | None = None,
+    details: dict[str, Any] | None = None,
+) -> tuple[Any, ...]:
+    """The parameters of INSERT_EVENT (shared by EventRepo.append and the write units)."""
+    return (
+        wish_id,
+        community_id,
+        actor_id,
+        action,
+        from_status.value if from_status else None,
+        to_status.value if to_status else None,
+        utc_text(at),
+        json.dumps(details or {}, ensure_ascii=False),
+    )
+
 
 class EventRepo:
     def __init__(self, db: Database) -> None:
@@ -29,20 +58,17 @@ class EventRepo:
         to_status: WishStatus | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
-        await conn.execute(
-            "INSERT INTO events (wish_id, community_id, actor_id, action, from_status, to_status,"
-            " at, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                wish_id,
-                community_id,
-                actor_id,
-                action,
-                from_status.value if from_status else None,
-                to_status.value if to_status else None,
-                utc_text(at),
-                json.dumps(details or {}, ensure_ascii=False),
-            ),
+        row = event_row(
+            action=action,
+            at=at,
+            actor_id=actor_id,
+            wish_id=wish_id,
+            community_id=community_id,
+            from_status=from_status,
+            to_status=to_status,
+            details=details,
         )
+        await conn.execute(INSERT_EVENT, row)
 
     async def record(self, **kwargs: Any) -> None:
         """Append in a transaction of its own (for audit entries that change nothing else)."""

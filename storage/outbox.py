@@ -4,11 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 import aiosqlite
 
 from bot.models import NewOutbox, OutboxItem, OutboxStatus, QueuedRef, Rendered
 from storage.db import Database, fetch_all, fetch_one, utc_text
+
+INSERT_OUTBOX = (
+    "INSERT INTO outbox (kind, chat_id, wish_id, payload, coalesce_key, tracks_details, not_before,"
+    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def outbox_rows(items: Iterable[NewOutbox], now: datetime) -> list[tuple[Any, ...]]:
+    """The parameters of INSERT_OUTBOX (shared by OutboxRepo.enqueue and the write units)."""
+    stamp = utc_text(now)
+    return [
+        (
+            item.kind.value,
+            item.chat_id,
+            item.wish_id,
+            item.payload.model_dump_json() if item.payload else None,
+            item.coalesce_key,
+            int(item.tracks_details),
+            utc_text(now + timedelta(seconds=item.delay_seconds)) if item.delay_seconds else stamp,
+            stamp,
+        )
+        for item in items
+    ]
 
 
 class OutboxRepo:
@@ -16,25 +40,8 @@ class OutboxRepo:
         self._db = db
 
     async def enqueue(self, conn: aiosqlite.Connection, items: Iterable[NewOutbox], now: datetime) -> int:
-        stamp = utc_text(now)
-        rows = [
-            (
-                item.kind.value,
-                item.chat_id,
-                item.wish_id,
-                item.payload.model_dump_json() if item.payload else None,
-                item.coalesce_key,
-                int(item.tracks_details),
-                utc_text(now + timedelta(seconds=item.delay_seconds)) if item.delay_seconds else stamp,
-                stamp,
-            )
-            for item in items
-        ]
-        await conn.executemany(
-            "INSERT INTO outbox (kind, chat_id, wish_id, payload, coalesce_key, tracks_details, not_before,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+        rows = outbox_rows(items, now)
+        await conn.executemany(INSERT_OUTBOX, rows)
         return len(rows)
 
     async def due(self, now: datetime, limit: int = 500) -> list[OutboxItem]:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import aiosqlite
 
-from bot.models import ImportedWish, Wish, WishDraft, WishPost, WishStatus
+from bot.models import ImportedWish, NewOutbox, Wish, WishDraft, WishPost, WishStatus
 from storage.db import Database, fetch_all, fetch_one, utc_text
+from storage.events import INSERT_EVENT, event_row
+from storage.outbox import INSERT_OUTBOX, outbox_rows
 
 # Columns a transition may set; anything else is a programming error, never interpolated.
 _SETTABLE = frozenset(
@@ -43,6 +46,13 @@ def row_to_wish(row: Mapping[str, Any]) -> Wish:
 _SELECT = (
     "SELECT w.*, (SELECT json_group_array(h.user_id) FROM wish_holders h WHERE h.wish_id = w.id)"
     " AS holders FROM wishes w"
+)
+
+
+# The wishes a member holds now (claimed or delivered, alone or jointly); one parameter: user_id.
+_HELD = (
+    "SELECT w.id FROM wishes w JOIN wish_holders h ON h.wish_id = w.id"
+    " WHERE h.user_id = ? AND w.status IN ('claimed', 'delivered')"
 )
 
 
@@ -198,16 +208,66 @@ class WishRepo:
 
     async def count_held(self, conn: aiosqlite.Connection, user_id: int) -> list[int]:
         """Ids of the wishes a member holds now (claimed or delivered, alone or jointly)."""
-        rows = await fetch_all(
-            conn,
-            "SELECT w.id FROM wishes w JOIN wish_holders h ON h.wish_id = w.id"
-            " WHERE h.user_id = ? AND w.status IN ('claimed', 'delivered') ORDER BY w.id",
-            (user_id,),
-        )
+        rows = await fetch_all(conn, f"{_HELD} ORDER BY w.id", (user_id,))
         return [int(r[0]) for r in rows]
 
-    async def set_needed(self, conn: aiosqlite.Connection, wish_id: int, needed: int) -> None:
-        await conn.execute("UPDATE wishes SET needed_members = ? WHERE id = ?", (needed, wish_id))
+    async def claim_in_one_trip(
+        self,
+        *,
+        wish_id: int,
+        community_id: int,
+        user_id: int,
+        now: datetime,
+        unchanged_since: datetime,
+        cap: int,
+        event_action: str,
+        outbox: list[NewOutbox],
+    ) -> bool:
+        """Claim an open wish in one trip to the writer (see Database.run_unit).
+
+        Writes only if the wish is still exactly as the caller read it (open, for one member,
+        nobody holding it, not updated since `unchanged_since`) and the member holds fewer than
+        `cap` wishes; then the holder, the event and the outbox rows go in the same transaction.
+        False, with nothing written, when any of that is not so: the caller then takes the
+        general path, which finds out why.
+        """
+        claimed_at = utc_text(now)
+        event = event_row(
+            action=event_action,
+            at=now,
+            actor_id=user_id,
+            wish_id=wish_id,
+            community_id=community_id,
+            from_status=WishStatus.OPEN,
+            to_status=WishStatus.CLAIMED,
+        )
+        rows = outbox_rows(outbox, now)
+
+        def unit(conn: sqlite3.Connection) -> bool:
+            changed = conn.execute(
+                "UPDATE wishes SET status = 'claimed', holder_id = ?, claimed_at = ?, updated_at = ?"
+                " WHERE id = ? AND status = 'open' AND needed_members = 1 AND updated_at = ?"
+                " AND NOT EXISTS (SELECT 1 FROM wish_holders WHERE wish_id = ?)"
+                f" AND (SELECT COUNT(*) FROM ({_HELD})) < ?",
+                (user_id, claimed_at, claimed_at, wish_id, utc_text(unchanged_since), wish_id, user_id, cap),
+            ).rowcount
+            if changed != 1:
+                return False
+            conn.execute(
+                "INSERT INTO wish_holders (wish_id, user_id, joined_at) VALUES (?, ?, ?)",
+                (wish_id, user_id, claimed_at),
+            )
+            conn.execute(INSERT_EVENT, event)
+            conn.executemany(INSERT_OUTBOX, rows)
+            return True
+
+        return await self._db.run_unit(unit)
+
+    async def set_needed(self, conn: aiosqlite.Connection, wish_id: int, needed: int, now: datetime) -> None:
+        await conn.execute(
+            "UPDATE wishes SET needed_members = ?, updated_at = ? WHERE id = ?",
+            (needed, utc_text(now), wish_id),
+        )
 
     async def set_lead(self, conn: aiosqlite.Connection, wish_id: int, user_id: int) -> None:
         """A joint wish's lead holder left; another holder leads (the status does not change)."""

@@ -1,0 +1,161 @@
+"""Claims written in one trip to the database (Database.run_unit): the same rows as the general
+path, nothing written when the wish changed after it was read, and the general path deciding
+then; units roll back on errors and keep the write lock until they end."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from typing import Any
+
+import pytest
+
+from bot.errors import AlreadyTaken, DomainError
+from bot.models import OutboxKind, WishStatus
+from bot.services import Services
+from tests.factories import coordinator, member
+from tests.test_lifecycle import open_wish
+
+
+async def _rows(services: Services, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    async with services.db.reader.execute(sql, params) as cur:
+        return [tuple(r) for r in await cur.fetchall()]
+
+
+async def test_a_claim_takes_one_trip_and_writes_what_the_general_path_writes(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice = await member(services, 1)
+    wish_id = await open_wish(services)
+    trips: list[str] = []
+    real = services.db.run_unit
+
+    async def counted(unit: Any) -> Any:
+        trips.append("unit")
+        return await real(unit)
+
+    monkeypatch.setattr(services.db, "run_unit", counted)
+    general = services.db.transaction
+    monkeypatch.setattr(services.db, "transaction", lambda: pytest.fail("the general path was taken"))
+    wish = await services.wishes.claim(alice, wish_id)
+    monkeypatch.setattr(services.db, "transaction", general)
+
+    assert trips == ["unit"]
+    stored = await services.wishes.get(wish_id)
+    assert wish == stored  # what the caller got is what the database holds
+    assert stored.status is WishStatus.CLAIMED and stored.holders == (alice.user_id,)
+    events = await services.events.for_wish(wish_id)
+    assert (events[-1].action, events[-1].from_status, events[-1].to_status, events[-1].actor_id) == (
+        "claim",
+        WishStatus.OPEN,
+        WishStatus.CLAIMED,
+        alice.user_id,
+    )
+    queued = await _rows(
+        services,
+        "SELECT kind, chat_id, tracks_details FROM outbox WHERE wish_id = ? AND status = 'pending'"
+        " ORDER BY id",
+        wish_id,
+    )
+    assert (OutboxKind.CARD.value, -100500, 0) in queued  # the group card is refreshed
+    assert (OutboxKind.MESSAGE.value, alice.user_id, 1) in queued  # the details, tracked
+
+
+async def test_nothing_is_written_when_the_wish_changed_after_it_was_read(services: Services) -> None:
+    alice = await member(services, 1)
+    boss = await coordinator(services)
+    wish_id = await open_wish(services)
+    seen = await services.wishes.get(wish_id)
+    # Someone else changes the wish (here: the coordinator makes it a joint wish) after it was read.
+    await services.wishes.set_needed_members(boss, wish_id, 2)
+    written = await services.wish_repo.claim_in_one_trip(
+        wish_id=wish_id,
+        community_id=1,
+        user_id=alice.user_id,
+        now=services.clock.now(),
+        unchanged_since=seen.updated_at,
+        cap=5,
+        event_action="claim",
+        outbox=[],
+    )
+    after = await services.wishes.get(wish_id)
+    assert not written and after.status is WishStatus.OPEN and after.holders == ()
+    assert [e.action for e in await services.events.for_wish(wish_id)][-1] == "joint"
+
+
+async def test_a_stale_read_falls_back_to_the_general_path_which_decides(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice, bob = await member(services, 1), await member(services, 2)
+    wish_id = await open_wish(services)
+    stale = await services.wishes.get(wish_id)
+    await services.wishes.claim(bob, wish_id)
+    # Alice's tap read the wish before Bob's claim landed.
+    real_get = services.wishes.get
+    calls = 0
+
+    async def first_stale(wanted: int) -> Any:
+        nonlocal calls
+        calls += 1
+        return stale if calls == 1 else await real_get(wanted)
+
+    monkeypatch.setattr(services.wishes, "get", first_stale)
+    with pytest.raises(AlreadyTaken):
+        await services.wishes.claim(alice, wish_id)
+    stored = await real_get(wish_id)
+    assert stored.holders == (bob.user_id,)
+    assert [e.action for e in await services.events.for_wish(wish_id)].count("claim") == 1
+
+
+async def test_the_cap_is_checked_inside_the_unit(services: Services) -> None:
+    alice = await member(services, 1)
+    community = await services.communities.get(1)
+    assert community is not None
+    ids = [await open_wish(services) for _ in range(community.member_cap + 1)]
+    for wish_id in ids[:-1]:
+        await services.wishes.claim(alice, wish_id)
+    with pytest.raises(DomainError) as refused:
+        await services.wishes.claim(alice, ids[-1])
+    assert refused.value.key == "err.cap"
+    assert (await services.wishes.get(ids[-1])).status is WishStatus.OPEN
+
+
+async def test_a_unit_that_fails_rolls_back(services: Services) -> None:
+    def half_done(conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE wishes SET description = 'changed'")
+        raise ValueError("boom")
+
+    wish_id = await open_wish(services)
+    with pytest.raises(ValueError):
+        await services.db.run_unit(half_done)
+    assert (await services.wishes.get(wish_id)).description != "changed"
+
+
+async def test_a_cancelled_caller_keeps_the_lock_until_its_unit_ends(services: Services) -> None:
+    started, release = asyncio.Event(), threading.Event()
+    loop = asyncio.get_running_loop()
+    order: list[str] = []
+
+    def slow(conn: sqlite3.Connection) -> None:
+        loop.call_soon_threadsafe(started.set)
+        release.wait(5)
+        conn.execute("UPDATE wishes SET description = description")
+        order.append("unit done")
+
+    task = asyncio.create_task(services.db.run_unit(slow))
+    await started.wait()
+    task.cancel()
+
+    async def next_writer() -> None:
+        async with services.db.transaction():
+            order.append("next write")
+
+    follower = asyncio.create_task(next_writer())
+    await asyncio.sleep(0.05)
+    assert order == []  # the follower waits for the unit, cancelled or not
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await follower
+    assert order == ["unit done", "next write"]
