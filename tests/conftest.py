@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +18,14 @@ from tests.factories import COORDINATOR, seed_community
 from tests.fakes.telegram_api import Driver, FakeTelegram
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(autouse=True)
+def _asyncio_loop_after_each_test() -> Iterator[None]:
+    """`wishwall` commands switch the process to uvloop (bot/event_loop.py); tests that run them
+    in-process must not leave every later test on it."""
+    yield
+    asyncio.set_event_loop_policy(None)
 
 
 @pytest.fixture
