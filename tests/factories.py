@@ -6,11 +6,13 @@ import os
 from datetime import date
 
 from bot.clock import FakeClock
-from bot.models import Beneficiary, Category, WishDraft
+from bot.models import Beneficiary, Category, Figures, WishDraft
 from bot.organisation import SYSTEM
 from bot.policies import Actor
+from bot.reports import BranchRow, WeeklyReport
 from bot.services import Services
 from bot.settings import Settings
+from bot.timing import IsoWeek
 
 COORDINATOR = 9001
 BENEFICIARY = Beneficiary(name="王秀英", phone="13812345678", address="幸福路 8 号 3 单元 502 室")
@@ -71,3 +73,16 @@ def run_cli(settings: Settings, clock: FakeClock, *argv: str) -> int:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def weekly_report() -> WeeklyReport:
+    """Week 47 of 2026 in one branch: 4 due, 1 fulfilled, no earlier figures."""
+    return WeeklyReport(
+        community_id=1,
+        community_name=COMMUNITY_NAME,
+        week=IsoWeek(year=2026, week=47),
+        this=Figures(due=4, due_fulfilled=1),
+        previous=Figures(),
+        branches=[BranchRow(branch_id=1, name=BRANCH_NAME, figures=Figures(due=4, due_fulfilled=1))],
+        history=[(f"2026-W{w}", None) for w in range(40, 47)] + [("2026-W47", 0.25)],
+    )

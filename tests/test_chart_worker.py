@@ -9,22 +9,9 @@ import signal
 import subprocess
 import sys
 
-from bot import charts, reports
+from bot import charts
 from bot.chart_worker import ChartWorker
-from bot.models import Figures
-from bot.timing import IsoWeek
-
-
-def _report() -> reports.WeeklyReport:
-    return reports.WeeklyReport(
-        community_id=1,
-        community_name="幸福社区",
-        week=IsoWeek(year=2026, week=47),
-        this=Figures(due=4, due_fulfilled=1),
-        previous=Figures(),
-        branches=[reports.BranchRow(branch_id=1, name="第一支部", figures=Figures(due=4, due_fulfilled=1))],
-        history=[(f"2026-W{w}", None) for w in range(40, 47)] + [("2026-W47", 0.25)],
-    )
+from tests.factories import weekly_report
 
 
 def test_the_bot_process_never_imports_matplotlib() -> None:
@@ -42,19 +29,19 @@ def test_the_bot_process_never_imports_matplotlib() -> None:
 async def test_the_worker_draws_leaves_when_idle_and_is_replaced_when_killed() -> None:
     worker = ChartWorker(idle_seconds=0.2)
     try:
-        png, caption = await worker.draw(_report(), "zh")
+        png, caption = await worker.draw(weekly_report(), "zh")
         assert png.startswith(charts.PNG_SIGNATURE) and "2026-W47" in caption
         assert worker.running
         await asyncio.sleep(0.6)
         assert not worker.running
 
-        await worker.draw(_report(), "en")
+        await worker.draw(weekly_report(), "en")
         pool = worker._pool
         assert pool is not None
         for pid in list(pool._processes):  # the test plays the OOM killer
             os.kill(pid, signal.SIGKILL)
         await asyncio.sleep(0.3)
-        png, _ = await worker.draw(_report(), "en")
+        png, _ = await worker.draw(weekly_report(), "en")
         assert png.startswith(charts.PNG_SIGNATURE)
     finally:
         await worker.close()

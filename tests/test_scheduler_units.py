@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot import charts, figures, report_chart, reports
+from bot import charts, figures, report_chart
 from bot.callbacks import ExtendCallback, ReminderButton, ReminderCallback
 from bot.cli import main, run_jobs
 from bot.clock import FakeClock
 from bot.jobs import MISFIRE_GRACE_SECONDS, TICK_NAME
-from bot.models import Community, Figures, NewOutbox, OutboxKind, Rendered
+from bot.models import Community, NewOutbox, OutboxKind, Rendered
 from bot.reminders import escalation_card, nudge_card, overdue_card, without_wish
 from bot.services import Services
 from bot.settings import Settings
@@ -28,7 +28,7 @@ from bot.timing import (
     send_hour,
 )
 from tests.conftest import running
-from tests.factories import draft
+from tests.factories import draft, weekly_report
 from tests.fakes.telegram_api import FakeTelegram
 from tests.scheduling import ALICE, SH, at, bind_group, claimed, fast_settings, people, set_community
 
@@ -115,15 +115,7 @@ async def test_chart_without_a_cjk_font_uses_english_and_numbers(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(charts, "_cjk_entry", lambda: None)
-    report = reports.WeeklyReport(
-        community_id=1,
-        community_name="幸福社区",
-        week=IsoWeek(year=2026, week=47),
-        this=Figures(due=4, due_fulfilled=1),
-        previous=Figures(),
-        branches=[reports.BranchRow(branch_id=1, name="第一支部", figures=Figures(due=4, due_fulfilled=1))],
-        history=[(f"2026-W{w}", None) for w in range(40, 47)] + [("2026-W47", 0.25)],
-    )
+    report = weekly_report()
     png, caption = report_chart.draw_chart(report, "zh")
     assert png.startswith(charts.PNG_SIGNATURE)
     with Image.open(io.BytesIO(png)) as image:
