@@ -1,8 +1,8 @@
 """Spreadsheets the bot hands out: the import template, the claim sheet (征集认领统计表), a
 member's service record and a branch's report. Column titles follow the reader's language.
 
-The claim sheet is written with openpyxl's write-only mode from an async stream of rows, so a
-100,000-wish export never holds the whole table in memory.
+The claim sheet is written with XlsxWriter's constant-memory mode from an async stream of rows,
+so a 100,000-wish export never holds the whole table in memory; the smaller sheets use openpyxl.
 """
 
 from __future__ import annotations
