@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from telegram.request import BaseRequest
@@ -131,7 +131,12 @@ def _run(settings: Settings, log_level: str) -> int:
     from telegram.error import InvalidToken, NetworkError
 
     try:
-        app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+        try:
+            app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+        except (InvalidToken, NetworkError):
+            # Start-up failed before the application owned its HTTP clients: close them here.
+            asyncio.run(_close_clients(app))
+            raise
     except InvalidToken:
         print(
             "wishwall: Telegram rejected the token; check WISHWALL_BOT_TOKEN (from @BotFather)",
@@ -143,6 +148,11 @@ def _run(settings: Settings, log_level: str) -> int:
         print(f"wishwall: cannot reach the Bot API at {settings.bot_api_url}: {exc}", file=sys.stderr)
         return 3
     return 0
+
+
+async def _close_clients(app: Any) -> None:
+    """aiohttp warns about a session left open; PTB's own httpx client for polling does not."""
+    await app.bot.request.shutdown()
 
 
 async def _organise(settings: Settings, args: argparse.Namespace) -> int:

@@ -115,3 +115,4 @@ def test_run_with_an_unreachable_api_says_so(tmp_path: Path) -> None:
     )
     assert done.returncode == 3
     assert "cannot reach the Bot API at http://127.0.0.1:9" in done.stderr
+    assert "Unclosed client session" not in done.stderr  # the HTTP client was closed on the way out
