@@ -297,7 +297,9 @@ class StatsRepo:
             " LEFT JOIN members hm ON hm.user_id = w.holder_id"
             " LEFT JOIN branches b ON b.id = w.branch_id"
             " WHERE w.community_id = :community AND w.created_at >= :start AND w.created_at < :end"
-            " ORDER BY w.id"
+            # The index on (community, created_at) already yields this order: no sort of the
+            # whole sheet, which cost ~500 MB at 100,000 rows when SQLite chose to sort by id.
+            " ORDER BY w.created_at, w.id"
         )
         params = {"community": community_id, **_period_params(period)}
         async with self._db.reader.execute(sql, params) as cur:

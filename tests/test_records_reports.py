@@ -296,7 +296,8 @@ async def test_export_for_a_period_and_refusals(history: object, bot: Bot) -> No
     await bot.driver.send(boss, "/export 2026-01-01 2026-06-30")
     book = _workbook(bot.driver.last_private(boss), bot)
     codes = [r[0] for r in _rows(book.worksheets[0])[1:]]
-    assert codes == ["W-0001", "W-0002", "W-0003", "W-0008", "W-0009"]
+    # In the order they were collected (9 on 05-01 before 8 on 06-01), as the paper sheet was.
+    assert codes == ["W-0001", "W-0002", "W-0003", "W-0009", "W-0008"]
     months = [r[0] for r in _rows(book["汇总"]) if r and str(r[0]).startswith("2026-")]
     assert months == ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
     await bot.driver.send(boss, "/export next-tuesday")
@@ -347,7 +348,7 @@ async def test_cli_export_xlsx_and_csv(
     assert raw.startswith(b"\xef\xbb\xbf")  # a BOM, for Excel
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert table[0][:3] == ["Code", "Category", "Wish"]
-    assert [r[0] for r in table[1:]] == ["W-0006", "W-0007", "W-0011"]
+    assert [r[0] for r in table[1:]] == ["W-0011", "W-0006", "W-0007"]  # collected 11-01, 11-02, 11-05
     assert not any(secret in raw.decode("utf-8-sig") for secret in H.SECRETS)
     assert (
         await asyncio.to_thread(_cli, settings, clock, "export", "--community", "nowhere", "--out", str(out))
