@@ -79,6 +79,15 @@ def build(path: Path, wishes: int, communities: int, big: int) -> None:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("PRAGMA cache_size=-262144")  # 256 MB while building: the build is not measured
+    # Loading rows and then building each index once is several times faster than keeping
+    # every index up to date row by row; the indexes are the migrations' own, recreated below.
+    indexes = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        " AND tbl_name IN ('wishes', 'events', 'wish_holders')"
+    ).fetchall()
+    for name, _ in indexes:
+        conn.execute(f'DROP INDEX "{name}"')
     created = stamp(NOW - timedelta(days=70))
     conn.executemany(
         "INSERT INTO communities (id, name, created_at) VALUES (?, ?, ?)",
@@ -172,6 +181,8 @@ def build(path: Path, wishes: int, communities: int, big: int) -> None:
         if len(batch) >= 20_000:
             flush()
     flush()
+    for _, sql in indexes:
+        conn.execute(sql)
     conn.commit()
     conn.execute("ANALYZE")
     conn.close()
