@@ -72,15 +72,13 @@ def build_application(
     )
     # The HTTP client (or the test's fake), behind the bot's gate and shared limits.
     pool = settings.http_connections + settings.outbox_in_flight
+    custom_request = request is not None
     if request is None:
         request = (
             AiohttpRequest(connection_pool_size=pool)
             if settings.http_client == "aiohttp"
             else HTTPXRequest(connection_pool_size=pool)
         )
-        custom_request = False
-    else:
-        custom_request = True
     limited = LimitedRequest(
         request,
         services.limits,

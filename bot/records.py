@@ -411,8 +411,8 @@ def _match(hits: list[RepeatHit], name: str, phone: str, months: int, zone: Zone
             )
             for h in found
         )
-        more = max(h.total for h in found) - len(found)
-        return Repeat(earlier=earlier, months=months, name_only=name_only, more=max(more, 0))
+        more = max(0, max(h.total for h in found) - len(found))
+        return Repeat(earlier=earlier, months=months, name_only=name_only, more=more)
 
     same = [h for h in hits if h.beneficiary_name == name and h.beneficiary_phone == phone]
     if same:

@@ -157,12 +157,6 @@ class CoordinatorRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def communities_of(self, user_id: int) -> frozenset[int]:
-        rows = await fetch_all(
-            self._db.reader, "SELECT community_id FROM coordinators WHERE user_id = ?", (user_id,)
-        )
-        return frozenset(int(r[0]) for r in rows)
-
     async def of_community(self, community_id: int) -> list[int]:
         rows = await fetch_all(
             self._db.reader,
@@ -275,12 +269,6 @@ class JoinRequestRepo:
 class PrefRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
-
-    async def community_of(self, user_id: int) -> int | None:
-        row = await fetch_one(
-            self._db.reader, "SELECT community_id FROM user_prefs WHERE user_id = ?", (user_id,)
-        )
-        return int(row[0]) if row and row[0] is not None else None
 
     async def set_community(self, user_id: int, community_id: int) -> None:
         async with self._db.transaction() as conn:

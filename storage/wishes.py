@@ -56,6 +56,9 @@ _HELD = (
 )
 
 
+_ADD_HOLDER = "INSERT INTO wish_holders (wish_id, user_id, joined_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+
+
 class WishRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -195,10 +198,7 @@ class WishRepo:
     # --- who holds a claim --------------------------------------------------------------------
 
     async def add_holder(self, conn: aiosqlite.Connection, wish_id: int, user_id: int, now: datetime) -> None:
-        await conn.execute(
-            "INSERT INTO wish_holders (wish_id, user_id, joined_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-            (wish_id, user_id, utc_text(now)),
-        )
+        await conn.execute(_ADD_HOLDER, (wish_id, user_id, utc_text(now)))
 
     async def remove_holder(self, conn: aiosqlite.Connection, wish_id: int, user_id: int) -> None:
         await conn.execute("DELETE FROM wish_holders WHERE wish_id = ? AND user_id = ?", (wish_id, user_id))
@@ -253,10 +253,7 @@ class WishRepo:
             ).rowcount
             if changed != 1:
                 return False
-            conn.execute(
-                "INSERT INTO wish_holders (wish_id, user_id, joined_at) VALUES (?, ?, ?)",
-                (wish_id, user_id, claimed_at),
-            )
+            conn.execute(_ADD_HOLDER, (wish_id, user_id, claimed_at))
             conn.execute(INSERT_EVENT, event)
             conn.executemany(INSERT_OUTBOX, rows)
             return True
