@@ -3,6 +3,7 @@ member's service record and a branch's report. Column titles follow the reader's
 
 The claim sheet is written with XlsxWriter's constant-memory mode from an async stream of rows,
 so a 100,000-wish export never holds the whole table in memory; the smaller sheets use openpyxl.
+Every cell of text goes through bot/sheet_cells.py, so nobody's text becomes a formula.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot import figures, importer
 from bot.cards import mask_name
 from bot.models import Category
 from bot.records import BranchReport, ExportSummary, MemberRecord, RecordLine, RecordSummary
+from bot.sheet_cells import append_row, csv_row
 from bot.texts import t
 from storage.stats import Period, PeriodFigures, SheetRow
 
@@ -184,7 +186,7 @@ async def write_claim_sheet(
         workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "tmpdir": tmp})
         day_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
         sheet = workbook.add_worksheet(t(lang, "xl.sheet_claims"))
-        sheet.write_row(0, 0, _header(lang, "xl.col.", claim_columns(public)))
+        _write_cells(sheet, 0, _header(lang, "xl.col.", claim_columns(public)), day_format)
         written = 0
 
         def write(batch: list[SheetRow]) -> None:
@@ -207,7 +209,8 @@ async def write_claim_sheet(
 
 
 def _write_cells(sheet: Any, row: int, cells: Sequence[Any], day_format: Any) -> None:
-    # The typed writers skip XlsxWriter's per-cell type sniffing: a third of the time at 100k rows.
+    # The typed writers skip XlsxWriter's per-cell type sniffing: a third of the time at 100k rows,
+    # and write_string keeps text as text where `write` would make a formula of "=...".
     for column, value in enumerate(cells):
         if value is None:
             continue
@@ -229,12 +232,12 @@ async def write_claim_csv(
     """The claim sheet alone as CSV (a CSV has one table: the summary is in the .xlsx only).
     The caller opens the file as UTF-8 with a BOM so that Excel shows Chinese correctly."""
     writer = csv.writer(target)
-    writer.writerow(_header(lang, "xl.col.", claim_columns(public)))
+    writer.writerow(csv_row(_header(lang, "xl.col.", claim_columns(public))))
 
     def write(batch: list[SheetRow]) -> None:
         for row in batch:
             cells = claim_cells(row, lang=lang, public=public, zone=period.zone, today=today)
-            writer.writerow(["" if c is None else c.isoformat() if isinstance(c, date) else c for c in cells])
+            writer.writerow(csv_row(cells))
 
     count = 0
     async for batch in _batches(rows, _BATCH):
@@ -258,7 +261,7 @@ def template_xlsx(lang: str) -> bytes:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "心愿 Wishes"
-    sheet.append([label for _, label in importer.TEMPLATE_HEADER])
+    append_row(sheet, [label for _, label in importer.TEMPLATE_HEADER])
     for index, width in enumerate((12, 16, 30, 16, 30, 16, 16, 30), start=1):
         sheet.column_dimensions[chr(ord("A") + index - 1)].width = width
     sheet.freeze_panes = "A2"
@@ -268,12 +271,12 @@ def template_xlsx(lang: str) -> bytes:
     sheet.add_data_validation(choose)
     help_sheet = workbook.create_sheet("说明 Help")
     for line in t(lang, "imp.template_help", max=importer.MAX_ROWS).split("\n"):
-        help_sheet.append([line])
-    help_sheet.append([])
-    help_sheet.append([t(lang, "imp.template_categories")])
+        append_row(help_sheet, [line])
+    append_row(help_sheet, [])
+    append_row(help_sheet, [t(lang, "imp.template_categories")])
     for category in Category:
-        help_sheet.append(
-            [t("zh", f"cat.{category.value}"), t("en", f"cat.{category.value}"), category.value]
+        append_row(
+            help_sheet, [t("zh", f"cat.{category.value}"), t("en", f"cat.{category.value}"), category.value]
         )
     help_sheet.column_dimensions["A"].width = 100
     buffer = io.BytesIO()
@@ -330,19 +333,22 @@ def record_xlsx(record: MemberRecord, lang: str) -> bytes:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = t(lang, "xl.sheet_record")
-    sheet.append([t(lang, "xl.record_title", name=record.name)])
-    sheet.append(
-        [t(lang, "xl.period", start=record.period.start.isoformat(), end=record.period.last_day.isoformat())]
+    append_row(sheet, [t(lang, "xl.record_title", name=record.name)])
+    append_row(
+        sheet,
+        [t(lang, "xl.period", start=record.period.start.isoformat(), end=record.period.last_day.isoformat())],
     )
     if record.branch is not None:
-        sheet.append([t(lang, "xl.branch_line", branch=record.branch.name, community=record.community.name)])
-    sheet.append([])
-    sheet.append(_header(lang, "xl.rec.", MEMBER_COLUMNS))
-    sheet.append([record.name, *_summary_numbers(record.summary)])
-    sheet.append([])
-    sheet.append(_header(lang, "xl.rec.", RECORD_COLUMNS))
+        append_row(
+            sheet, [t(lang, "xl.branch_line", branch=record.branch.name, community=record.community.name)]
+        )
+    append_row(sheet, [])
+    append_row(sheet, _header(lang, "xl.rec.", MEMBER_COLUMNS))
+    append_row(sheet, [record.name, *_summary_numbers(record.summary)])
+    append_row(sheet, [])
+    append_row(sheet, _header(lang, "xl.rec.", RECORD_COLUMNS))
     for line in record.lines:
-        sheet.append(record_cells(line, lang))
+        append_row(sheet, record_cells(line, lang))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -355,20 +361,23 @@ def branch_xlsx(report: BranchReport, lang: str) -> bytes:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = t(lang, "xl.sheet_summary")
-    sheet.append([t(lang, "xl.branch_title", branch=report.branch.name, community=report.community.name)])
-    sheet.append(
-        [t(lang, "xl.period", start=report.period.start.isoformat(), end=report.period.last_day.isoformat())]
+    append_row(
+        sheet, [t(lang, "xl.branch_title", branch=report.branch.name, community=report.community.name)]
     )
-    sheet.append([])
-    sheet.append(_header(lang, "xl.rec.", MEMBER_COLUMNS))
+    append_row(
+        sheet,
+        [t(lang, "xl.period", start=report.period.start.isoformat(), end=report.period.last_day.isoformat())],
+    )
+    append_row(sheet, [])
+    append_row(sheet, _header(lang, "xl.rec.", MEMBER_COLUMNS))
     for record in report.members:
-        sheet.append([record.name, *_summary_numbers(record.summary)])
-    sheet.append([t(lang, "xl.sum.total"), *_summary_numbers(report.total)])
+        append_row(sheet, [record.name, *_summary_numbers(record.summary)])
+    append_row(sheet, [t(lang, "xl.sum.total"), *_summary_numbers(report.total)])
     details = workbook.create_sheet(t(lang, "xl.sheet_details"))
-    details.append([t(lang, "xl.rec.member"), *_header(lang, "xl.rec.", RECORD_COLUMNS)])
+    append_row(details, [t(lang, "xl.rec.member"), *_header(lang, "xl.rec.", RECORD_COLUMNS)])
     for record in report.members:
         for line in record.lines:
-            details.append([record.name, *record_cells(line, lang)])
+            append_row(details, [record.name, *record_cells(line, lang)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
