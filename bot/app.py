@@ -6,15 +6,19 @@ together, and keeping it here (as ARCHITECTURE.md asks) means no other module ne
 
 from __future__ import annotations
 
+import warnings
+
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
+from telegram.warnings import PTBUserWarning
 
 from bot.aiohttp_request import AiohttpRequest
 from bot.clock import Clock, SystemClock
 from bot.context import WishwallApp, WishwallContext
 from bot.jobs import register_jobs
 from bot.persistence import ConversationPersistence
+from bot.policies import ChatKind, menu_commands
 from bot.processor import OrderedUpdateProcessor
 from bot.services import Services
 from bot.settings import Settings
@@ -24,26 +28,6 @@ from bot.transport import LimitedRequest
 
 class ConfigError(Exception):
     """The bot cannot start with these settings; the message says what to fix."""
-
-
-PRIVATE_COMMANDS = (
-    "newwish",
-    "pending",
-    "mywishes",
-    "wish",
-    "history",
-    "post",
-    "invite",
-    "members",
-    "branch",
-    "settings",
-    "help",
-    "cancel",
-)
-# Issue 5: records in and out.
-PRIVATE_COMMANDS += ("stats", "myrecord", "export", "template", "import", "branchreport", "forget")
-GROUP_COMMANDS = ("bind", "unbind", "post", "help")
-PRIVATE_COMMANDS += ("report",)  # issue 4: the weekly report on demand (coordinators)
 
 
 def build_application(
@@ -92,7 +76,11 @@ def build_application(
     assert isinstance(app, WishwallApp)
     app.services = services
     services.attach_sender(app.bot)
-    register(app)
+    with warnings.catch_warnings():
+        # The conversations' per_message=False is deliberate (see the handlers). PTB said so on
+        # stderr at every start, four lines in front of the one line a failed start prints.
+        warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
+        register(app)
     return app
 
 
@@ -106,8 +94,8 @@ async def publish_commands(app: WishwallApp) -> None:  # type: ignore[type-arg]
     for lang in LANGS:
         code = None if lang == app.services.settings.default_lang else lang
         for scope, names in (
-            (BotCommandScopeAllPrivateChats(), PRIVATE_COMMANDS),
-            (BotCommandScopeAllGroupChats(), GROUP_COMMANDS),
+            (BotCommandScopeAllPrivateChats(), menu_commands(ChatKind.PRIVATE)),
+            (BotCommandScopeAllGroupChats(), menu_commands(ChatKind.GROUP)),
         ):
             await app.bot.set_my_commands(
                 [BotCommand(name, t(lang, f"cmd.{name}")) for name in names],

@@ -6,10 +6,13 @@ returns None for anything it did not produce itself; handlers then answer with a
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.arguments import YEAR_MAX, YEAR_MIN
 
 MAX_CALLBACK_BYTES = 64
 _SEP = ":"
@@ -156,7 +159,20 @@ class ExtendCallback(CallbackData):
 
     prefix: ClassVar[str] = "x1"
     wish_id: int = Field(gt=0, lt=10**12)
-    day: str = Field(pattern=r"^\d{8}$")
+    day: str = Field(pattern=r"^[0-9]{8}$")
+
+    @field_validator("day")
+    @classmethod
+    def _a_real_day(cls, value: str) -> str:
+        # A forged 20260230 must fail here, as a stale button, not later as a crash.
+        day = date(int(value[:4]), int(value[4:6]), int(value[6:]))
+        if not YEAR_MIN <= day.year <= YEAR_MAX:
+            raise ValueError("year out of range")
+        return value
+
+    @property
+    def as_date(self) -> date:
+        return date(int(self.day[:4]), int(self.day[4:6]), int(self.day[6:]))
 
 
 class BranchReportCallback(CallbackData):

@@ -8,7 +8,8 @@ from typing import Any
 class DomainError(Exception):
     key: str = "err.generic"
 
-    def __init__(self, key: str | None = None, **params: Any) -> None:
+    # Positional-only, so a placeholder may itself be called "key" without colliding.
+    def __init__(self, key: str | None = None, /, **params: Any) -> None:
         self.key = key or self.key
         self.params = params
         super().__init__(f"{self.key} {params}")

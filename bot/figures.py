@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, tzinfo
 
+from bot import arguments
 from bot.errors import InvalidInput
 from bot.models import WishStatus
 
@@ -103,19 +104,21 @@ def parse_period(tokens: list[str], default: tuple[date, date]) -> tuple[tuple[d
     found: tuple[date, date] | None = None
     for token in tokens:
         if match := _HALF.match(token):
-            year, half = int(match.group(1)), int(match.group(2))
+            year, half = arguments.year(int(match.group(1))), int(match.group(2))
             found = (
                 (date(year, 1, 1), date(year, 7, 1))
                 if half == 1
                 else (date(year, 7, 1), date(year + 1, 1, 1))
             )
         elif match := _YEAR.match(token):
-            found = year_of(date(int(match.group(1)), 1, 1))
+            found = year_of(date(arguments.year(int(match.group(1))), 1, 1))
         elif _ISO_DAY.match(token):
             try:
-                days.append(date.fromisoformat(token))
+                day = date.fromisoformat(token)
             except ValueError as exc:
                 raise InvalidInput("fig.bad_period") from exc
+            arguments.year(day.year)
+            days.append(day)
         else:
             rest.append(token)
     if days:

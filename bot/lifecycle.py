@@ -146,6 +146,19 @@ class WishService:
         await self._guard(actor, Action.HISTORY, wish, wish.community_id)
         return wish, await self._events.for_wish(wish_id)
 
+    async def details(self, actor: Actor, wish_id: int, *, in_private: bool) -> Wish:
+        """A wish with its beneficiary's personal data, for someone the policy lets see them.
+
+        Every read that shows personal data comes through here (or the holder's own notices),
+        so the rule is the same as for the changes: never in a group, never across communities.
+        """
+        wish = await self.get(wish_id)
+        if not in_private:
+            await self._refused(actor, Action.VIEW_DETAILS, wish, "not_private")
+            raise NotAllowed("err.private_only")
+        await self._guard(actor, Action.VIEW_DETAILS, wish, wish.community_id)
+        return wish
+
     async def precheck(self, actor: Actor, action: Action, wish_id: int) -> Wish:
         """Would this action apply now? For flows that ask a question before acting."""
         wish = await self.get(wish_id)

@@ -48,6 +48,9 @@ class Action(StrEnum):
     JOIN = "join"  # a further member joins a joint wish
     EXTEND = "extend"
     HISTORY = "history"
+    # See a beneficiary's name, phone and address: in a private chat, for the coordinators of
+    # the wish's community, super-admins and whoever holds the claim while they hold it.
+    VIEW_DETAILS = "view_details"
     EXPORT = "export"
     INVITE = "invite"
     BIND = "bind"

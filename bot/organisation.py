@@ -12,7 +12,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot import validation
+from bot import arguments, validation
 from bot.cards import join_request_card
 from bot.clock import Clock
 from bot.directory import Directory
@@ -53,6 +53,8 @@ NAME_MAX = 40
 NAME_MIN, PERSON_NAME_MAX = 2, 30
 INVITE_DAYS = 7
 INVITE_USES = 50
+INVITE_MAX_DAYS = 90
+INVITE_MAX_USES = 1000
 INVITE_PREFIX = "i_"
 
 # A stand-in actor for the command line, which runs with the operator's full authority.
@@ -104,8 +106,9 @@ class OrgService:
     async def community(self, key: str | int) -> Community:
         """By id or by name, as operators type it on the command line."""
         found = None
-        if isinstance(key, int) or str(key).isdigit():
-            found = await self._communities.get(int(key))
+        if isinstance(key, int) or arguments.is_whole(str(key)):
+            number = key if isinstance(key, int) else arguments.whole(str(key), 1, 2**62)
+            found = await self._communities.get(number)
         if found is None:
             found = await self._communities.by_name(str(key))
         if found is None:
@@ -198,6 +201,7 @@ class OrgService:
 
     async def set_setting(self, actor: Actor, community_id: int, key: str, raw: str) -> Community:
         check(actor, Action.MANAGE_MEMBERS, None, community_id)
+        key = key.strip().lower()
         value = parse_setting(key, raw)
         async with self._db.transaction() as conn:
             await self._communities.set_setting(conn, community_id, key, value)
@@ -209,7 +213,7 @@ class OrgService:
     ) -> Invite:
         branch = await self.branch(branch_id)
         check(actor, Action.INVITE, None, branch.community_id)
-        if not (1 <= days <= 90 and 1 <= uses <= 1000):
+        if not (1 <= days <= INVITE_MAX_DAYS and 1 <= uses <= INVITE_MAX_USES):
             raise InvalidInput("val.invite_range")
         now = self._clock.now()
         invite = Invite(
@@ -483,6 +487,4 @@ def parse_setting(key: str, raw: str) -> int | None:
     aliases = {"on": "1", "yes": "1", "开": "1", "off": "0", "no": "0", "关": "0"}
     text = aliases.get(text, text)
     low, high = COMMUNITY_SETTINGS[key]
-    if not text.lstrip("-").isdigit() or not low <= int(text) <= high:
-        raise InvalidInput("org.setting_range", key=key, low=low, high=high)
-    return int(text)
+    return arguments.whole(text, low, high, reason="org.setting_range", key=key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.errors import NotAllowed
-from bot.models import Action, Frozen, Member, Membership, MembershipStatus, Wish
+from bot.models import Action, Frozen, Member, Membership, MembershipStatus, Wish, WishStatus
 
 
 class Actor(Frozen):
@@ -68,6 +68,11 @@ def check(actor: Actor, action: Action, wish: Wish | None, community_id: int) ->
         _check_member_of(actor, community_id)
         return
     holds = wish is not None and actor.user_id in wish.holders
+    if action is Action.VIEW_DETAILS:
+        if actor.coordinates(community_id) or (holds and wish is not None and wish.status in _HELD):
+            return
+        why = "err.other_community" if actor.is_coordinator else "err.not_holder"
+        raise NotAllowed(why, code=_code(wish))
     if action is Action.RELEASE:
         # A coordinator may take a wish back from a holder who cannot deliver it.
         if holds or actor.coordinates(community_id):
@@ -83,6 +88,13 @@ def check(actor: Actor, action: Action, wish: Wish | None, community_id: int) ->
             return
         raise NotAllowed("err.not_holder", code=wish.code if wish else "")
     raise NotAllowed()
+
+
+_HELD = frozenset({WishStatus.CLAIMED, WishStatus.DELIVERED})
+
+
+def _code(wish: Wish | None) -> str:
+    return wish.code if wish else ""
 
 
 def _check_member_of(actor: Actor, community_id: int) -> None:
@@ -123,53 +135,71 @@ class CommandRule(Frozen):
     need: Need
     # In a group, only a group bound to a branch takes this command.
     bound_group: bool = False
+    # Listed in the command menus Telegram shows (its text is the catalog's "cmd.<name>").
+    menu: bool = True
 
 
-# Every command the bot knows, where it may be used and by whom. The guard applies this table
-# before any feature handler runs; tests enumerate it.
+_P, _G, _A = ChatKind.PRIVATE, ChatKind.GROUP, ChatKind.ANY
+_ANYONE, _COORD, _ADMIN, _MEMBER = Need.ANYONE, Need.COORDINATOR, Need.ADMIN, Need.MEMBER
+
+# Every command the bot knows: where it may be used, by whom, and whether menus list it. The
+# guard applies it before any feature handler runs and refuses every command it does not list;
+# the menus are published from it; registration fails if a handler's command is missing here.
 COMMAND_RULES: dict[str, CommandRule] = {
-    "start": CommandRule(chat=ChatKind.PRIVATE, need=Need.ANYONE),
-    "help": CommandRule(chat=ChatKind.ANY, need=Need.ANYONE),
-    "cancel": CommandRule(chat=ChatKind.ANY, need=Need.ANYONE),
-    "mywishes": CommandRule(chat=ChatKind.PRIVATE, need=Need.ANYONE),
-    "newwish": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
-    "pending": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
-    "wish": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
-    "cancelwish": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
-    "post": CommandRule(chat=ChatKind.ANY, need=Need.COORDINATOR, bound_group=True),
-    "bind": CommandRule(chat=ChatKind.GROUP, need=Need.COORDINATOR),
-    "unbind": CommandRule(chat=ChatKind.GROUP, need=Need.COORDINATOR),
-    "history": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
-    "joint": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
-    "invite": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
-    "members": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
-    "suspend": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
-    "reinstate": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
-    "removemember": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
-    "branch": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
-    "use": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
-    "settings": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
-    "set": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
-    "community": CommandRule(chat=ChatKind.PRIVATE, need=Need.ADMIN),
-    "coordinator": CommandRule(chat=ChatKind.PRIVATE, need=Need.ADMIN),
+    "start": CommandRule(chat=_P, need=_ANYONE, menu=False),
+    "help": CommandRule(chat=_A, need=_ANYONE),
+    "cancel": CommandRule(chat=_A, need=_ANYONE),
+    "mywishes": CommandRule(chat=_P, need=_ANYONE),
+    "newwish": CommandRule(chat=_P, need=_COORD),
+    "pending": CommandRule(chat=_P, need=_COORD),
+    "wish": CommandRule(chat=_P, need=_COORD),
+    "cancelwish": CommandRule(chat=_P, need=_COORD, menu=False),
+    "post": CommandRule(chat=_A, need=_COORD, bound_group=True),
+    "bind": CommandRule(chat=_G, need=_COORD),
+    "unbind": CommandRule(chat=_G, need=_COORD),
+    "history": CommandRule(chat=_P, need=_COORD),
+    "joint": CommandRule(chat=_P, need=_COORD, menu=False),
+    "invite": CommandRule(chat=_P, need=_COORD),
+    "members": CommandRule(chat=_P, need=_COORD),
+    "suspend": CommandRule(chat=_P, need=_COORD, menu=False),
+    "reinstate": CommandRule(chat=_P, need=_COORD, menu=False),
+    "removemember": CommandRule(chat=_P, need=_COORD, menu=False),
+    "branch": CommandRule(chat=_P, need=_COORD),
+    "use": CommandRule(chat=_P, need=_COORD, menu=False),
+    "settings": CommandRule(chat=_P, need=_COORD),
+    "set": CommandRule(chat=_P, need=_COORD, menu=False),
+    "community": CommandRule(chat=_P, need=_ADMIN, menu=False),
+    "coordinator": CommandRule(chat=_P, need=_ADMIN, menu=False),
     # In private, or in a bound group (the report then goes to that group); groups get it weekly anyway.
-    "report": CommandRule(chat=ChatKind.ANY, need=Need.COORDINATOR, bound_group=True),
-    # Issue 5: records in and out. "import" also governs spreadsheets sent as documents.
-    "template": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
-    "import": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
-    "export": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
-    "branchreport": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
-    "forget": CommandRule(chat=ChatKind.PRIVATE, need=Need.COORDINATOR),
-    "myrecord": CommandRule(chat=ChatKind.PRIVATE, need=Need.MEMBER),
-    "stats": CommandRule(chat=ChatKind.PRIVATE, need=Need.MEMBER),
+    "report": CommandRule(chat=_A, need=_COORD, bound_group=True),
+    # "import" also governs spreadsheets sent as documents.
+    "template": CommandRule(chat=_P, need=_COORD),
+    "import": CommandRule(chat=_P, need=_COORD),
+    "export": CommandRule(chat=_P, need=_COORD),
+    "branchreport": CommandRule(chat=_P, need=_COORD),
+    "forget": CommandRule(chat=_P, need=_COORD, menu=False),
+    "myrecord": CommandRule(chat=_P, need=_MEMBER),
+    "stats": CommandRule(chat=_P, need=_MEMBER),
 }
 
 
-def command_refusal(command: str, actor: Actor, in_private: bool) -> str | None:
-    """The text key explaining why this command may not run here, or None when it may."""
+def menu_commands(chat: ChatKind) -> list[str]:
+    """The commands a menu for this kind of chat lists, in the table's order."""
+    return [name for name, rule in COMMAND_RULES.items() if rule.menu and rule.chat in (chat, ChatKind.ANY)]
+
+
+def command_refusal(command: str, actor: Actor | None, in_private: bool) -> str | None:
+    """The text key explaining why this command may not run here, or None when it may.
+
+    Fails closed: a command the table does not list is refused for everyone, and so is every
+    command from a sender the bot cannot identify (actor None: an anonymous group admin or a
+    channel), whatever the command.
+    """
     rule = COMMAND_RULES.get(command)
     if rule is None:
-        return None  # unknown commands are answered by the fallback handler
+        return "help.unknown_command"
+    if actor is None:
+        return "err.anonymous"
     if rule.chat is ChatKind.PRIVATE and not in_private:
         return "err.private_only"
     if rule.chat is ChatKind.GROUP and in_private:

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.arguments import YEAR_MAX, YEAR_MIN
 from bot.models import Community, Frozen, Period
 
 _WEEK = re.compile(r"^\s*(\d{4})\s*-?\s*[Ww]\s*(\d{1,2})\s*$")
@@ -77,6 +78,8 @@ class IsoWeek(Frozen):
         if not match:
             return None
         year, week = int(match.group(1)), int(match.group(2))
+        if not YEAR_MIN <= year <= YEAR_MAX:
+            return None
         try:
             date.fromisocalendar(year, week, 1)
         except ValueError:

@@ -33,7 +33,7 @@ def in_private(update: Update) -> bool:
     return update.effective_chat is not None and update.effective_chat.type == "private"
 
 
-async def reply(update: Update, context: WishwallContext, key: str, **params: object) -> None:
+async def reply(update: Update, context: WishwallContext, key: str, /, **params: object) -> None:
     await reply_text(update, t(lang_of(update, context), key, **params))
 
 

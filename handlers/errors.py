@@ -1,4 +1,4 @@
-"""The one place unexpected errors end: logged with the update, the user told briefly."""
+"""The one place unexpected errors end: logged without personal data, the user told briefly."""
 
 from __future__ import annotations
 
@@ -14,6 +14,38 @@ from handlers.common import answer, lang_of, reply_text, say_error
 
 log = logging.getLogger(__name__)
 
+# Update fields Telegram fills, one per update; the first one set names the update's kind.
+_KINDS = (
+    "message",
+    "edited_message",
+    "callback_query",
+    "my_chat_member",
+    "chat_member",
+    "channel_post",
+    "edited_channel_post",
+    "inline_query",
+    "chosen_inline_result",
+    "chat_join_request",
+    "poll",
+    "poll_answer",
+    "pre_checkout_query",
+    "shipping_query",
+)
+
+
+def describe(update: object) -> str:
+    """What a log line may say about an update: its id, kind, chat and user ids.
+
+    Never the text: a coordinator typing into /newwish sends a beneficiary's phone number and
+    address, and logs are read, copied and kept far more loosely than the database.
+    """
+    if not isinstance(update, Update):
+        return f"non-update {type(update).__name__}"
+    kind = next((name for name in _KINDS if getattr(update, name, None) is not None), "other")
+    chat = update.effective_chat.id if update.effective_chat else None
+    user = update.effective_user.id if update.effective_user else None
+    return f"update {update.update_id} ({kind}, chat {chat}, user {user})"
+
 
 async def on_error(update: object, context: WishwallContext) -> None:
     error = context.error
@@ -21,7 +53,8 @@ async def on_error(update: object, context: WishwallContext) -> None:
         # A rule said no somewhere a handler did not expect it: still a clear answer.
         await say_error(update, context, error)
         return
-    log.error("unhandled error for update %r", update, exc_info=error)
+    exc_info = (type(error), error, error.__traceback__) if error is not None else None
+    log.error("unhandled %s for %s", type(error).__name__, describe(update), exc_info=exc_info)
     if not isinstance(update, Update):
         return
     text = t(lang_of(update, context), "err.generic")
@@ -31,4 +64,4 @@ async def on_error(update: object, context: WishwallContext) -> None:
         elif update.effective_chat is not None and update.effective_chat.type == "private":
             await reply_text(update, text)
     except TelegramError:
-        log.warning("could not tell the user about the error", exc_info=True)
+        log.warning("could not tell the user about the error for %s", describe(update), exc_info=True)

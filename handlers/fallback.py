@@ -1,4 +1,6 @@
-"""Last resort for updates no feature took: stale or forged buttons, unknown commands."""
+"""Last resort for updates no feature took: stale or forged buttons, messages not understood.
+
+Unknown commands never get here: the guard refuses every command the command table lacks."""
 
 from __future__ import annotations
 
@@ -19,10 +21,6 @@ async def stale_button(update: Update, context: WishwallContext) -> None:
     )
 
 
-async def unknown_command(update: Update, context: WishwallContext) -> None:
-    await reply(update, context, "help.unknown_command")
-
-
 async def unexpected_message(update: Update, context: WishwallContext) -> None:
     await reply(update, context, "help.not_understood")
 
@@ -30,6 +28,5 @@ async def unexpected_message(update: Update, context: WishwallContext) -> None:
 def handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
     return [
         CallbackQueryHandler(stale_button),
-        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command),
         MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, unexpected_message),
     ]

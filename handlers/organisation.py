@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import cards
+from bot import arguments, cards
 from bot.callbacks import BranchCallback, BranchPurpose, RequestButton, RequestCallback
 from bot.context import WishwallContext
 from bot.errors import DomainError
-from bot.models import COMMUNITY_SETTINGS, Action, MembershipStatus
+from bot.models import COMMUNITY_SETTINGS, Action, Community, MembershipStatus
+from bot.organisation import INVITE_MAX_DAYS, INVITE_MAX_USES
 from bot.policies import check
 from bot.texts import t
 from handlers.common import (
@@ -70,14 +71,14 @@ async def community_command(update: Update, context: WishwallContext) -> None:
 async def coordinator_command(update: Update, context: WishwallContext) -> None:
     """/coordinator add|remove COMMUNITY TELEGRAM_ID"""
     args = _args(context)
-    if len(args) < 3 or args[0] not in ("add", "remove") or not args[-1].isdigit():
+    if len(args) < 3 or args[0] not in ("add", "remove"):
         await reply(update, context, "org.usage_coordinator")
         return
     org = context.services.org
     actor = await actor_of(update, context)
     try:
+        user_id = arguments.user_id(args[-1])
         community = await org.community(" ".join(args[1:-1]))
-        user_id = int(args[-1])
         if args[0] == "add":
             changed = await org.appoint(actor, community.id, user_id)
             key = "org.coordinator_added" if changed else "org.coordinator_exists"
@@ -147,9 +148,7 @@ async def settings_command(update: Update, context: WishwallContext) -> None:
         return
     lines = [t(lang, "org.settings_header", name=community.name, tz=community.tz)]
     for key in COMMUNITY_SETTINGS:
-        value = getattr(community, key)
-        shown = cards.format_value(value) if key == "value_cap_fen" and value is not None else value
-        lines.append(f"{key} = {shown if shown is not None else '-'}  ({t(lang, f'setting.{key}')})")
+        lines.append(f"{key} = {_shown(community, key)}  ({t(lang, f'setting.{key}')})")
     lines.append(t(lang, "org.settings_footer"))
     await reply_text(update, "\n".join(lines))
 
@@ -166,7 +165,16 @@ async def set_command(update: Update, context: WishwallContext) -> None:
     except DomainError as error:
         await reply_text(update, error_text(lang_of(update, context), error))
         return
-    await reply(update, context, "org.setting_changed", key=args[0], value=getattr(community, args[0]))
+    name = args[0].strip().lower()
+    await reply(update, context, "org.setting_changed", key=name, value=_shown(community, name))
+
+
+def _shown(community: Community, key: str) -> str:
+    """A setting as /set takes it back: the value cap in yuan, an unset cap as '-'."""
+    value = getattr(community, key)
+    if value is None:
+        return "-"
+    return cards.format_value(value) if key == "value_cap_fen" else str(value)
 
 
 async def invite_command(update: Update, context: WishwallContext) -> None:
@@ -188,12 +196,12 @@ async def invite_command(update: Update, context: WishwallContext) -> None:
                 cards.branch_choice(lang, t(lang, "org.invite_choose"), branches, BranchPurpose.INVITE),
             )
             return
-        numbers = [a for a in args[1:] if a.isdigit()]
         branch = next((b for b in branches if b.name == args[0]), None)
-        if branch is None or len(numbers) != len(args) - 1:
+        if branch is None or len(args) > 3:
             await reply(update, context, "org.usage_invite")
             return
-        days, uses = (int(numbers[0]) if numbers else 7), (int(numbers[1]) if len(numbers) > 1 else 50)
+        days = arguments.whole(args[1], 1, INVITE_MAX_DAYS) if len(args) > 1 else 7
+        uses = arguments.whole(args[2], 1, INVITE_MAX_USES) if len(args) > 2 else 50
         await _send_invite(update, context, branch.id, days, uses)
     except DomainError as error:
         await reply_text(update, error_text(lang, error))
@@ -292,12 +300,12 @@ async def members_command(update: Update, context: WishwallContext) -> None:
 def _status_command(status: MembershipStatus):  # type: ignore[no-untyped-def]
     async def handle(update: Update, context: WishwallContext) -> None:
         args = _args(context)
-        if len(args) != 1 or not args[0].isdigit():
+        if len(args) != 1:
             await reply(update, context, "org.usage_member_status")
             return
         try:
             await context.services.org.set_member_status(
-                await actor_of(update, context), int(args[0]), status
+                await actor_of(update, context), arguments.user_id(args[0]), status
             )
         except DomainError as error:
             await reply_text(update, error_text(lang_of(update, context), error))

@@ -8,10 +8,14 @@ buttons, then the fallbacks that answer whatever nobody took.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from telegram import Update
-from telegram.ext import Application, BaseHandler, CommandHandler
+from telegram.ext import Application, BaseHandler, CommandHandler, ConversationHandler
 
 from bot.context import WishwallContext
+from bot.policies import COMMAND_RULES
 from handlers import (
     claims,
     delivery,
@@ -51,7 +55,34 @@ def feature_handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
     ]
 
 
+def commands_handled(handlers: Iterable[BaseHandler[Any, Any, Any]]) -> set[str]:
+    """Every command a handler answers, looking inside conversations' steps too."""
+    found: set[str] = set()
+    for handler in handlers:
+        if isinstance(handler, CommandHandler):
+            found |= set(handler.commands)
+        elif isinstance(handler, ConversationHandler):
+            inner = [*handler.entry_points, *handler.fallbacks]
+            inner += [h for steps in handler.states.values() for h in steps]
+            found |= commands_handled(inner)
+    return found
+
+
+def check_command_table(handlers: Iterable[BaseHandler[Any, Any, Any]]) -> None:
+    """Registration follows the command table: a handler for a command the table does not list
+    (which the guard would refuse anyway) or a listed command nobody handles stops start-up."""
+    handled = commands_handled(handlers)
+    unlisted, unhandled = handled - set(COMMAND_RULES), set(COMMAND_RULES) - handled
+    if unlisted or unhandled:
+        raise RuntimeError(
+            f"command table and handlers disagree: not in the table {sorted(unlisted)}, "
+            f"no handler {sorted(unhandled)}"
+        )
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
+    features = feature_handlers()
+    check_command_table(features)
     app.add_handlers(guard.handlers(), group=GUARD_GROUP)
-    app.add_handlers(feature_handlers(), group=FEATURE_GROUP)
+    app.add_handlers(features, group=FEATURE_GROUP)
     app.add_error_handler(on_error)

@@ -141,7 +141,7 @@ async def chosen_date(update: Update, context: WishwallContext) -> str | int:
     data = ExtendCallback.unpack(query.data)
     assert data is not None
     await answer(query)
-    return await _apply(update, context, _parse_day(data.day), data.wish_id)
+    return await _apply(update, context, data.as_date, data.wish_id)
 
 
 async def chosen_date_outside(update: Update, context: WishwallContext) -> None:
@@ -149,9 +149,6 @@ async def chosen_date_outside(update: Update, context: WishwallContext) -> None:
     which wish and which day, so it still works, with the same checks."""
     await chosen_date(update, context)
 
-
-def _parse_day(text: str) -> date:
-    return date(int(text[:4]), int(text[4:6]), int(text[6:]))
 
 
 async def _apply(update: Update, context: WishwallContext, day: date, wish_id: int | None) -> str | int:

@@ -15,10 +15,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot import cards
+from bot import arguments, cards
 from bot.callbacks import WishButton, WishCallback
 from bot.context import WishwallContext
 from bot.errors import DomainError
+from bot.lifecycle import MAX_JOINT
 from bot.models import Action, Repeat, Wish, WishStatus
 from bot.texts import t
 from handlers.common import (
@@ -28,6 +29,7 @@ from handlers.common import (
     edit_rendered,
     error_text,
     example_code,
+    in_private,
     lang_of,
     reply,
     reply_rendered,
@@ -82,7 +84,9 @@ async def show_wish(update: Update, context: WishwallContext) -> None:
         await reply(update, context, "err.bad_code", example=f"/wish {example_code()}")
         return
     try:
-        wish = await context.services.wishes.get(wish_id)
+        wish = await context.services.wishes.details(
+            await actor_of(update, context), wish_id, in_private=in_private(update)
+        )
     except DomainError as error:
         await say_error(update, context, error)
         return
@@ -165,13 +169,13 @@ async def joint_command(update: Update, context: WishwallContext) -> None:
     """/joint W-0042 3: this wish needs three members, who each join from the card."""
     args = context.args or []
     wish_id = code_arg(context)
-    if wish_id is None or len(args) != 2 or not args[1].isdigit():
+    if wish_id is None or len(args) != 2:
         await reply(update, context, "review.usage_joint", example=f"/joint {example_code()} 3")
         return
     try:
-        wish = await context.services.wishes.set_needed_members(
-            await actor_of(update, context), wish_id, int(args[1])
-        )
+        needed = arguments.whole(args[1], 1, MAX_JOINT, reason="val.joint_range", max=MAX_JOINT)
+        actor = await actor_of(update, context)
+        wish = await context.services.wishes.set_needed_members(actor, wish_id, needed)
     except DomainError as error:
         await say_error(update, context, error)
         return

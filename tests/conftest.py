@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -66,6 +67,18 @@ class Bot:
         self.app = app
         self.api = api
         self.driver = driver
+        # What reached the bot's error handler. A test passes only if this stays empty, unless it
+        # provoked an internal error on purpose (expect_errors): a reply that only says
+        # "something went wrong" must never look like a pass.
+        self.errors: list[BaseException] = []
+        self.errors_expected = False
+
+    def expect_errors(self) -> list[BaseException]:
+        self.errors_expected = True
+        return self.errors
+
+    async def _record_error(self, update: object, context: Any) -> None:
+        self.errors.append(context.error)
 
     @property
     def services(self) -> Services:
@@ -88,12 +101,19 @@ async def running(settings: Settings, clock: FakeClock, api: FakeTelegram) -> As
         await app.post_init(app)
     await app.start()
     driver = Driver(app, api, settle_hooks=[lambda: drain_outbox(app)])
+    started = Bot(app, api, driver)
+    app.add_error_handler(started._record_error)
     try:
-        yield Bot(app, api, driver)
+        yield started
     finally:
         await app.stop()
         await app.shutdown()
     api.assert_clean()
+    if started.errors and not started.errors_expected:
+        raise AssertionError(
+            "the bot's error handler ran (the user was told something went wrong): "
+            + "; ".join(f"{type(e).__name__}: {e}" for e in started.errors)
+        ) from started.errors[0]
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def test_every_text_key_used_in_code_is_in_the_catalog() -> None:
 
 
 def test_keys_built_at_run_time_exist() -> None:
-    from bot.app import GROUP_COMMANDS, PRIVATE_COMMANDS
+    from bot.policies import COMMAND_RULES
     from bot.models import Category, WishStatus
     from handlers import newwish, review
 
@@ -62,7 +62,7 @@ def test_keys_built_at_run_time_exist() -> None:
     for action in ("reject", "dispute", "cancel"):
         keys += [f"review.ask_reason_{action}", f"review.done_{action}"]
     assert set(review._REASON_ACTIONS.values()) <= {"reject", "dispute", "cancel"}
-    keys += [f"cmd.{name}" for name in (*PRIVATE_COMMANDS, *GROUP_COMMANDS)]
+    keys += [f"cmd.{name}" for name in COMMAND_RULES]
     assert [k for k in keys if k not in CATALOG] == []
 
 

@@ -31,7 +31,8 @@ def pick_lang(language_code: str | None, default: Lang = "zh") -> Lang:
     return default
 
 
-def t(lang: str, key: str, **params: Any) -> str:
+def t(lang: str, key: str, /, **params: Any) -> str:
+    # Positional-only: a placeholder may be called "key" or "lang" like any other.
     entry = CATALOG.get(key)
     if entry is None:
         # A missing key is a bug the catalog test catches; users still get something readable.
@@ -40,7 +41,7 @@ def t(lang: str, key: str, **params: Any) -> str:
     return template.format(**params) if params else template
 
 
-def t_error(lang: str, key: str, params: dict[str, Any]) -> str:
+def t_error(lang: str, key: str, params: dict[str, Any], /) -> str:
     """Render a domain error; params named *_key are catalog keys translated first."""
     resolved = {}
     for name, value in params.items():

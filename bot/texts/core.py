@@ -166,6 +166,23 @@ TEXTS: Entries = {
         "en": "Please use this command in a private chat with the bot.",
     },
     "err.group_only": {"zh": "请在群里使用这个命令。", "en": "Please use this command in a group."},
+    "arg.whole_range": {
+        "zh": "请写 {low} 到 {high} 之间的整数。",
+        "en": "Please give a whole number from {low} to {high}.",
+    },
+    "arg.user_id": {
+        "zh": "请写对方的 Telegram 数字 ID，例如 123456789（/members 列出了每个人的 ID）。",
+        "en": "Please give the person's numeric Telegram id, e.g. 123456789 (/members lists them).",
+    },
+    "arg.year_range": {
+        "zh": "年份应在 {low} 到 {high} 之间。",
+        "en": "The year must be from {low} to {high}.",
+    },
+    "err.anonymous": {
+        "zh": "匿名管理员或频道身份无法使用机器人，请以个人身份发送。",
+        "en": "The bot can't tell who you are when you write as the group or a channel; "
+        "please write as yourself.",
+    },
     "err.no_groups": {
         "zh": "还没有绑定的群。请先在群里发送 /bind。",
         "en": "No group is bound yet. Send /bind in a group first.",
@@ -365,5 +382,13 @@ TEXTS: Entries = {
     "cmd.help": {"zh": "帮助", "en": "Help"},
     "cmd.cancel": {"zh": "退出当前操作", "en": "Leave what you are doing"},
     "cmd.bind": {"zh": "绑定本群", "en": "Post wishes in this group"},
+    "cmd.start": {"zh": "开始 / 登记", "en": "Start / register"},
+    "cmd.joint": {"zh": "设为多人认领", "en": "Make a wish a joint claim"},
+    "cmd.suspend": {"zh": "暂停成员", "en": "Suspend a member"},
+    "cmd.reinstate": {"zh": "恢复成员", "en": "Reinstate a member"},
+    "cmd.removemember": {"zh": "移除成员", "en": "Remove a member"},
+    "cmd.use": {"zh": "切换社区", "en": "Switch community"},
+    "cmd.set": {"zh": "修改社区设置", "en": "Change a community setting"},
+    "cmd.coordinator": {"zh": "任免社区工作人员（超级管理员）", "en": "Appoint coordinators (super-admins)"},
     "cmd.unbind": {"zh": "解除绑定", "en": "Stop posting in this group"},
 }

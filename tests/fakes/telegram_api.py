@@ -605,6 +605,16 @@ def _formatted_text(raw: Any, parse_mode: Any, explicit_entities: Any) -> tuple[
 # --------------------------------------------------------------------------------------------
 
 
+# The service accounts Telegram names as the sender of messages nobody can be identified for.
+GROUP_ANONYMOUS_BOT: JSONDict = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
+CHANNEL_BOT: JSONDict = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
+
+
 @dataclass
 class FakeUser:
     id: int
@@ -753,6 +763,8 @@ class StoredMessage:
     edit_date: int | None = None
     edits: list[MessageVersion] = field(default_factory=list)
     deleted: bool = False
+    # Set when a user writes "as" a chat: an anonymous admin (the group itself) or a channel.
+    sender_chat: JSONDict | None = None
 
     @property
     def sender_id(self) -> int:
@@ -810,6 +822,8 @@ class StoredMessage:
             data["reply_markup"] = self.reply_markup
         if with_reply and self.reply_to is not None:
             data["reply_to_message"] = self.reply_to.to_api(with_reply=False)
+        if self.sender_chat is not None:
+            data["sender_chat"] = self.sender_chat
         return copy.deepcopy(data)
 
 
@@ -1191,6 +1205,32 @@ class FakeTelegram(BaseRequest):
             document=document,
             contact=contact,
         )
+
+    def user_message_as(
+        self,
+        chat_id: int,
+        sender: JSONDict,
+        sender_chat: JSONDict,
+        *,
+        text: str,
+        entities: list[JSONDict] | None = None,
+    ) -> StoredMessage:
+        """Store a text message sent on behalf of a chat (anonymous admin or channel)."""
+        message = self._store(
+            self._chat(chat_id),
+            from_bot=False,
+            sender=sender,
+            content_type="text",
+            text=text,
+            entities=entities or [],
+        )
+        message.sender_chat = sender_chat
+        return message
+
+    def channel(self, chat_id: int, title: str) -> FakeChat:
+        if chat_id >= 0:
+            raise ValueError("channel chat ids are negative")
+        return FakeChat(chat_id, "channel", title=title)
 
     def register_photo(self, *, file_id: str | None = None, content: bytes | None = None) -> list[JSONDict]:
         """Create a photo as Telegram stores it: a small and a large PhotoSize."""
@@ -1894,6 +1934,20 @@ class Driver:
         target = self._source_chat(user, chat)
         message = self.api.user_message(
             target.id, user, content_type="text", text=text, entities=_command_entities(text)
+        )
+        await self._feed({"message": message.to_api()})
+        await self.settle()
+
+    async def send_as_chat(self, text: str, chat: FakeChat, *, channel: FakeChat | None = None) -> None:
+        """A message in a group written as the group by an anonymous admin, or (with channel) on
+        behalf of a channel: Telegram then names a service bot as the sender, never the person."""
+        self.api.assert_bot_receives(chat.id)
+        if channel is None:
+            sender, sender_chat = dict(GROUP_ANONYMOUS_BOT), chat.to_api()
+        else:
+            sender, sender_chat = dict(CHANNEL_BOT), channel.to_api()
+        message = self.api.user_message_as(
+            chat.id, sender, sender_chat, text=text, entities=_command_entities(text)
         )
         await self._feed({"message": message.to_api()})
         await self.settle()
