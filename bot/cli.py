@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -13,9 +14,10 @@ from pydantic import ValidationError
 from telegram.request import BaseRequest
 
 from bot.clock import Clock
-from bot.event_loop import use_fastest_loop
+from bot.event_loop import signal_handlers_restored, use_fastest_loop
 from bot.jobs import JOB_NAMES
 from bot.settings import Settings
+from storage.db import DatabaseUnusable
 
 if TYPE_CHECKING:
     from bot.sender import OutboxSender
@@ -79,6 +81,33 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         print(f"wishwall: bad settings: {problems}", file=sys.stderr)
         return 2
+    try:
+        return _dispatch(args, settings, clock)
+    except DatabaseUnusable as exc:
+        print(unusable_database_line(exc), file=sys.stderr)
+        return 4
+
+
+def unusable_database_line(exc: DatabaseUnusable) -> str:
+    """One line for the operator (or the service manager's log): which file, what, what to do."""
+    where = os.path.abspath(exc.path)
+    if exc.kind == "damaged":
+        return (
+            f"wishwall: {where} is not a usable SQLite database ({exc.reason}). Restore it from a "
+            "backup (see README) or move it aside to start empty."
+        )
+    if exc.kind == "busy":
+        return (
+            f"wishwall: {where} stayed locked by another program ({exc.reason}). Stop the other "
+            "program, or try again later."
+        )
+    return (
+        f"wishwall: cannot use {where} as the database ({exc.reason}). Check WISHWALL_DB and the "
+        "permissions of the file and its folder."
+    )
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings, clock: Clock | None) -> int:
     if args.command == "run":
         return _run(settings, args.log_level)
     if args.command == "migrate":
@@ -132,11 +161,14 @@ def _run(settings: Settings, log_level: str) -> int:
 
     try:
         try:
-            app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
-        except (InvalidToken, NetworkError):
-            # Start-up failed before the application owned its HTTP clients: close them here.
+            # The stop signals must work again once polling is over, above all when start-up failed
+            # and the process still has clients to close (see signal_handlers_restored).
+            with signal_handlers_restored():
+                app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+        finally:
+            # A start-up that failed or was stopped ends before the application owns its HTTP
+            # clients, so its shutdown leaves them open: close them here (a no-op otherwise).
             asyncio.run(_close_clients(app))
-            raise
     except InvalidToken:
         print(
             "wishwall: Telegram rejected the token; check WISHWALL_BOT_TOKEN (from @BotFather)",
@@ -197,9 +229,10 @@ def _migrate(settings: Settings) -> int:
     async def go() -> int:
         db = Database(settings.db)
         await db.open()
-        version = await db.schema_version()
-        await db.close()
-        return version
+        try:
+            return await db.schema_version()
+        finally:
+            await db.close()
 
     print(f"database {settings.db} is at schema version {asyncio.run(go())}")
     return 0

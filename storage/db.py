@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import re
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import aiosqlite
 
@@ -25,6 +27,37 @@ _PRAGMAS = (
     "PRAGMA busy_timeout=10000",
 )
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+# SQLite's primary result codes (the low byte of an extended code), by what they mean for the file.
+_DAMAGED_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+_UNREACHABLE_CODES = frozenset(
+    {
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_PERM,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_AUTH,
+    }
+)
+_BUSY_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+
+UnusableKind = Literal["damaged", "unreachable", "busy"]
+
+
+class DatabaseUnusable(Exception):
+    """The file cannot serve as the database; raised by `Database.open` once all it started is closed.
+
+    kind: "damaged" (not SQLite, or corrupt: only a backup or a fresh file helps), "unreachable"
+    (cannot be created, read or written: a path or permission problem) or "busy" (another
+    connection held a lock past the busy timeout).
+    """
+
+    def __init__(self, path: str, reason: str, kind: UnusableKind) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+        self.kind: UnusableKind = kind
 
 
 def utc_text(when: datetime) -> str:
@@ -91,43 +124,116 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._unit_thread: ThreadPoolExecutor | None = None
         self._unit_conn: sqlite3.Connection | None = None
+        self._opening: asyncio.Future[None] | None = None
 
     async def open(self) -> None:
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._writer = await self._connect()
-        await self._migrate(self._writer)
-        self._reader = await self._connect() if self.path != ":memory:" else self._writer
-        if self.path != ":memory:":  # a second connection to :memory: would be another database
-            self._unit_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wishwall-writer")
-            self._unit_conn = await asyncio.get_running_loop().run_in_executor(
-                self._unit_thread, self._connect_sync
-            )
+        """Check the file, connect and migrate.
+
+        Raises DatabaseUnusable when the file cannot be this database. Whatever way it fails (or
+        is cancelled), every connection it made is closed first: each aiosqlite connection runs a
+        non-daemon thread, and one left open keeps the process from ever exiting.
+        """
+        # A task of its own, so that close() can stop an open() whose caller was abandoned (PTB
+        # leaves initialize() pending when a stop signal arrives) and wait for its clean-up.
+        opening = asyncio.ensure_future(self._open())
+        self._opening = opening
+        try:
+            await opening
+        finally:
+            if self._opening is opening:
+                self._opening = None
+
+    async def _open(self) -> None:
+        try:
+            if self.path != ":memory:":
+                # Damage shows here, before any aiosqlite thread exists. Cut off half-way the
+                # check leaves nothing wrong behind, so a stop signal need not wait for it.
+                await _in_daemon_thread(self._check_file)
+            self._writer = await self._connect()
+            await self._migrate(self._writer)
+            self._reader = await self._connect() if self.path != ":memory:" else self._writer
+            if self.path != ":memory:":  # a second connection to :memory: would be another database
+                self._unit_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wishwall-writer")
+                self._unit_conn = await asyncio.get_running_loop().run_in_executor(
+                    self._unit_thread, self._connect_sync
+                )
+        except BaseException as exc:
+            await self._close_connections()
+            unusable = _as_unusable(self.path, exc)
+            if unusable is not None and unusable is not exc:
+                raise unusable from exc
+            raise
+
+    def _check_file(self) -> None:
+        """Create the folder if needed and read the header, the schema and each table's first
+        page: a file that is not SQLite, is truncated or has lost its schema fails here."""
+        path = Path(self.path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            blocker = next((p for p in (path.parent, *path.parent.parents) if p.exists()), None)
+            if blocker is not None and not blocker.is_dir():
+                reason = f"{blocker} is a file, not a folder"
+            else:
+                reason = f"cannot create the folder {path.parent}: {exc.strerror or exc}"
+            raise DatabaseUnusable(self.path, reason, "unreachable") from exc
+        if path.is_dir():
+            raise DatabaseUnusable(self.path, "it is a folder, not a file", "unreachable")
+        conn = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout=10000")
+            conn.execute("PRAGMA schema_version").fetchall()
+            tables = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+            for (name,) in tables:
+                conn.execute(f'SELECT 1 FROM "{name.replace(chr(34), chr(34) * 2)}" LIMIT 1').fetchall()
+        finally:
+            conn.close()
 
     async def close(self) -> None:
-        for conn in {id(c): c for c in (self._reader, self._writer) if c is not None}.values():
-            await conn.close()
+        opening = self._opening
+        if opening is not None and not opening.done():
+            opening.cancel()
+            await asyncio.wait({opening})  # its own clean-up closes what it had opened
+            if not opening.cancelled():
+                opening.exception()  # nobody else will look at it now: keep asyncio from logging it
+        await self._close_connections()
+
+    async def _close_connections(self) -> None:
+        connections = {id(c): c for c in (self._reader, self._writer) if c is not None}.values()
         self._reader = self._writer = None
-        if self._unit_thread is not None:
-            unit_conn, self._unit_conn = self._unit_conn, None
-            if unit_conn is not None:
-                await asyncio.get_running_loop().run_in_executor(self._unit_thread, unit_conn.close)
-            self._unit_thread.shutdown(wait=True)
-            self._unit_thread = None
+        unit_thread, self._unit_thread = self._unit_thread, None
+        unit_conn, self._unit_conn = self._unit_conn, None
+        # An exit stack runs every step even when one fails, so no thread is left behind.
+        async with contextlib.AsyncExitStack() as steps:
+            if unit_thread is not None:
+                steps.callback(unit_thread.shutdown, wait=True)
+                if unit_conn is not None:
+                    loop = asyncio.get_running_loop()
+                    steps.push_async_callback(loop.run_in_executor, unit_thread, unit_conn.close)
+            for conn in connections:
+                steps.push_async_callback(conn.close)
 
     async def _connect(self) -> aiosqlite.Connection:
         # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, the module must not.
         conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        for pragma in _PRAGMAS:
-            await conn.execute(pragma)
+        try:
+            conn.row_factory = aiosqlite.Row
+            for pragma in _PRAGMAS:
+                await conn.execute(pragma)
+        except BaseException:
+            await conn.close()  # the caller never sees this connection, so nobody else would
+            raise
         return conn
 
     def _connect_sync(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        for pragma in _PRAGMAS:
-            conn.execute(pragma)
+        try:
+            conn.row_factory = sqlite3.Row
+            for pragma in _PRAGMAS:
+                conn.execute(pragma)
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     @property
@@ -215,6 +321,50 @@ class Database:
                 raise
             else:
                 await conn.execute("COMMIT")
+
+
+def _as_unusable(path: str, exc: BaseException) -> DatabaseUnusable | None:
+    """What an error while opening says about the file; None for anything else (a bug, a cancel)."""
+    if isinstance(exc, DatabaseUnusable):
+        return exc
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return None
+    primary = code & 0xFF
+    kind: UnusableKind
+    if primary in _DAMAGED_CODES:
+        kind = "damaged"
+    elif primary in _UNREACHABLE_CODES:
+        kind = "unreachable"
+    elif primary in _BUSY_CODES:
+        kind = "busy"
+    else:
+        return None
+    return DatabaseUnusable(path, str(exc), kind)
+
+
+async def _in_daemon_thread(work: Callable[[], T]) -> T:
+    """Run blocking work on a daemon thread of its own.
+
+    For work that may be abandoned half-way: should the process be told to stop while it waits
+    (a busy timeout runs up to ten seconds, and sqlite3's interrupt() does not cut it short),
+    exiting drops it instead of waiting for it, as the default executor's threads would.
+    """
+    outcome: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+    def run() -> None:
+        if not outcome.set_running_or_notify_cancel():
+            return
+        try:
+            outcome.set_result(work())
+        except BaseException as exc:
+            outcome.set_exception(exc)
+
+    threading.Thread(target=run, name="wishwall-db-check", daemon=True).start()
+    # wrap_future drops the result quietly if the loop has closed by the time it comes.
+    return await asyncio.wrap_future(outcome)
 
 
 def _split_sql(script: str) -> list[str]:
