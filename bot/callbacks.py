@@ -64,6 +64,7 @@ class WishButton(StrEnum):
     VERIFY = "vf"
     REJECT = "rj"
     POST = "ps"
+    REOPEN = "ro"
 
 
 class WishCallback(CallbackData):

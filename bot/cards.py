@@ -163,6 +163,25 @@ def delivery_report(wish: Wish, lang: str, holder_name: str) -> Rendered:
     )
 
 
+def removed_holder_delivery(wish: Wish, lang: str, holder_name: str) -> Rendered:
+    """To coordinators: the member who reported this delivery was removed; they decide."""
+    return Rendered(
+        text=t(
+            lang,
+            "notice.removed_holder_delivered",
+            holder=holder_name,
+            code=wish.code,
+            description=wish.description,
+        ),
+        buttons=(
+            (
+                wish_button(lang, WishButton.CONFIRM, wish.id),
+                wish_button(lang, WishButton.REOPEN, wish.id),
+            ),
+        ),
+    )
+
+
 def join_request_card(request: JoinRequest, lang: str, branches: list[Branch] | None = None) -> Rendered:
     """Sent to coordinators: approve (choosing a branch when there are several) or decline."""
     text = t(lang, "org.request_card", name=request.full_name, user_id=request.user_id)

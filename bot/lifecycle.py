@@ -8,7 +8,7 @@ If any step fails, nothing of it happened.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date
 from typing import Any
 
@@ -55,10 +55,20 @@ EDGES: dict[Action, tuple[frozenset[WishStatus], WishStatus]] = {
     Action.CONFIRM: (frozenset({S.DELIVERED}), S.FULFILLED),
     Action.DISPUTE: (frozenset({S.DELIVERED}), S.CLAIMED),
     Action.CANCEL: (frozenset({S.PENDING, S.VERIFIED, S.OPEN}), S.CANCELLED),
+    Action.REOPEN: (frozenset({S.DELIVERED}), S.OPEN),
 }
 GRAPH: frozenset[tuple[WishStatus | None, WishStatus]] = frozenset(
     {(None, S.PENDING)} | {(f, to) for froms, to in EDGES.values() for f in froms}
 )
+
+# A wish back to open holds nothing of its last claim.
+_UNHELD: dict[str, Any] = {
+    "holder_id": None,
+    "claimed_at": None,
+    "delivered_at": None,
+    "delivery_note": None,
+    "delivery_photo_id": None,
+}
 
 MAX_REASON = 500
 MAX_NOTE = 1000
@@ -67,6 +77,15 @@ MAX_JOINT = 20
 
 def card_key(wish_id: int, chat_id: int) -> str:
     return f"card:{wish_id}:{chat_id}"
+
+
+@dataclass
+class Withdrawal:
+    """What a member's removal did to the wishes they held (codes)."""
+
+    reopened: list[str] = field(default_factory=list)  # claimed alone: open again
+    left: list[str] = field(default_factory=list)  # claimed jointly: the others keep it
+    awaiting: list[str] = field(default_factory=list)  # delivered: the coordinators decide
 
 
 @dataclass(frozen=True)
@@ -157,6 +176,13 @@ class WishService:
             await self._refused(actor, Action.VIEW_DETAILS, wish, "not_private")
             raise NotAllowed("err.private_only")
         await self._guard(actor, Action.VIEW_DETAILS, wish, wish.community_id)
+        return wish
+
+    async def offer(self, actor: Actor, wish_id: int) -> Wish:
+        """A wish's masked card for a member who followed a link to it: only within their own
+        community, where they could claim it (a link can be forwarded anywhere)."""
+        wish = await self.get(wish_id)
+        await self._guard(actor, Action.CLAIM, wish, wish.community_id)
         return wish
 
     async def precheck(self, actor: Actor, action: Action, wish_id: int) -> Wish:
@@ -256,13 +282,25 @@ class WishService:
             after_write=add_posts,
         )
 
-    async def claim(self, actor: Actor, wish_id: int) -> Wish:
-        """Claim an open wish, or join a joint wish that still needs members."""
-        wish = await self.get(wish_id)
+    async def claim(self, actor: Actor, wish_id: int, *, group_chat: int | None = None) -> Wish:
+        """Claim an open wish, or join a joint wish that still needs members.
+
+        group_chat is the group the tap came from (None: a private chat). A Claim button only
+        exists under the wish's own cards, so a tap from any other group is a forged one.
+        """
+        try:
+            wish = await self.get(wish_id)
+        except NotFound:
+            await self._refused(actor, Action.CLAIM, None, f"no wish {wish_id}")
+            raise
+        posts = await self._wishes.posts(wish.id)
+        if group_chat is not None and group_chat not in {p.chat_id for p in posts}:
+            await self._refused(actor, Action.CLAIM, wish, f"not posted in chat {group_chat}")
+            raise NotAllowed("err.wrong_chat", code=wish.code)
         if wish.is_joint and wish.status is S.CLAIMED:
             return await self._join(actor, wish)
         community = await self.community(wish.community_id)
-        claimed = await self._claim_in_one_trip(actor, wish, community)
+        claimed = await self._claim_in_one_trip(actor, wish, community, posts)
         if claimed is not None:
             return claimed
         now = self._clock.now()
@@ -282,7 +320,9 @@ class WishService:
             after_write=hold,
         )
 
-    async def _claim_in_one_trip(self, actor: Actor, wish: Wish, community: Community) -> Wish | None:
+    async def _claim_in_one_trip(
+        self, actor: Actor, wish: Wish, community: Community, posts: list[WishPost]
+    ) -> Wish | None:
         """The common claim (an open wish nobody holds) written in one trip to the database.
 
         Everything the change needs is read and rendered before the write lock is taken; the
@@ -304,7 +344,6 @@ class WishService:
             }
         )
         ctx = await self._effects_context(wish, actor)
-        posts = await self._wishes.posts(wish.id)
         effects = await self._effects(posts, Action.CLAIM, wish, after, actor, ctx)
         written = await self._wishes.claim_in_one_trip(
             wish_id=wish.id,
@@ -361,6 +400,83 @@ class WishService:
                 details={"note": note, "photo": bool(photo_file_id)},
             ),
         )
+
+    async def reopen(self, actor: Actor, wish_id: int) -> Wish:
+        """A coordinator does not accept a delivery report (its member was removed): the wish is
+        open again for someone else, and the former holder's details are taken back."""
+
+        async def let_go(conn: aiosqlite.Connection, _: Wish) -> None:
+            await self._wishes.clear_holders(conn, wish_id)
+
+        return await self._apply(actor, Action.REOPEN, wish_id, _Change(fields=_UNHELD), after_write=let_go)
+
+    async def withdraw_member(
+        self,
+        actor: Actor,
+        user_id: int,
+        community_id: int,
+        first: Callable[[aiosqlite.Connection], Awaitable[None]],
+    ) -> Withdrawal:
+        """A member leaves the program: `first` (their new status) and what it means for every
+        wish they hold happen in one transaction, so a removal never stops half way.
+
+        Claimed alone: back to open. Claimed jointly: the others keep it. Delivered but not yet
+        confirmed: it stays delivered for the coordinators to Confirm or Reopen, and they are
+        asked. Whatever it is, the member's copies of the beneficiary's details are taken back.
+        """
+        check(actor, Action.MANAGE_MEMBERS, None, community_id)
+        held = [w for w in await self._wishes.held_by(user_id) if w.community_id == community_id]
+        coordinators = await self._directory.coordinators(community_id)
+        people = sorted({*coordinators, user_id, actor.user_id})
+        ctx = {
+            "coordinators": coordinators,
+            "langs": await self._directory.langs_of(people),
+            "holder_name": None,
+        }
+        name = await self._directory.name_of(user_id)
+        result = Withdrawal()
+        async with self._db.transaction() as conn:
+            await first(conn)
+            for wish in held:
+                current = await self._wishes.get(wish.id, conn)
+                assert current is not None
+                if current.status is S.CLAIMED and len(current.holders) > 1:
+                    await self._leave_in(conn, user_id, actor.user_id, wish.id)
+                    result.left.append(current.code)
+                elif current.status is S.CLAIMED:
+
+                    async def let_go(conn: aiosqlite.Connection, _: Wish, wish_id: int = wish.id) -> None:
+                        await self._wishes.clear_holders(conn, wish_id)
+
+                    change = _Change(
+                        fields={"holder_id": None, "claimed_at": None},
+                        details={"holders": list(current.holders), "by_holder": False, "removed": user_id},
+                    )
+                    await self._apply_in(
+                        conn, actor, Action.RELEASE, wish.id, change, ctx, after_write=let_go
+                    )
+                    result.reopened.append(current.code)
+                elif current.status is S.DELIVERED:
+                    await self._events.append(
+                        conn,
+                        action="holder_removed",
+                        at=self._clock.now(),
+                        actor_id=actor.user_id,
+                        wish_id=wish.id,
+                        community_id=community_id,
+                        details={"member": user_id},
+                    )
+                    items = [_redact(user_id, wish.id)]
+                    items += [
+                        _rendered(
+                            uid, cards.removed_holder_delivery(current, ctx["langs"].get(uid, "zh"), name)
+                        )
+                        for uid in coordinators
+                    ]
+                    await self._enqueue(conn, items)
+                    result.awaiting.append(current.code)
+        self.on_outbox()
+        return result
 
     async def confirm(self, actor: Actor, wish_id: int) -> Wish:
         return await self._apply(
@@ -441,43 +557,43 @@ class WishService:
         """One of several holders steps out; the wish stays claimed by the others."""
         coordinators = await self._directory.coordinators(wish.community_id)
         langs = await self._directory.langs_of(coordinators)
-        now = self._clock.now()
         async with self._db.transaction() as conn:
-            current = await self._wishes.get(wish.id, conn)
-            assert current is not None
-            if current.status is not S.CLAIMED or actor.user_id not in current.holders:
-                raise self._wrong_state(Action.RELEASE, current)
-            await self._wishes.remove_holder(conn, wish.id, actor.user_id)
-            if current.holder_id == actor.user_id:
-                rest = [uid for uid in current.holders if uid != actor.user_id]
-                await self._wishes.set_lead(conn, wish.id, rest[0])
-            after = await self._wishes.get(wish.id, conn)
-            assert after is not None
-            await self._events.append(
+            after = await self._leave_in(conn, actor.user_id, actor.user_id, wish.id)
+            await self._enqueue(
                 conn,
-                action="leave",
-                at=now,
-                actor_id=actor.user_id,
-                wish_id=wish.id,
-                community_id=wish.community_id,
-                details={"holders": len(after.holders)},
+                _notices(
+                    coordinators,
+                    langs,
+                    "notice.released_to_coordinators",
+                    holder=actor.display_name,
+                    code=wish.code,
+                ),
             )
-            items = await self._card_refreshes(conn, after)
-            items.append(_redact(actor.user_id, wish.id))
-            items += [
-                _message(
-                    uid,
-                    t(
-                        langs[uid],
-                        "notice.released_to_coordinators",
-                        holder=actor.display_name,
-                        code=wish.code,
-                    ),
-                )
-                for uid in coordinators
-            ]
-            await self._enqueue(conn, items)
         self.on_outbox()
+        return after
+
+    async def _leave_in(self, conn: aiosqlite.Connection, leaver: int, by: int, wish_id: int) -> Wish:
+        """Inside the caller's transaction: one holder of a joint wish is no longer one of them."""
+        current = await self._wishes.get(wish_id, conn)
+        assert current is not None
+        if current.status is not S.CLAIMED or leaver not in current.holders or len(current.holders) < 2:
+            raise self._wrong_state(Action.RELEASE, current)
+        await self._wishes.remove_holder(conn, wish_id, leaver)
+        if current.holder_id == leaver:
+            rest = [uid for uid in current.holders if uid != leaver]
+            await self._wishes.set_lead(conn, wish_id, rest[0])
+        after = await self._wishes.get(wish_id, conn)
+        assert after is not None
+        await self._events.append(
+            conn,
+            action="leave",
+            at=self._clock.now(),
+            actor_id=by,
+            wish_id=wish_id,
+            community_id=current.community_id,
+            details={"holders": len(after.holders), "member": leaver},
+        )
+        await self._enqueue(conn, [*await self._card_refreshes(conn, after), _redact(leaver, wish_id)])
         return after
 
     async def _check_cap(
@@ -527,7 +643,7 @@ class WishService:
         before_write: Hook | None = None,
         after_write: Hook | None = None,
     ) -> Wish:
-        froms, to = EDGES[action]
+        froms = EDGES[action][0]
         before = await self.get(wish_id)
         await self._guard(actor, action, before, before.community_id)
         if before.status not in froms:
@@ -537,39 +653,66 @@ class WishService:
             raise self._wrong_state(action, before)
         effects_ctx = await self._effects_context(before, actor)
         effects_ctx.update(change.details or {})
-        now = self._clock.now()
         async with self._db.transaction() as conn:
-            current = await self._wishes.get(wish_id, conn)
-            assert current is not None  # wishes are never deleted
-            if current.status not in froms:
-                raise self._wrong_state(action, current)
-            if change.holder_only and actor.user_id not in current.holders:
-                raise IllegalTransition("err.not_holder", code=current.code)
-            if before_write is not None:
-                await before_write(conn, current)
-            changed = await self._wishes.transition(
-                conn, wish_id, from_statuses=froms, to_status=to, now=now, set_fields=change.fields
-            )
-            if not changed:  # the conditional write is the real guard
-                raise self._wrong_state(action, current)
-            if after_write is not None:
-                await after_write(conn, current)
-            after = await self._wishes.get(wish_id, conn)
-            assert after is not None
-            await self._events.append(
+            after = await self._apply_in(
                 conn,
-                action=action.value,
-                at=now,
-                actor_id=actor.user_id,
-                wish_id=wish_id,
-                community_id=after.community_id,
-                from_status=current.status,
-                to_status=to,
-                details=change.details,
+                actor,
+                action,
+                wish_id,
+                change,
+                effects_ctx,
+                before_write=before_write,
+                after_write=after_write,
             )
-            posts = await self._wishes.posts(wish_id, conn)
-            await self._enqueue(conn, await self._effects(posts, action, current, after, actor, effects_ctx))
         self.on_outbox()
+        return after
+
+    async def _apply_in(
+        self,
+        conn: aiosqlite.Connection,
+        actor: Actor,
+        action: Action,
+        wish_id: int,
+        change: _Change,
+        effects_ctx: dict[str, Any],
+        *,
+        before_write: Hook | None = None,
+        after_write: Hook | None = None,
+    ) -> Wish:
+        """The transition inside a transaction the caller holds: decided by the conditional
+        write, recorded as an event, its messages queued. The caller wakes the sender."""
+        froms, to = EDGES[action]
+        now = self._clock.now()
+        current = await self._wishes.get(wish_id, conn)
+        assert current is not None  # wishes are never deleted
+        if current.status not in froms:
+            raise self._wrong_state(action, current)
+        if change.holder_only and actor.user_id not in current.holders:
+            raise IllegalTransition("err.not_holder", code=current.code)
+        if before_write is not None:
+            await before_write(conn, current)
+        changed = await self._wishes.transition(
+            conn, wish_id, from_statuses=froms, to_status=to, now=now, set_fields=change.fields
+        )
+        if not changed:  # the conditional write is the real guard
+            raise self._wrong_state(action, current)
+        if after_write is not None:
+            await after_write(conn, current)
+        after = await self._wishes.get(wish_id, conn)
+        assert after is not None
+        await self._events.append(
+            conn,
+            action=action.value,
+            at=now,
+            actor_id=actor.user_id,
+            wish_id=wish_id,
+            community_id=after.community_id,
+            from_status=current.status,
+            to_status=to,
+            details=change.details,
+        )
+        posts = await self._wishes.posts(wish_id, conn)
+        await self._enqueue(conn, await self._effects(posts, action, current, after, actor, effects_ctx))
         return after
 
     def _wrong_state(self, action: Action, wish: Wish) -> DomainError:
@@ -653,6 +796,12 @@ class WishService:
                     _message(uid, t(lang(uid), "notice.released_by_coordinator", code=after.code))
                     for uid in before.holders
                 ]
+        elif action is Action.REOPEN:
+            items += [_redact(uid, after.id) for uid in before.holders]
+            items += [
+                _message(uid, t(lang(uid), "notice.released_by_coordinator", code=after.code))
+                for uid in before.holders
+            ]
         elif action is Action.DELIVER:
             items += [
                 _rendered(uid, cards.delivery_report(after, lang(uid), actor.display_name))

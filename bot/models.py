@@ -44,6 +44,8 @@ class Action(StrEnum):
     CONFIRM = "confirm"
     DISPUTE = "dispute"
     CANCEL = "cancel"
+    # A delivery nobody can vouch for any more (its holder was removed) goes back to open.
+    REOPEN = "reopen"
     # Not wish transitions, but decided by the same policy module.
     JOIN = "join"  # a further member joins a joint wish
     EXTEND = "extend"

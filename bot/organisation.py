@@ -16,7 +16,7 @@ from bot import arguments, validation
 from bot.cards import join_request_card
 from bot.clock import Clock
 from bot.directory import Directory
-from bot.errors import DomainError, InvalidInput, NotFound
+from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.lifecycle import WishService
 from bot.models import (
     COMMUNITY_SETTINGS,
@@ -136,7 +136,7 @@ class OrgService:
 
     async def register(self, user_id: int, full_name: str, lang: str) -> Member:
         """A person gives their real name once; claim sheets and service records show it."""
-        name = " ".join(full_name.split())
+        name = " ".join(validation.visible(full_name).split())
         if not NAME_MIN <= len(name) <= PERSON_NAME_MAX:
             raise InvalidInput("val.name")
         member = await self._members.register(user_id, name, lang, self._clock.now())
@@ -362,26 +362,33 @@ class OrgService:
         if membership is None:
             raise NotFound("org.no_such_member")
         check(actor, Action.MANAGE_MEMBERS, None, membership.community_id)
-        async with self._db.transaction() as conn:
+        if membership.status is status:
+            raise DomainError(f"org.member_already_{status.value}", user_id=user_id)
+        changed: Membership | None = None
+
+        async def write_status(conn: aiosqlite.Connection) -> None:
+            nonlocal changed
             changed = await self._memberships.set_status(conn, user_id, status, self._clock.now())
-            assert changed is not None
             await self._audit(
                 conn, actor, f"member.{status.value}", membership.community_id, {"user": user_id}
             )
             await self._notices.to_user(user_id, f"org.you_are_{status.value}", conn=conn)
-        if status is MembershipStatus.REMOVED:
-            # A removed member's claims go back to open; the coordinators hear which ones.
-            reopened = []
-            for wish in await self._wishes.held_by(Actor(user_id=user_id)):
-                await self._wishes.release(actor, wish.id)
-                reopened.append(wish.code)
+
+        if status is not MembershipStatus.REMOVED:
+            async with self._db.transaction() as conn:
+                await write_status(conn)
+        else:
+            # The status and what it means for every wish they hold: one transaction.
+            done = await self._wishes.withdraw_member(actor, user_id, membership.community_id, write_status)
             await self._notices.to_coordinators(
                 membership.community_id,
                 "org.member_removed_notice",
                 name=await self._directory.name_of(user_id),
-                codes=", ".join(reopened) or "-",
+                reopened=", ".join(done.reopened + done.left) or "-",
+                awaiting=", ".join(done.awaiting) or "-",
             )
         self._wishes.on_outbox()
+        assert changed is not None
         return changed
 
     async def members(self, actor: Actor, community_id: int) -> list[tuple[Membership, str, int]]:
@@ -395,19 +402,52 @@ class OrgService:
 
     # --- group chats ----------------------------------------------------------------------
 
-    async def bind_group(self, actor: Actor, chat_id: int, title: str, lang: str, branch_id: int) -> Branch:
-        branch = await self.branch(branch_id)
-        check(actor, Action.BIND, None, branch.community_id)
-        await self._groups.bind(
-            chat_id, branch.community_id, title, lang, actor.user_id, self._clock.now(), branch.id
+    async def bind_group(
+        self, actor: Actor, chat_id: int, title: str, lang: str, branch_id: int, *, group_admin: bool
+    ) -> Branch:
+        """Bind a group to a branch. The person must administer the group (group_admin, as
+        Telegram's getChatMember says) and coordinate the branch's community; a group bound to
+        another community stays there unless they coordinate that one too. Refusals are audited:
+        a bind tap is a button anyone in the group can forge."""
+        audit = {"chat": chat_id, "branch": branch_id}
+        branch = await self._branches.get(branch_id)
+        if branch is None:
+            await self.refused(actor.user_id, "refused.bind", {**audit, "why": "no_branch"})
+            raise NotFound("err.no_branch")
+        try:
+            check(actor, Action.BIND, None, branch.community_id)
+        except NotAllowed as refusal:
+            await self.refused(actor.user_id, "refused.bind", {**audit, "why": refusal.key})
+            raise
+        if not group_admin:
+            await self.refused(actor.user_id, "refused.bind", {**audit, "why": "not_group_admin"})
+            raise NotAllowed("groups.not_group_admin")
+        before = await self._groups.get(chat_id)
+        taken_from = None if actor.is_admin else {branch.community_id, *actor.coordinator_of}
+        now = self._clock.now()
+        group = await self._groups.bind(
+            chat_id, branch.community_id, title, lang, actor.user_id, now, branch.id, taken_from=taken_from
         )
+        if group is None:
+            await self.refused(actor.user_id, "refused.bind", {**audit, "why": "bound_elsewhere"})
+            raise NotAllowed("groups.bound_elsewhere")
         await self._events.record(
             action="group.bind",
-            at=self._clock.now(),
+            at=now,
             actor_id=actor.user_id,
             community_id=branch.community_id,
             details={"chat": chat_id, "title": title, "branch": branch.id},
         )
+        if before is not None and before.active and before.community_id != branch.community_id:
+            # The community that loses the group hears of it, from its own audit trail too.
+            await self._events.record(
+                action="group.taken",
+                at=now,
+                actor_id=actor.user_id,
+                community_id=before.community_id,
+                details={"chat": chat_id, "to_community": branch.community_id},
+            )
+            await self._notices.to_coordinators(before.community_id, "notice.group_rebound", title=title)
         return branch
 
     async def unbind_group(self, actor: Actor, chat_id: int) -> bool:

@@ -41,6 +41,7 @@ COORDINATOR_ACTIONS = frozenset(
         Action.CONFIRM,
         Action.DISPUTE,
         Action.CANCEL,
+        Action.REOPEN,
         Action.HISTORY,
         Action.EXPORT,
         Action.INVITE,

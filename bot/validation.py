@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -19,8 +20,14 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 
 
+def visible(value: str) -> str:
+    """Without format characters (zero-width spaces and joiners, direction marks, BOMs): a
+    name made only of them looks empty to every reader of a list or a sheet."""
+    return "".join(ch for ch in value if unicodedata.category(ch) != "Cf")
+
+
 def text(value: str | None, max_len: int, min_len: int = 1) -> str:
-    cleaned = " ".join((value or "").split())
+    cleaned = " ".join(visible(value or "").split())
     if len(cleaned) < min_len:
         raise InvalidInput("val.empty")
     if len(cleaned) > max_len:

@@ -38,8 +38,11 @@ async def claim(update: Update, context: WishwallContext) -> None:
             url=f"https://t.me/{context.bot.username}?start=claim_{data.wish_id}",
         )
         return
+    chat = update.effective_chat
     try:
-        wish = await context.services.wishes.claim(actor, data.wish_id)
+        wish = await context.services.wishes.claim(
+            actor, data.wish_id, group_chat=None if in_private(update) or chat is None else chat.id
+        )
     except DomainError as error:
         await answer(query, error_text(lang, error), alert=True)
         return

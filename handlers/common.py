@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import CallbackQuery, Message, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from bot.codes import format_code, parse_code
 from bot.context import WishwallContext
@@ -67,12 +68,30 @@ async def say_error(update: Update, context: WishwallContext, error: DomainError
         await reply_text(update, text)
 
 
+# A tap's answer is worth waiting this long for after a 429; later, the query is too old anyway.
+ANSWER_RETRY_SECONDS = 2.0
+
+
 async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
-    """Answer a tap at most once; a late or repeated answer is not worth an error."""
-    try:
-        await query.answer(text[:200] if text else None, show_alert=alert)
-    except BadRequest as exc:
-        log.info("callback answer not accepted: %s", exc)
+    """Answer a tap at most once. What the tap did is done by now (a claim is saved), so an
+    answer Telegram refuses, throttles or loses is logged, never reported as a failure."""
+    for attempt in range(2):
+        try:
+            await query.answer(text[:200] if text else None, show_alert=alert)
+            return
+        except RetryAfter as exc:
+            after = exc.retry_after
+            wait = after if isinstance(after, int | float) else after.total_seconds()
+            if attempt or wait > ANSWER_RETRY_SECONDS:
+                log.info("callback answer dropped after 429 (retry after %s s)", wait)
+                return
+            await asyncio.sleep(wait)
+        except BadRequest as exc:
+            log.info("callback answer not accepted: %s", exc)
+            return
+        except NetworkError as exc:  # includes TimedOut
+            log.info("callback answer lost: %s", exc)
+            return
 
 
 async def edit_rendered(query: CallbackQuery, rendered: Rendered) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from telegram import ChatMemberUpdated, Update
+from telegram.constants import ChatMemberStatus
+from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -15,11 +17,20 @@ from telegram.ext import (
 from bot import cards
 from bot.callbacks import BranchCallback, BranchPurpose
 from bot.context import WishwallContext
-from bot.errors import DomainError
+from bot.errors import DomainError, NotAllowed
 from bot.models import Action, Rendered
 from bot.policies import check
 from bot.texts import t
 from handlers.common import actor_of, answer, edit_rendered, error_text, lang_of, reply, reply_rendered
+
+
+async def is_group_admin(context: WishwallContext, chat_id: int, user_id: int) -> bool:
+    """Asked of Telegram each time: what a message or button claims about its sender is no proof."""
+    try:
+        member = await context.bot.get_chat_member(chat_id, user_id)
+    except BadRequest:
+        return False
+    return member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
 
 
 async def bind(update: Update, context: WishwallContext) -> None:
@@ -27,9 +38,16 @@ async def bind(update: Update, context: WishwallContext) -> None:
     org = context.services.org
     actor = await actor_of(update, context)
     lang = lang_of(update, context)
+    chat = update.effective_chat
+    assert chat is not None
     try:
         community_id = org.current(actor)
         check(actor, Action.BIND, None, community_id)
+        if not await is_group_admin(context, chat.id, actor.user_id):
+            raise NotAllowed("groups.not_group_admin")
+        group = await context.services.groups.get(chat.id)
+        if group is not None and group.active and not actor.coordinates(group.community_id):
+            raise NotAllowed("groups.bound_elsewhere")
     except DomainError as error:
         await reply(update, context, error.key, **error.params)
         return
@@ -56,9 +74,15 @@ async def bind_chosen(update: Update, context: WishwallContext) -> None:
     if chat.type == "private":
         await answer(query, t(lang, "err.group_only"), alert=True)
         return
+    actor = await actor_of(update, context)
     try:
         branch = await context.services.org.bind_group(
-            await actor_of(update, context), chat.id, chat.title or str(chat.id), lang, data.branch_id
+            actor,
+            chat.id,
+            chat.title or str(chat.id),
+            lang,
+            data.branch_id,
+            group_admin=await is_group_admin(context, chat.id, actor.user_id),
         )
     except DomainError as error:
         await answer(query, error_text(lang, error), alert=True)

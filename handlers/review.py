@@ -109,6 +109,9 @@ async def on_button(update: Update, context: WishwallContext) -> None:
         elif data.action is WishButton.POST:
             wish = await wishes.post(actor, data.wish_id)
             note = t(lang, "review.posted", code=wish.code)
+        elif data.action is WishButton.REOPEN:
+            wish = await wishes.reopen(actor, data.wish_id)
+            note = t(lang, "review.reopened", code=wish.code)
         else:
             wish = await wishes.confirm(actor, data.wish_id)
             note = t(lang, "review.confirmed", code=wish.code)
@@ -271,6 +274,7 @@ def handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
         CommandHandler("history", history_command),
         CommandHandler("joint", joint_command),
         CallbackQueryHandler(
-            on_button, pattern=wish_buttons(WishButton.VERIFY, WishButton.POST, WishButton.CONFIRM)
+            on_button,
+            pattern=wish_buttons(WishButton.VERIFY, WishButton.POST, WishButton.CONFIRM, WishButton.REOPEN),
         ),
     ]

@@ -17,7 +17,7 @@ from telegram.ext import (
 from bot import cards, validation
 from bot.callbacks import CommunityCallback
 from bot.context import WishwallContext
-from bot.errors import DomainError
+from bot.errors import DomainError, NotFound
 from bot.models import Button, Rendered, WishStatus
 from bot.organisation import INVITE_PREFIX
 from bot.texts import t
@@ -105,9 +105,12 @@ async def _after_name(update: Update, context: WishwallContext, payload: str) ->
 
 async def _offer_wish(update: Update, context: WishwallContext, wish_id: int) -> None:
     try:
-        wish = await context.services.wishes.get(wish_id)
-    except DomainError:
+        wish = await context.services.wishes.offer(await actor_of(update, context), wish_id)
+    except NotFound:
         wish = None
+    except DomainError as error:
+        await say_error(update, context, error)
+        return
     if wish is not None and wish.status in (WishStatus.OPEN, WishStatus.CLAIMED):
         await reply_rendered(update, cards.group_card(wish, lang_of(update, context)))
     else:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from bot.models import Group
 from storage.db import Database, fetch_all, fetch_one, utc_text
@@ -21,7 +23,17 @@ class GroupRepo:
         by: int,
         now: datetime,
         branch_id: int | None = None,
-    ) -> Group:
+        *,
+        taken_from: Collection[int] | None = None,
+    ) -> Group | None:
+        """Bind (or rebind) a group. With taken_from, a group bound now to a community not in
+        it is left as it is and None returned: the check and the write are one statement."""
+        condition = ""
+        params: list[Any] = [chat_id, community_id, title, lang, by, utc_text(now), branch_id]
+        if taken_from is not None:
+            marks = ", ".join("?" for _ in taken_from) or "NULL"
+            condition = f" WHERE groups.active = 0 OR groups.community_id IN ({marks})"
+            params += list(taken_from)
         async with (
             self._db.transaction() as conn,
             conn.execute(
@@ -30,13 +42,14 @@ class GroupRepo:
                 " VALUES (?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (chat_id) DO UPDATE SET"
                 " community_id = excluded.community_id, title = excluded.title,"
                 " lang = excluded.lang, bound_by = excluded.bound_by,"
-                " bound_at = excluded.bound_at, active = 1, branch_id = excluded.branch_id RETURNING *",
-                (chat_id, community_id, title, lang, by, utc_text(now), branch_id),
+                " bound_at = excluded.bound_at, active = 1, branch_id = excluded.branch_id"
+                + condition
+                + " RETURNING *",
+                params,
             ) as cur,
         ):
             row = await cur.fetchone()
-        assert row is not None
-        return Group.model_validate(dict(row))
+        return Group.model_validate(dict(row)) if row is not None else None
 
     async def get(self, chat_id: int) -> Group | None:
         row = await fetch_one(self._db.reader, "SELECT * FROM groups WHERE chat_id = ?", (chat_id,))

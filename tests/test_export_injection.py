@@ -49,7 +49,7 @@ async def hostile(services: Services, clock: FakeClock) -> None:
     await services.org.register(COORDINATOR, BOSS_NAME, "zh")
     branch = await services.org.add_branch(SYSTEM, 1, BRANCH)
     volunteer = await member(services, VOLUNTEER, VOLUNTEER_NAME, branch_id=branch.id)
-    await services.org.bind_group(boss, GROUP, "第二支部群", "zh", branch.id)
+    await services.org.bind_group(boss, GROUP, "第二支部群", "zh", branch.id, group_admin=True)
     rows = [["姓名", "联系电话", "住址", "类别", "心愿内容", "价值（元）", "截止日期", "备注"]]
     for n, (name, wish, notes) in enumerate([*WISHES, ORDINARY], start=1):
         rows.append(

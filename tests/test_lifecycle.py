@@ -178,6 +178,7 @@ def test_graph_is_exactly_the_documented_one() -> None:
         (s.CLAIMED, s.DELIVERED),
         (s.DELIVERED, s.FULFILLED),
         (s.DELIVERED, s.CLAIMED),
+        (s.DELIVERED, s.OPEN),  # reopened: the member who reported it was removed
     } == GRAPH
 
 

@@ -39,8 +39,8 @@ def test_every_text_key_used_in_code_is_in_the_catalog() -> None:
 
 
 def test_keys_built_at_run_time_exist() -> None:
-    from bot.policies import COMMAND_RULES
     from bot.models import Category, WishStatus
+    from bot.policies import COMMAND_RULES
     from handlers import newwish, review
 
     keys = [f"cat.{c.value}" for c in Category] + [f"status.{s.value}" for s in WishStatus]

@@ -30,6 +30,7 @@ TEXTS: Entries = {
     "btn.verify": {"zh": "✔️ 核查通过", "en": "✔️ Verify"},
     "btn.reject": {"zh": "✖️ 驳回", "en": "✖️ Reject"},
     "btn.post": {"zh": "📣 发布到群", "en": "📣 Post"},
+    "btn.reopen": {"zh": "🔁 重新开放认领", "en": "🔁 Reopen"},
     "btn.skip": {"zh": "跳过", "en": "Skip"},
     "btn.submit": {"zh": "提交", "en": "Submit"},
     "btn.cancel": {"zh": "取消", "en": "Cancel"},
@@ -100,6 +101,12 @@ TEXTS: Entries = {
         "en": "⚠️ The bot is no longer in the group “{title}”; posting there has stopped.",
     },
     "notice.none": {"zh": "无", "en": "none"},
+    "notice.removed_holder_delivered": {
+        "zh": "{holder} 已被移出，但此前报告已送达 {code}（{description}）。"
+        "请核实后确认圆梦，或重新开放认领。",
+        "en": "{holder} was removed but had reported {code} ({description}) delivered. Check with the "
+        "beneficiary, then confirm it or reopen it for someone else.",
+    },
     "notice.details_removed": {
         "zh": "🔒 {code} 的受助人信息已隐藏：你已不再认领这个心愿。",
         "en": "🔒 The beneficiary's details for {code} were removed: you no longer hold this wish.",
@@ -177,6 +184,10 @@ TEXTS: Entries = {
     "arg.year_range": {
         "zh": "年份应在 {low} 到 {high} 之间。",
         "en": "The year must be from {low} to {high}.",
+    },
+    "err.wrong_chat": {
+        "zh": "{code} 没有发布在这个群里，不能在这里认领。",
+        "en": "{code} was not posted in this group; it cannot be claimed here.",
     },
     "err.anonymous": {
         "zh": "匿名管理员或频道身份无法使用机器人，请以个人身份发送。",
@@ -322,6 +333,7 @@ TEXTS: Entries = {
     "review.verified": {"zh": "{code} 核查通过", "en": "{code} verified"},
     "review.posted": {"zh": "{code} 已发布到群", "en": "{code} posted to the groups"},
     "review.confirmed": {"zh": "{code} 已确认圆梦", "en": "{code} confirmed fulfilled"},
+    "review.reopened": {"zh": "{code} 已重新开放认领", "en": "{code} is open for claiming again"},
     "review.ask_reason_reject": {
         "zh": "请输入驳回 {code} 的原因（发送 /cancel 放弃）：",
         "en": "Why is {code} rejected? (send /cancel to stop)",

@@ -203,6 +203,19 @@ TEXTS: Entries = {
         "zh": "本群已绑定到“{branch}”，核查通过的微心愿将发布到这里。",
         "en": "This group is bound to “{branch}”: verified wishes will be posted here.",
     },
+    "groups.not_group_admin": {
+        "zh": "只有本群的管理员才能绑定本群。请群主把你设为管理员后再试。",
+        "en": "Only an administrator of this group can bind it. Ask the owner to make you an admin.",
+    },
+    "groups.bound_elsewhere": {
+        "zh": "本群已绑定到另一个社区的支部，只有该社区的工作人员可以更改。",
+        "en": "This group is bound to another community's branch; only that community's coordinators "
+        "can change it.",
+    },
+    "notice.group_rebound": {
+        "zh": "⚠️ 群“{title}”已被改绑到其他社区，本社区的心愿不再发布到那里。",
+        "en": "⚠️ The group “{title}” was bound to another community; your wishes are no longer posted there.",
+    },
     "groups.hint_unbound": {
         "zh": "本群还没有绑定支部。请社区工作人员在群里发送 /bind。",
         "en": "This group is not bound to a branch yet. A coordinator can send /bind here.",
@@ -236,12 +249,27 @@ TEXTS: Entries = {
     "org.member_now_active": {"zh": "成员 {user_id} 已恢复。", "en": "Member {user_id} is active again."},
     "org.member_now_suspended": {"zh": "成员 {user_id} 已暂停。", "en": "Member {user_id} is suspended."},
     "org.member_now_removed": {
-        "zh": "成员 {user_id} 已移除，其认领的心愿已重新开放。",
-        "en": "Member {user_id} was removed; their wishes are open again.",
+        "zh": "成员 {user_id} 已移除，其个人信息查看权限已收回，认领的心愿已交还社区。",
+        "en": "Member {user_id} was removed: their access to beneficiaries' details is gone and the "
+        "wishes they held went back to the community.",
     },
     "org.member_removed_notice": {
-        "zh": "成员 {name} 已被移除；其认领的心愿已重新开放：{codes}",
-        "en": "Member {name} was removed; their wishes are open again: {codes}",
+        "zh": "成员 {name} 已被移除。其认领的心愿已交还：{reopened}；"
+        "已报告送达、等待你确认或重新开放的：{awaiting}",
+        "en": "Member {name} was removed. The wishes they held went back: {reopened}; reported delivered, "
+        "waiting for you to confirm or reopen: {awaiting}",
+    },
+    "org.member_already_active": {
+        "zh": "成员 {user_id} 本来就是正常状态。",
+        "en": "Member {user_id} is active already.",
+    },
+    "org.member_already_suspended": {
+        "zh": "成员 {user_id} 已经是暂停状态。",
+        "en": "Member {user_id} is suspended already.",
+    },
+    "org.member_already_removed": {
+        "zh": "成员 {user_id} 已经被移除。",
+        "en": "Member {user_id} was removed already.",
     },
     "org.you_are_active": {"zh": "你的成员资格已恢复。", "en": "Your membership is active again."},
     "org.you_are_suspended": {

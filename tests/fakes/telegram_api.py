@@ -2033,8 +2033,9 @@ class Driver:
         return [self.api.answer_for(query_id) for query_id in query_ids]
 
     async def bot_added(self, chat: FakeChat, by_user: FakeUser) -> None:
+        """by_user adds the bot; as in most real groups, the one adding bots administers it."""
         self.api.bot_joined(chat.id)
-        self.api.note_member(chat.id, by_user.id)
+        self.api.make_admin(chat.id, by_user.id)
         await self._chat_member_update(chat, by_user, {"status": "left"}, {"status": "member"})
 
     async def bot_removed(self, chat: FakeChat, by_user: FakeUser) -> None:
