@@ -5,7 +5,9 @@ with a reason), `check_table` maps the header to the columns it knows (Chinese o
 checks every row with the same rules as /newwish (bot/validation.py). Only a table without a
 single bad row is imported, and then all of it at once (bot/records.py).
 
-Nothing here does I/O: tests feed it bytes.
+Nothing here does I/O: tests feed it bytes. A file from a user goes through
+bot/sheet_worker.py instead, which refuses zip bombs and parses workbooks in a bounded child
+process; calling read_table directly trusts the file.
 """
 
 from __future__ import annotations
@@ -178,15 +180,17 @@ def read_table(content: bytes, file_name: str | None) -> Table:
 
 
 def _read_xlsx(content: bytes) -> Table:
-    from openpyxl import load_workbook  # heavy import, only when a workbook arrives
+    # heavy imports, only when a workbook arrives
+    from openpyxl import load_workbook
+    from openpyxl.utils.escape import unescape
 
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             if "xl/workbook.xml" not in archive.namelist():
                 raise ImportRefused("imp.wrong_type")  # a .docx, .pptx, .zip, ...
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except ImportRefused:
-        raise
+    except (ImportRefused, MemoryError):
+        raise  # out of memory is not a damaged file: sheet_worker refuses it as too complex
     except Exception as exc:  # openpyxl raises many kinds on a broken file; all mean the same
         raise ImportRefused("imp.unreadable") from exc
     try:
@@ -200,14 +204,17 @@ def _read_xlsx(content: bytes) -> Table:
         for number, values in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
             if number > _MAX_SCANNED:
                 raise ImportRefused("imp.too_many_rows", max=MAX_ROWS)
-            cells = list(values)
+            # Excel writes control characters in cell text as _xHHHH_ (a line end pasted after a
+            # name gives "张三_x000D_") and openpyxl passes them on as written; unescaped, names
+            # and phones compare equal to the same ones typed in /newwish.
+            cells = [unescape(c) if isinstance(c, str) else c for c in values]
             rows.append((number, cells))
             if _is_filled(cells):
                 filled += 1
                 if filled > MAX_ROWS + 1:  # the header and MAX_ROWS wishes
                     raise ImportRefused("imp.too_many_rows", max=MAX_ROWS)
         return rows
-    except ImportRefused:
+    except (ImportRefused, MemoryError):
         raise
     except Exception as exc:
         raise ImportRefused("imp.unreadable") from exc

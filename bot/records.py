@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot import figures, importer
+from bot import arguments, figures, importer, sheet_worker
 from bot.clock import Clock, local_today
 from bot.directory import Directory
 from bot.errors import DomainError, NotAllowed, NotFound
@@ -212,7 +212,8 @@ class RecordsService:
     async def find_community(self, name_or_id: str) -> Community:
         """For the command line: a community by its name or its number."""
         text = name_or_id.strip()
-        found = await self._communities.get(int(text)) if text.isdigit() else None
+        number = arguments.whole(text, 1, 2**62) if arguments.is_whole(text) else None
+        found = await self._communities.get(number) if number is not None else None
         found = found or await self._communities.by_name(text)
         if found is None:
             raise NotFound("rec.no_community", name=text)
@@ -240,7 +241,7 @@ class RecordsService:
         """
         self.require_coordinator(actor, community_id)
         community = await self.community(community_id)
-        table = importer.read_table(content, file_name)
+        table = await sheet_worker.read_table(content, file_name)
         checked = importer.check_table(
             table, today=self.today(community), value_cap_fen=community.value_cap_fen
         )

@@ -51,6 +51,18 @@ TEXTS: Entries = {
         "n "
         "as .xlsx in Excel and send it.",
     },
+    "imp.unpacked_too_big": {
+        "zh": "这个表格解压后超过 {max_mb} MB，没有导入。"
+        "请删掉多余的工作表、图片和格式后重新保存，或拆成几个文件分别发送。",
+        "en": "This spreadsheet unpacks to more than {max_mb} MB; nothing was imported. Remove extra sheets, "
+        "pictures and formatting and save it again, or split it into several files.",
+    },
+    "imp.too_complex": {
+        "zh": "这个表格太复杂，无法在限定的时间和内存内读完，没有导入。"
+        "请只保留心愿表，另存为 .xlsx 或 CSV 后再发送。",
+        "en": "This spreadsheet is too complex to read within the time and memory allowed; nothing was "
+        "imported. Keep only the wishes sheet, save it as .xlsx or CSV and send it again.",
+    },
     "imp.encoding": {
         "zh": "CSV 文件的编码无法识别。请保存为 UTF-8 或 GBK 编码的 CSV，或直接发送 .xlsx。",
         "en": "The CSV file's encoding is not recognised. Please save it as UTF-8 or GBK CSV, or send .xlsx.",
