@@ -20,7 +20,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from bot import cards
 from bot.clock import Clock
 from bot.directory import Directory
-from bot.models import Media, OutboxItem, OutboxKind, OutboxStatus, QueuedRef, Rendered
+from bot.models import Media, OutboxItem, OutboxKind, OutboxStatus, QueuedRef, Rendered, WishStatus
 from bot.notices import Notices
 from bot.ratelimit import SendLimits
 from bot.texts import t
@@ -39,6 +39,7 @@ MAX_ATTEMPTS = 12
 LEASE_SECONDS = 60
 _NOT_MODIFIED = "message is not modified"
 _EDIT_GONE = ("message to edit not found", "message can't be edited")
+_HELD = frozenset({WishStatus.CLAIMED, WishStatus.DELIVERED})
 
 
 def to_markup(rendered: Rendered) -> InlineKeyboardMarkup | None:
@@ -233,13 +234,12 @@ class OutboxSender:
                     return
             elif item.kind is OutboxKind.REDACT:
                 await self._redact(item)
+            elif item.tracks_details and item.wish_id is not None:
+                if await self._send_details(item):
+                    return
             else:
                 assert item.payload is not None
-                message = await self._send_rendered(item.chat_id, item.payload)
-                if item.tracks_details and item.wish_id is not None:
-                    await self._wishes.track_detail_message(
-                        item.wish_id, item.chat_id, item.chat_id, message.message_id, self._clock.now()
-                    )
+                await self._send_rendered(item.chat_id, item.payload)
         except RetryAfter as exc:
             seconds = _seconds(exc.retry_after)
             self._limits.pause(item.chat_id, self._mono() + seconds)
@@ -302,6 +302,44 @@ class OutboxSender:
                 chat_id, rendered.photo_file_id, caption=rendered.text[:1024], reply_markup=markup
             )
         return await self._bot.send_message(chat_id, rendered.text, reply_markup=markup)
+
+    async def _send_details(self, item: OutboxItem) -> bool:
+        """A beneficiary's details, to someone who holds the wish when it is sent.
+
+        Whether they still hold it is decided here, not when the message was queued: a claim
+        can end while the row waits (or while a restarted bot's lease on it runs out). And the
+        message is tracked before it carries anything: first a placeholder, recorded with the
+        id Telegram gives it, then an edit that adds the details. If the bot dies in between,
+        the tracked placeholder is what the release takes back; no message with details is
+        ever out there without a record of it. True when the row was closed here already.
+        """
+        assert item.payload is not None and item.wish_id is not None
+        if not await self._still_holds(item):
+            await self._finish(item, OutboxStatus.SUPERSEDED, "no longer holds the wish")
+            return True
+        lang = await self._directory.lang_of(item.chat_id)
+        wish = await self._wishes.get(item.wish_id)
+        code = wish.code if wish else ""
+        placeholder = await self._bot.send_message(item.chat_id, t(lang, "notice.details_coming", code=code))
+        await self._wishes.track_detail_message(
+            item.wish_id, item.chat_id, item.chat_id, placeholder.message_id, self._clock.now()
+        )
+        if not await self._still_holds(item):
+            # Released meanwhile: its redaction comes after this row and replaces the placeholder.
+            await self._finish(item, OutboxStatus.SUPERSEDED, "no longer holds the wish")
+            return True
+        await self._bot.edit_message_text(
+            item.payload.text[:4096],
+            chat_id=item.chat_id,
+            message_id=placeholder.message_id,
+            reply_markup=to_markup(item.payload),
+        )
+        return False
+
+    async def _still_holds(self, item: OutboxItem) -> bool:
+        assert item.wish_id is not None
+        wish = await self._wishes.get(item.wish_id)
+        return wish is not None and wish.status in _HELD and item.chat_id in wish.holders
 
     async def _redact(self, item: OutboxItem) -> None:
         """Replace every message that showed this member the wish's beneficiary details."""

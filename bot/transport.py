@@ -115,6 +115,11 @@ class LimitedRequest(BaseRequest):
         counted = api_method in COUNTED and chat_id is not None
         direct = counted and ticket is None
         gate = self._gate if ticket is None else self._outbox_gate
+        if ticket is not None and counted and not (ticket.open and ticket.chat_id == chat_id):
+            # A further request of one outbox item (details edited into their placeholder,
+            # several messages redacted) had no slot reserved: it waits for the overall window.
+            while (hold := self._limits.overall_wait(self._mono())) > 0:
+                await self._sleep(hold)
         attempt = 0
         while True:
             async with gate:

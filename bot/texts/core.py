@@ -107,6 +107,10 @@ TEXTS: Entries = {
         "en": "{holder} was removed but had reported {code} ({description}) delivered. Check with the "
         "beneficiary, then confirm it or reopen it for someone else.",
     },
+    "notice.details_coming": {
+        "zh": "🔒 正在载入 {code} 的送达信息……",
+        "en": "🔒 Loading the delivery details for {code}…",
+    },
     "notice.details_removed": {
         "zh": "🔒 {code} 的受助人信息已隐藏：你已不再认领这个心愿。",
         "en": "🔒 The beneficiary's details for {code} were removed: you no longer hold this wish.",

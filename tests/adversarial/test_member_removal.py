@@ -40,7 +40,7 @@ def _shows_details(text: str | None) -> bool:
 
 
 async def test_removal_settles_every_held_wish_and_takes_the_details_back(bot: Bot) -> None:
-    services, api, d = bot.services, bot.api, bot.driver
+    services, d = bot.services, bot.driver
     world, joint, people = await _world_with_people(bot)
     assert any(_shows_details(m.text) for m in d.private(people["member_a"]))
     await d.send(people["coord_a"], f"/removemember {MEMBER}")
