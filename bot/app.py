@@ -7,9 +7,10 @@ together, and keeping it here (as ARCHITECTURE.md asks) means no other module ne
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
-from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
@@ -84,12 +85,14 @@ def build_application(
     return app
 
 
-async def _post_init(app: WishwallApp) -> None:  # type: ignore[type-arg]
+async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    # PTB's builder types this hook for a plain Application; application_class() above makes it ours.
+    assert isinstance(app, WishwallApp)
     await publish_commands(app)
     register_jobs(app)  # reminders and reports: re-registered at every start (see bot/jobs.py)
 
 
-async def publish_commands(app: WishwallApp) -> None:  # type: ignore[type-arg]
+async def publish_commands(app: WishwallApp) -> None:
     """The command menus users see, per chat kind and language."""
     for lang in LANGS:
         code = None if lang == app.services.settings.default_lang else lang

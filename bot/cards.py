@@ -8,6 +8,7 @@ is only used for coordinators and the current holder in private chats.
 from __future__ import annotations
 
 from datetime import date
+from typing import overload
 
 from bot.callbacks import (
     BranchCallback,
@@ -27,6 +28,12 @@ def mask_name(name: str) -> str:
     return (stripped[:1] or "?") + "**"
 
 
+@overload
+def format_value(value_fen: int) -> str: ...
+@overload
+def format_value(value_fen: None) -> None: ...
+@overload
+def format_value(value_fen: int | None) -> str | None: ...
 def format_value(value_fen: int | None) -> str | None:
     if value_fen is None:
         return None

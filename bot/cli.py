@@ -121,7 +121,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings, clock: Clock | None)
     return asyncio.run(_organise(settings, args))
 
 
-def _add_records_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_records_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Issue 5: imports, the claim sheet and the retention pass from the command line."""
     imp = sub.add_parser("import", help="import wishes from an .xlsx or .csv file (all rows or none)")
     imp.add_argument("file")
@@ -143,15 +143,23 @@ def _add_records_commands(sub: argparse._SubParsersAction) -> None:  # type: ign
     ret.add_argument("action", choices=("run",))
 
 
+# Libraries whose debug lines carry what the bot's own lines never may: python-telegram-bot logs
+# whole updates and every request's parameters (a coordinator's /newwish answers, the details a
+# holder is sent), aiosqlite every statement's parameters; httpx logs URLs with the token at INFO.
+_CHATTY = {"telegram": logging.INFO, "aiosqlite": logging.INFO, "httpx": logging.WARNING}
+
+
+def configure_logging(log_level: str) -> None:
+    level = getattr(logging, str(log_level).upper(), logging.INFO)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name, floor in _CHATTY.items():
+        logging.getLogger(name).setLevel(max(level, floor))
+
+
 def _run(settings: Settings, log_level: str) -> int:
     from bot.app import ConfigError, build_application
 
-    logging.basicConfig(
-        level=getattr(logging, str(log_level).upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request at INFO, including the URL with the token in it.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(log_level)
     try:
         app = build_application(settings)
     except ConfigError as exc:
@@ -243,11 +251,7 @@ def _jobs_run(settings: Settings, name: str, *, enqueue_only: bool, log_level: s
 
     from bot.app import ConfigError
 
-    logging.basicConfig(
-        level=getattr(logging, str(log_level).upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(log_level)
     try:
         results = asyncio.run(run_jobs(settings, name, deliver=not enqueue_only))
     except ConfigError as exc:

@@ -157,7 +157,7 @@ class WishService:
     async def holder_name(self, wish: Wish) -> str | None:
         if not wish.holders and wish.holder_id is None:
             return None
-        ids = list(wish.holders) or [wish.holder_id]  # type: ignore[list-item]
+        ids: list[int | None] = list(wish.holders) or [wish.holder_id]
         return "、".join([await self._directory.name_of(uid) for uid in ids if uid is not None])
 
     async def history(self, actor: Actor, wish_id: int) -> tuple[Wish, list[Event]]:
@@ -428,11 +428,8 @@ class WishService:
         held = [w for w in await self._wishes.held_by(user_id) if w.community_id == community_id]
         coordinators = await self._directory.coordinators(community_id)
         people = sorted({*coordinators, user_id, actor.user_id})
-        ctx = {
-            "coordinators": coordinators,
-            "langs": await self._directory.langs_of(people),
-            "holder_name": None,
-        }
+        langs = await self._directory.langs_of(people)
+        ctx: dict[str, Any] = {"coordinators": coordinators, "langs": langs, "holder_name": None}
         name = await self._directory.name_of(user_id)
         result = Withdrawal()
         async with self._db.transaction() as conn:
@@ -469,7 +466,7 @@ class WishService:
                     items = [_redact(user_id, wish.id)]
                     items += [
                         _rendered(
-                            uid, cards.removed_holder_delivery(current, ctx["langs"].get(uid, "zh"), name)
+                            uid, cards.removed_holder_delivery(current, langs.get(uid, "zh"), name)
                         )
                         for uid in coordinators
                     ]

@@ -193,8 +193,9 @@ class OrgService:
             await self._audit(conn, actor, "branch.create", community_id, {"branch": branch.id, "name": name})
         return branch
 
-    async def use(self, actor: Actor, community_id: int) -> Community:
-        community = await self.community(community_id)
+    async def use(self, actor: Actor, key: str | int) -> Community:
+        """/use: the community (by id or by name) this coordinator's commands act in from now on."""
+        community = await self.community(key)
         check(actor, Action.MANAGE_MEMBERS, None, community.id)
         await self._prefs.set_community(actor.user_id, community.id)
         return community

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bot.callbacks import (
+    BalanceCallback,
+    BranchCallback,
+    BranchPurpose,
+    WishButton,
+    WishCallback,
+)
 from bot.errors import NotAllowed
 from bot.models import Action, Frozen, Member, Membership, MembershipStatus, Wish, WishStatus
 
@@ -182,6 +189,31 @@ COMMAND_RULES: dict[str, CommandRule] = {
     "myrecord": CommandRule(chat=_P, need=_MEMBER),
     "stats": CommandRule(chat=_P, need=_MEMBER),
 }
+
+
+# Where each kind of button may be pressed. Buttons carry their own data, which anyone can forge
+# and press under any message of the bot's: a Verify pressed under a group card would put the
+# coordinator's view, details and all, into the group. Only these may be pressed in a group.
+def button_chat(data: object) -> ChatKind:
+    """Where a button may be pressed: Claim under group cards and nudges, a branch for binding
+    in the group being bound, batch posting where /post was sent; everything else in private."""
+    if (wish := WishCallback.unpack(data)) is not None:
+        return ChatKind.ANY if wish.action is WishButton.CLAIM else ChatKind.PRIVATE
+    if (branch := BranchCallback.unpack(data)) is not None:
+        return ChatKind.GROUP if branch.purpose is BranchPurpose.BIND else ChatKind.PRIVATE
+    if BalanceCallback.unpack(data) is not None:
+        return ChatKind.ANY
+    return ChatKind.PRIVATE
+
+
+def button_refusal(data: object, in_private: bool) -> str | None:
+    """The text key explaining why a button may not be pressed in this chat, or None."""
+    chat = button_chat(data)
+    if chat is ChatKind.PRIVATE and not in_private:
+        return "err.private_only"
+    if chat is ChatKind.GROUP and in_private:
+        return "err.group_only"
+    return None
 
 
 def menu_commands(chat: ChatKind) -> list[str]:

@@ -119,7 +119,7 @@ class RecordSummary:
 
     def __add__(self, other: RecordSummary) -> RecordSummary:
         return RecordSummary(
-            *(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True))  # type: ignore[arg-type]
+            *(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True))
         )
 
     def as_tuple(self) -> tuple[int, ...]:
@@ -467,7 +467,7 @@ def _summarise(lines: list[RecordLine], period: Period, today: date) -> RecordSu
 def _minus(total: PeriodFigures, parts: list[PeriodFigures]) -> PeriodFigures:
     fields = PeriodFigures.model_fields
     return PeriodFigures(
-        **{name: getattr(total, name) - sum(getattr(p, name) for p in parts) for name in fields}  # type: ignore[arg-type]
+        **{name: getattr(total, name) - sum(getattr(p, name) for p in parts) for name in fields}
     )
 
 

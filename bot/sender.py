@@ -194,8 +194,11 @@ class OutboxSender:
                 continue
             task = asyncio.create_task(self._send_guarded(item, ticket), name=f"send-{item.id}")
             self._in_flight[item.chat_id] = task
-            task.add_done_callback(lambda _t, t=ticket: self._done(t))
+            task.add_done_callback(self._when_done(ticket))
         return pause
+
+    def _when_done(self, ticket: OutboxTicket) -> Callable[[asyncio.Task[None]], None]:
+        return lambda _task: self._done(ticket)
 
     def _done(self, ticket: OutboxTicket) -> None:
         if ticket.open:

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.texts.base import LANGS, Lang
+
 DEFAULT_API_URL = "https://api.telegram.org"
 
 
@@ -20,7 +22,7 @@ class Settings(BaseSettings):
     admins: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     tz: str = "Asia/Shanghai"
     bot_api_url: str = DEFAULT_API_URL
-    default_lang: str = "zh"
+    default_lang: Lang = "zh"
     # Below Telegram's ~30/s so that replies to users' own taps still have headroom.
     outbox_rate_per_second: float = 25.0
     # Direct replies may go this much above the outbox's share (25 + 3 stays under ~30/s).
@@ -67,10 +69,11 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
-    @field_validator("default_lang")
+    # Before pydantic's own Literal check, so a wrong value gets this message rather than its.
+    @field_validator("default_lang", mode="before")
     @classmethod
-    def _check_lang(cls, value: str) -> str:
-        if value not in ("zh", "en"):
+    def _check_lang(cls, value: object) -> object:
+        if value not in LANGS:
             raise ValueError("WISHWALL_DEFAULT_LANG must be zh or en")
         return value
 

@@ -54,12 +54,14 @@ def append_row(sheet: Worksheet, cells: Sequence[Any]) -> None:
 
     openpyxl turns any str that starts with "=" into a formula; the cell's type is set back.
     """
-    from openpyxl.cell import Cell  # heavy import, only when a sheet is written
+    # Heavy import, only when a sheet is written. WriteOnlyCell is openpyxl's detached cell for
+    # `append`, which gives it its row and column.
+    from openpyxl.cell import WriteOnlyCell
 
     row: list[Any] = []
     for value in cells:
         if isinstance(value, str):
-            cell = Cell(sheet, value=value)
+            cell = WriteOnlyCell(sheet, value=value)
             cell.data_type = "s"
             row.append(cell)
         else:

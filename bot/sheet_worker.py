@@ -17,7 +17,8 @@ import multiprocessing
 import sys
 import time
 from multiprocessing.connection import Connection
-from typing import Any
+from types import ModuleType
+from typing import Any, cast
 
 from bot import importer, sheet_guard
 
@@ -98,7 +99,8 @@ def _child(
     _limit(memory_bytes, cpu_seconds)
     # openpyxl imports numpy only to recognise numpy numbers when writing; its BLAS start-up
     # alone reserves ~120 MB of address space (more with more cores) against the bound above.
-    sys.modules.setdefault("numpy", None)  # type: ignore[arg-type]
+    # A None in sys.modules makes `import numpy` fail at once (typeshed allows modules only there).
+    cast(dict[str, ModuleType | None], sys.modules).setdefault("numpy", None)
     outcome: tuple[Any, ...]
     try:
         outcome = ("table", importer.read_table(content, file_name))

@@ -169,9 +169,11 @@ def _chat_id(request_data: RequestData | None) -> int | None:
     if request_data is None:
         return None
     value = request_data.parameters.get("chat_id")
+    if not isinstance(value, int | str):
+        return None  # absent (or not a chat id at all)
     try:
-        return int(value) if value is not None else None  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        return int(value)
+    except ValueError:
         return None  # an @channel username: not a chat the bot paces
 
 

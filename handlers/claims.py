@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
@@ -90,7 +92,7 @@ async def my_wishes(update: Update, context: WishwallContext) -> None:
             await context.services.wishes.track_details(wish.id, user.id, sent.chat_id, sent.message_id)
 
 
-def handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
+def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:
     return [
         CallbackQueryHandler(claim, pattern=wish_buttons(WishButton.CLAIM)),
         CallbackQueryHandler(release, pattern=wish_buttons(WishButton.RELEASE)),

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 def lang_of(update: Update, context: WishwallContext) -> str:
     user = update.effective_user
-    return pick_lang(user.language_code if user else None, context.services.settings.default_lang)  # type: ignore[arg-type]
+    return pick_lang(user.language_code if user else None, context.services.settings.default_lang)
 
 
 async def actor_of(update: Update, context: WishwallContext) -> Actor:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from telegram import Update
 from telegram.ext import (
     BaseHandler,
@@ -26,7 +29,7 @@ PROOF = "proof"
 DRAFT = "deliver"
 
 
-def _skip_only(value: str) -> object:
+def _skip_only(value: str) -> Callable[[object], bool]:
     def match(data: object) -> bool:
         parsed = ChoiceCallback.unpack(data)
         return parsed is not None and parsed.choice is DraftChoice.SKIP and parsed.value == value
@@ -101,7 +104,7 @@ async def proof_expected(update: Update, context: WishwallContext) -> str:
     return PROOF
 
 
-def handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
+def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:
     return [
         ConversationHandler(
             entry_points=[CallbackQueryHandler(begin, pattern=wish_buttons(WishButton.DELIVER))],

@@ -4,6 +4,8 @@ Unknown commands never get here: the guard refuses every command the command tab
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
@@ -25,7 +27,7 @@ async def unexpected_message(update: Update, context: WishwallContext) -> None:
     await reply(update, context, "help.not_understood")
 
 
-def handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
+def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:
     return [
         CallbackQueryHandler(stale_button),
         MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, unexpected_message),

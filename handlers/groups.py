@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest
@@ -118,7 +120,7 @@ async def migrated(update: Update, context: WishwallContext) -> None:
         await context.services.org.group_migrated(message.chat.id, message.migrate_to_chat_id)
 
 
-def handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
+def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:
     return [
         CommandHandler("bind", bind),
         CommandHandler("unbind", unbind),

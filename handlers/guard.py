@@ -3,12 +3,15 @@ user is and applies the command table (bot.policies.COMMAND_RULES), failing clos
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
 from bot.context import WishwallContext
-from bot.policies import COMMAND_RULES, command_refusal
-from handlers.common import actor_of, in_private, lang_of, reply
+from bot.policies import COMMAND_RULES, button_refusal, command_refusal
+from bot.texts import t
+from handlers.common import actor_of, answer, in_private, lang_of, reply
 
 
 def command_name(update: Update, bot_username: str) -> tuple[str, bool] | None:
@@ -45,6 +48,16 @@ async def guard(update: Update, context: WishwallContext) -> None:
     user = update.effective_user
     if user is None:
         return
+    query = update.callback_query
+    if query is not None:
+        refusal = button_refusal(query.data, in_private(update))
+        if refusal is not None:
+            await answer(query, t(lang_of(update, context), refusal), alert=True)
+            chat_id = update.effective_chat.id if update.effective_chat else None
+            await context.services.org.refused(
+                user.id, "refused.button", {"data": (query.data or "")[:64], "chat": chat_id}
+            )
+            raise ApplicationHandlerStop
     if in_private(update) and update.effective_message is not None:
         await context.services.members.touch(user.id, lang_of(update, context))
     named = command_name(update, context.bot.username)
@@ -70,5 +83,5 @@ async def guard(update: Update, context: WishwallContext) -> None:
         raise ApplicationHandlerStop
 
 
-def handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
+def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:
     return [TypeHandler(Update, guard)]

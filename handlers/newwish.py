@@ -5,7 +5,7 @@ The draft is written to the database after every step, so a restart resumes wher
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import date, timedelta
 from typing import Any
 
@@ -119,7 +119,7 @@ async def begin(update: Update, context: WishwallContext) -> str:
 
 def _text_step(
     step: str, next_step: str, field: str, parse: Callable[[str | None], Any]
-) -> Callable[[Update, WishwallContext], Awaitable[str]]:
+) -> Callable[[Update, WishwallContext], Coroutine[Any, Any, str]]:
     async def handle(update: Update, context: WishwallContext) -> str:
         message = update.effective_message
         assert message is not None
@@ -302,10 +302,13 @@ async def _submit(update: Update, context: WishwallContext, data: dict[str, Any]
     return ConversationHandler.END
 
 
-def handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
+def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:
     text = filters.TEXT & ~filters.COMMAND
     others = ~filters.COMMAND
-    choice = CallbackQueryHandler(on_choice, pattern=ChoiceCallback.matches)
+    # One handler in many steps' lists, which PTB types as handlers returning any object.
+    choice: CallbackQueryHandler[WishwallContext, object] = CallbackQueryHandler(
+        on_choice, pattern=ChoiceCallback.matches
+    )
     return [
         ConversationHandler(
             entry_points=[CommandHandler("newwish", begin, filters=filters.ChatType.PRIVATE)],

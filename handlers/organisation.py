@@ -3,6 +3,8 @@ invites, join requests and members."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Update
@@ -128,7 +130,7 @@ async def use_command(update: Update, context: WishwallContext) -> None:
         await reply(update, context, "org.using_now", name=name, names=names or "-")
         return
     try:
-        community = await org.use(actor, " ".join(args))  # type: ignore[arg-type]
+        community = await org.use(actor, " ".join(args))
     except DomainError as error:
         await reply_text(update, error_text(lang_of(update, context), error))
         return
@@ -174,6 +176,8 @@ def _shown(community: Community, key: str) -> str:
     value = getattr(community, key)
     if value is None:
         return "-"
+    if isinstance(value, bool):
+        return str(int(value))  # as /set takes it: 1 or 0
     return cards.format_value(value) if key == "value_cap_fen" else str(value)
 
 
@@ -297,7 +301,9 @@ async def members_command(update: Update, context: WishwallContext) -> None:
     await reply_text(update, "\n".join(lines))
 
 
-def _status_command(status: MembershipStatus):  # type: ignore[no-untyped-def]
+def _status_command(
+    status: MembershipStatus,
+) -> Callable[[Update, WishwallContext], Coroutine[Any, Any, None]]:
     async def handle(update: Update, context: WishwallContext) -> None:
         args = _args(context)
         if len(args) != 1:
@@ -315,7 +321,7 @@ def _status_command(status: MembershipStatus):  # type: ignore[no-untyped-def]
     return handle
 
 
-def handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
+def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:
     return [
         CommandHandler("community", community_command),
         CommandHandler("coordinator", coordinator_command),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
@@ -106,7 +108,7 @@ async def on_button(update: Update, context: WishwallContext) -> None:
     await edit_rendered(query, Rendered(text=t(lang, "balance.done", posted=posted, skipped=skipped)))
 
 
-def handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
+def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:
     return [
         CommandHandler("post", batch, has_args=False),
         CallbackQueryHandler(on_button, pattern=BalanceCallback.matches),

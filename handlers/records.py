@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import logging
 from datetime import date, timedelta
+from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -333,7 +334,7 @@ async def forget_confirmed(update: Update, context: WishwallContext) -> None:
     )
 
 
-def handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
+def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("template", template, filters=private),

@@ -37,7 +37,7 @@ GUARD_GROUP = -1
 FEATURE_GROUP = 0
 
 
-def feature_handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
+def feature_handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:
     return [
         *start.handlers(),
         *newwish.handlers(),
@@ -80,7 +80,7 @@ def check_command_table(handlers: Iterable[BaseHandler[Any, Any, Any]]) -> None:
         )
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     features = feature_handlers()
     check_command_table(features)
     app.add_handlers(guard.handlers(), group=GUARD_GROUP)

@@ -10,7 +10,9 @@ holder is told) and "Keep chasing".
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from telegram import Message, Update
 from telegram.error import BadRequest
@@ -48,7 +50,7 @@ DATE = "extend_date"
 DRAFT = "extend"
 
 
-def reminder_buttons(*actions: ReminderButton) -> object:
+def reminder_buttons(*actions: ReminderButton) -> Callable[[object], bool]:
     def match(data: object) -> bool:
         parsed = ReminderCallback.unpack(data)
         return parsed is not None and parsed.action in actions
@@ -61,8 +63,17 @@ def rendered_of(message: object) -> Rendered:
     if not isinstance(message, Message):
         return Rendered(text="")
     markup = message.reply_markup
+    # PTB types callback_data as any object (arbitrary callback data, which this bot does not
+    # turn on): ours are always str.
     rows = tuple(
-        tuple(Button(text=b.text, callback_data=b.callback_data, url=b.url) for b in row)
+        tuple(
+            Button(
+                text=b.text,
+                callback_data=b.callback_data if isinstance(b.callback_data, str) else None,
+                url=b.url,
+            )
+            for b in row
+        )
         for row in (markup.inline_keyboard if markup else ())
     )
     return Rendered(text=message.text or message.caption or "", buttons=rows)
@@ -272,7 +283,7 @@ async def keep_chasing(update: Update, context: WishwallContext) -> None:
     await edit_rendered(query, Rendered(text=rendered_of(query.message).text + "\n\n" + note))
 
 
-def handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
+def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:
     return [
         ConversationHandler(
             entry_points=[

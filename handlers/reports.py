@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
@@ -41,5 +43,5 @@ async def report(update: Update, context: WishwallContext) -> None:
     await message.reply_photo(output.chart, caption=output.caption, filename="wishwall-report.png")
 
 
-def handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
+def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:
     return [CommandHandler("report", report)]

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Update
@@ -44,7 +46,7 @@ PENDING_PAGE = 20
 _REASON_ACTIONS = {WishButton.REJECT: "reject", WishButton.DISPUTE: "dispute"}
 
 
-def wish_buttons(*actions: WishButton) -> object:
+def wish_buttons(*actions: WishButton) -> Callable[[object], bool]:
     """A pattern admitting only well-formed WishCallback data for these actions."""
 
     def match(data: object) -> bool:
@@ -254,7 +256,7 @@ async def got_reason(update: Update, context: WishwallContext) -> str | int:
     return ConversationHandler.END
 
 
-def handlers() -> list[BaseHandler[Update, WishwallContext, None]]:
+def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:
     return [
         ConversationHandler(
             entry_points=[

@@ -44,4 +44,4 @@ class MediaRepo:
                 "DELETE FROM media WHERE created_at < ? RETURNING key", (utc_text(older_than),)
             ) as cur,
         ):
-            return len(await cur.fetchall())
+            return len(list(await cur.fetchall()))

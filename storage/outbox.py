@@ -168,7 +168,7 @@ class OutboxRepo:
                 (status.value, utc_text(now), error, chat_id),
             ) as cur,
         ):
-            return len(await cur.fetchall())
+            return len(list(await cur.fetchall()))
 
     async def statuses(self) -> dict[int, OutboxStatus]:
         async with self._db.reader.execute("SELECT id, status FROM outbox") as cur:

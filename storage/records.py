@@ -128,7 +128,7 @@ class RecordsRepo:
             " AND created_at < ? RETURNING id",
             (utc_text(created_before),),
         ) as cur:
-            return len(await cur.fetchall())
+            return len(list(await cur.fetchall()))
 
     async def scrub_sent_messages_mentioning(self, conn: aiosqlite.Connection, needles: Sequence[str]) -> int:
         """/forget: sent messages whose stored text names the phone or address lose their text."""
@@ -143,7 +143,7 @@ class RecordsRepo:
             f" AND ({clause}) RETURNING id",
             terms,
         ) as cur:
-            return len(await cur.fetchall())
+            return len(list(await cur.fetchall()))
 
     async def community_ids(self) -> list[int]:
         async with self._db.reader.execute("SELECT id FROM communities ORDER BY id") as cur:

@@ -38,7 +38,7 @@ def _to_db(value: Any) -> Any:
     return value
 
 
-def row_to_wish(row: Mapping[str, Any]) -> Wish:
+def row_to_wish(row: sqlite3.Row | Mapping[str, Any]) -> Wish:
     return Wish.model_validate(dict(row))
 
 

@@ -37,7 +37,8 @@ def t(lang: str, key: str, /, **params: Any) -> str:
     if entry is None:
         # A missing key is a bug the catalog test catches; users still get something readable.
         return _MISSING.format(key=key)
-    template = entry.get(lang) or entry["zh"]  # type: ignore[call-overload]
+    # An unknown language code (narrowed to Lang by the check) finds nothing: Chinese is shown.
+    template = (entry.get(lang) if lang in LANGS else None) or entry["zh"]
     return template.format(**params) if params else template
 
 

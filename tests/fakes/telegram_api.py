@@ -1297,6 +1297,10 @@ class FakeTelegram(BaseRequest):
             if version.text
         ]
 
+    def chats_with_messages(self) -> list[int]:
+        """Every chat that holds at least one message, the bot's or a user's."""
+        return [chat_id for chat_id, messages in self._messages.items() if messages]
+
     def everything_shown_in(self, chat_id: int) -> list[str]:
         """Like all_texts_in, plus button labels, button URLs and document file names."""
         shown: list[str] = []
