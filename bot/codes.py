@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
+from storage.models import format_code
+
+__all__ = ["format_code", "parse_code"]
+
 _CODE = re.compile(r"^\s*[Ww]\s*-?\s*0*(\d{1,9})\s*$")
-
-
-def format_code(wish_id: int) -> str:
-    return f"W-{wish_id:04d}"
 
 
 def parse_code(text: str) -> int | None:

@@ -8,8 +8,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.models import Event, WishStatus
 from storage.db import Database, utc_text
+from storage.models import Event, WishStatus
 
 INSERT_EVENT = (
     "INSERT INTO events (wish_id, community_id, actor_id, action, from_status, to_status,"

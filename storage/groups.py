@@ -6,8 +6,8 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from bot.models import Group
 from storage.db import Database, fetch_all, fetch_one, utc_text
+from storage.models import Group
 
 
 class GroupRepo:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from bot.models import Identity, Member, Membership
 from storage.db import Database, fetch_one
+from storage.models import Identity, Member, Membership
 
 # One row whatever the user is: the four look-ups were four trips to the database thread on
 # every tap, and under load each trip waits a turn of the event loop (bench/, scenario 2).

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.models import Media
 from storage.db import Database, utc_text
+from storage.models import Media
 
 
 class MediaRepo:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.models import Member
 from storage.db import Database, fetch_all, fetch_one, utc_text
+from storage.models import Member
 
 
 class MemberRepo:

@@ -7,7 +7,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.models import (
+from storage.db import Database, fetch_all, fetch_one, utc_text
+from storage.models import (
     COMMUNITY_SETTINGS,
     Branch,
     Community,
@@ -16,7 +17,6 @@ from bot.models import (
     Membership,
     MembershipStatus,
 )
-from storage.db import Database, fetch_all, fetch_one, utc_text
 
 
 class CommunityRepo:

@@ -8,8 +8,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.models import NewOutbox, OutboxItem, OutboxStatus, QueuedRef, Rendered
 from storage.db import Database, fetch_all, fetch_one, utc_text
+from storage.models import NewOutbox, OutboxItem, OutboxStatus, QueuedRef, Rendered
 
 INSERT_OUTBOX = (
     "INSERT INTO outbox (kind, chat_id, wish_id, payload, coalesce_key, tracks_details, not_before,"

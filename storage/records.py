@@ -8,8 +8,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.models import RepeatHit, Wish
 from storage.db import Database, utc_text
+from storage.models import RepeatHit, Wish
 from storage.wishes import row_to_wish
 
 # A wish in one of these states still needs its beneficiary's details to be delivered.

@@ -11,8 +11,8 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from bot.models import PostedWish, Reminder, ReminderKind, Wish
 from storage.db import Database, utc_text
+from storage.models import PostedWish, Reminder, ReminderKind, Wish
 from storage.wishes import row_to_wish
 
 

@@ -29,9 +29,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.models import Category, Figures, Frozen, WishStatus
-from bot.models import Period as ReportPeriod
 from storage.db import Database, utc_text
+from storage.models import Category, Figures, Frozen, WishStatus
+from storage.models import Period as ReportPeriod
 
 # Wishes that stop counting towards "due": they were withdrawn, not failed.
 _NOT_DUE = ("rejected", "cancelled")

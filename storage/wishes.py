@@ -9,9 +9,9 @@ from typing import Any
 
 import aiosqlite
 
-from bot.models import ImportedWish, NewOutbox, Wish, WishDraft, WishPost, WishStatus
 from storage.db import Database, fetch_all, fetch_one, utc_text
 from storage.events import INSERT_EVENT, event_row
+from storage.models import ImportedWish, NewOutbox, Wish, WishDraft, WishPost, WishStatus
 from storage.outbox import INSERT_OUTBOX, outbox_rows
 
 # Columns a transition may set; anything else is a programming error, never interpolated.
