@@ -41,7 +41,7 @@ from telegram.warnings import PTBUserWarning
 from bench.seed import WorldSpec, bench_settings, card_layout
 from bot.app import build_application
 from bot.context import WishwallApp
-from bot.processor import order_key
+from bot.messaging.processor import order_key
 
 ROOT = Path(__file__).resolve().parents[1]
 JSON = dict[str, Any]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bot.clock import SystemClock
 from bot.models import Beneficiary, Category, WishDraft
-from bot.organisation import SYSTEM
+from bot.people.organisation import SYSTEM
 from bot.services import Services
 from bot.settings import Settings
 

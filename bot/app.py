@@ -14,17 +14,17 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
-from bot.aiohttp_request import AiohttpRequest
 from bot.clock import Clock, SystemClock
 from bot.context import WishwallApp, WishwallContext
-from bot.jobs import register_jobs
-from bot.persistence import ConversationPersistence
-from bot.policies import ChatKind, menu_commands
-from bot.processor import OrderedUpdateProcessor
+from bot.messaging.aiohttp_request import AiohttpRequest
+from bot.messaging.persistence import ConversationPersistence
+from bot.messaging.processor import OrderedUpdateProcessor
+from bot.messaging.transport import LimitedRequest
+from bot.people.policies import ChatKind, menu_commands
+from bot.reminders.jobs import register_jobs
 from bot.services import Services
 from bot.settings import Settings
 from bot.texts import LANGS, t
-from bot.transport import LimitedRequest
 
 
 class ConfigError(Exception):

@@ -15,12 +15,12 @@ from telegram.request import BaseRequest
 
 from bot.clock import Clock
 from bot.event_loop import signal_handlers_restored, use_fastest_loop
-from bot.jobs import JOB_NAMES
+from bot.reminders.jobs import JOB_NAMES
 from bot.settings import Settings
 from storage.db import DatabaseUnusable
 
 if TYPE_CHECKING:
-    from bot.sender import OutboxSender
+    from bot.messaging.sender import OutboxSender
     from bot.services import Services
 
 
@@ -115,7 +115,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings, clock: Clock | None)
     if args.command == "jobs":
         return _jobs_run(settings, args.name, enqueue_only=args.enqueue_only, log_level=args.log_level)
     if args.command in ("import", "export", "retention"):
-        from bot.records_cli import run_records_command
+        from bot.records.cli import run_records_command
 
         return run_records_command(args, settings, clock)
     return asyncio.run(_organise(settings, args))
@@ -199,7 +199,7 @@ async def _organise(settings: Settings, args: argparse.Namespace) -> int:
     """First setup from the shell, acting with the operator's authority."""
     from bot.clock import SystemClock
     from bot.errors import DomainError
-    from bot.organisation import SYSTEM
+    from bot.people.organisation import SYSTEM
     from bot.services import Services
     from bot.texts import t_error
 
@@ -296,7 +296,7 @@ async def run_jobs(
 
     from bot.app import build_application
     from bot.clock import SystemClock
-    from bot.jobs import run_all, run_pass
+    from bot.reminders.jobs import run_all, run_pass
     from bot.services import Services
 
     clock = clock or SystemClock()

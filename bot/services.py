@@ -6,20 +6,20 @@ from dataclasses import dataclass, field
 
 from telegram import Bot
 
-from bot.balance import Balancer
-from bot.chart_worker import ChartWorker
 from bot.clock import Clock
-from bot.directory import Directory
-from bot.lifecycle import WishService
-from bot.notices import Notices
-from bot.organisation import OrgService
-from bot.privacy import PrivacyService
-from bot.ratelimit import SendLimits
-from bot.records import RecordsService
-from bot.reminders import ReminderService
-from bot.reports import ReportService
-from bot.sender import OutboxSender
+from bot.messaging.ratelimit import SendLimits
+from bot.messaging.sender import OutboxSender
+from bot.people.directory import Directory
+from bot.people.notices import Notices
+from bot.people.organisation import OrgService
+from bot.records.retention import PrivacyService
+from bot.records.service import RecordsService
+from bot.reminders.service import ReminderService
+from bot.reports.chart_worker import ChartWorker
+from bot.reports.weekly import ReportService
 from bot.settings import Settings
+from bot.wishes.balance import Balancer
+from bot.wishes.lifecycle import WishService
 from storage.db import Database
 from storage.drafts import ConversationRepo, DraftRepo
 from storage.events import EventRepo

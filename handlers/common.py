@@ -11,9 +11,9 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from bot.codes import format_code, parse_code
 from bot.context import WishwallContext
 from bot.errors import DomainError
+from bot.messaging.sender import to_markup
 from bot.models import Rendered
-from bot.policies import Actor
-from bot.sender import to_markup
+from bot.people.policies import Actor
 from bot.texts import pick_lang, t, t_error
 
 log = logging.getLogger(__name__)

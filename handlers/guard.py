@@ -1,5 +1,5 @@
 """Runs before every feature handler: refuses senders nobody can identify, refreshes who the
-user is and applies the command table (bot.policies.COMMAND_RULES), failing closed."""
+user is and applies the command table (bot.people.policies.COMMAND_RULES), failing closed."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
 from bot.context import WishwallContext
-from bot.policies import COMMAND_RULES, button_refusal, command_refusal
+from bot.people.policies import COMMAND_RULES, button_refusal, command_refusal
 from bot.texts import t
 from handlers.common import actor_of, answer, in_private, lang_of, reply
 

@@ -12,13 +12,15 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import figures, importer, record_views, sheets
 from bot.callbacks import BranchReportCallback, ForgetCallback
 from bot.context import WishwallContext
 from bot.errors import DomainError
 from bot.models import Button, Rendered
-from bot.policies import command_refusal
-from bot.records import community_of, default_export_period, default_record_period
+from bot.people.policies import command_refusal
+from bot.records import importer, sheets
+from bot.records import views as record_views
+from bot.records.service import community_of, default_export_period, default_record_period
+from bot.reports import figures
 from bot.texts import t
 from handlers.common import (
     actor_of,

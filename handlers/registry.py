@@ -15,23 +15,11 @@ from telegram import Update
 from telegram.ext import Application, BaseHandler, CommandHandler, ConversationHandler
 
 from bot.context import WishwallContext
-from bot.policies import COMMAND_RULES
-from handlers import (
-    claims,
-    delivery,
-    fallback,
-    groups,
-    guard,
-    newwish,
-    organisation,
-    posting,
-    records,
-    reminders,
-    reports,
-    review,
-    start,
-)
+from bot.people.policies import COMMAND_RULES
+from handlers import fallback, guard, records, reminders, reports
 from handlers.errors import on_error
+from handlers.people import groups, organisation, start
+from handlers.wishes import claims, delivery, newwish, posting, review
 
 GUARD_GROUP = -1
 FEATURE_GROUP = 0

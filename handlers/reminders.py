@@ -28,9 +28,9 @@ from telegram.ext import (
 from bot.callbacks import ExtendCallback, ReminderButton, ReminderCallback
 from bot.context import WishwallContext
 from bot.errors import DomainError, InvalidInput
+from bot.messaging.sender import to_markup
 from bot.models import Button, Rendered
-from bot.reminders import ExtensionOffer, without_wish
-from bot.sender import to_markup
+from bot.reminders.service import ExtensionOffer, without_wish
 from bot.texts import t
 from handlers.common import (
     actor_of,
@@ -42,7 +42,7 @@ from handlers.common import (
     reply_rendered,
     reply_text,
 )
-from handlers.start import cancel as cancel_conversations
+from handlers.people.start import cancel as cancel_conversations
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import FakeClock
-from bot.jobs import run_pass
 from bot.models import Wish
-from bot.policies import Actor
+from bot.people.policies import Actor
+from bot.reminders.jobs import run_pass
 from bot.services import Services
 from bot.settings import Settings
 from tests.conftest import Bot

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.models import Action, WishStatus
-from bot.policies import allowed
+from bot.people.policies import allowed
 from bot.services import Services
 from tests.conftest import Bot
 from tests.world import GROUP_A, ROLES, USERS, World, build_world

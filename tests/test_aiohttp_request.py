@@ -16,7 +16,7 @@ from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.aiohttp_request import AiohttpRequest
+from bot.messaging.aiohttp_request import AiohttpRequest
 
 TOKEN = "123:abc"
 

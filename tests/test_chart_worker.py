@@ -9,8 +9,8 @@ import signal
 import subprocess
 import sys
 
-from bot import charts
-from bot.chart_worker import ChartWorker
+from bot.reports import charts
+from bot.reports.chart_worker import ChartWorker
 from tests.factories import weekly_report
 
 

@@ -19,11 +19,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from bot import sheets
 from bot.clock import FakeClock
-from bot.organisation import SYSTEM
+from bot.people.organisation import SYSTEM
+from bot.records import sheets
+from bot.records.sheet_cells import FORMULA_STARTS, append_row, csv_row, neutralise
 from bot.services import Services
-from bot.sheet_cells import FORMULA_STARTS, append_row, csv_row, neutralise
 from tests.conftest import Bot
 from tests.factories import COORDINATOR, coordinator, member
 

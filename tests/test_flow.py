@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.models import WishStatus
-from bot.organisation import SYSTEM
+from bot.people.organisation import SYSTEM
 from tests.conftest import Bot
 from tests.factories import BRANCH_NAME, COORDINATOR
 from tests.fakes.telegram_api import FakeChat, FakeUser, StoredMessage

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import pytest
 from openpyxl import Workbook
 
-from bot import importer, sheet_guard, sheet_worker
 from bot.models import WishStatus
+from bot.records import importer, sheet_guard, sheet_worker
 from bot.services import Services
 from tests.conftest import Bot
 from tests.factories import BENEFICIARY, COORDINATOR, coordinator, draft

@@ -7,9 +7,9 @@ import asyncio
 import pytest
 
 from bot.errors import AlreadyTaken, IllegalTransition, NotAllowed, NotFound
-from bot.lifecycle import GRAPH
 from bot.models import OutboxKind, WishStatus
 from bot.services import Services
+from bot.wishes.lifecycle import GRAPH
 from tests.factories import coordinator, draft, member
 
 GROUP = -100500

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 
 from bot.clock import FakeClock
 from bot.errors import DomainError
-from bot.lifecycle import GRAPH
 from bot.models import WishStatus
-from bot.policies import Actor
+from bot.people.policies import Actor
 from bot.services import Services
 from bot.settings import Settings
+from bot.wishes.lifecycle import GRAPH
 from tests.factories import COORDINATOR, draft, seed_community
 
 OPS = ("verify", "reject", "post", "claim", "release", "deliver", "confirm", "dispute", "cancel")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.balance import largest_remainder
 from bot.cli import main
 from bot.models import MembershipStatus, WishStatus
-from bot.organisation import SYSTEM
+from bot.people.organisation import SYSTEM
 from bot.services import Services
+from bot.wishes.balance import largest_remainder
 from tests.conftest import Bot
 from tests.factories import COORDINATOR, coordinator, draft, member
 from tests.test_flow import ADDRESS, GROUP_ID, NAME, PHONE, enter_wish, register, setup_group, verify_and_post

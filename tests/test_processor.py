@@ -8,7 +8,7 @@ import random
 from telegram import Update
 from telegram.ext import ApplicationBuilder, MessageHandler, filters
 
-from bot.processor import OrderedUpdateProcessor, order_key
+from bot.messaging.processor import OrderedUpdateProcessor, order_key
 from tests.fakes.telegram_api import Driver, FakeTelegram
 
 

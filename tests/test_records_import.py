@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from bot import cards, importer
 from bot.clock import FakeClock
 from bot.models import Category, WishStatus
+from bot.records import importer
 from bot.services import Services
 from bot.settings import Settings
+from bot.wishes import cards
 from tests.conftest import Bot
 from tests.factories import BENEFICIARY, COORDINATOR, coordinator, draft, member
 from tests.factories import run_cli as _cli

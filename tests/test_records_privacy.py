@@ -145,7 +145,7 @@ async def test_forget_through_the_bot(history: object, bot: Bot) -> None:
 
 async def test_the_scheduler_tick_runs_retention(services: Services, clock: FakeClock) -> None:
     """The same tick that sends reminders erases expired personal data (no separate cron)."""
-    from bot.jobs import run_all
+    from bot.reminders.jobs import run_all
 
     boss = await coordinator(services)
     wish = await services.wishes.create(boss, draft(), 1)

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from bot import figures
 from bot.clock import FakeClock
+from bot.reports import figures
 from bot.services import Services
 from bot.settings import Settings
 from storage.stats import Period, Scope

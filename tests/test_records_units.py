@@ -9,13 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import figures, importer, sheets
 from bot.callbacks import BranchReportCallback, ForgetCallback
 from bot.errors import DomainError, InvalidInput
 from bot.models import WishStatus
-from bot.policies import COMMAND_RULES, Actor, Need, command_refusal
-from bot.record_views import split_message
-from bot.records import RecordSummary, community_of, months_before
+from bot.people.policies import COMMAND_RULES, Actor, Need, command_refusal
+from bot.records import importer, sheets
+from bot.records.service import RecordSummary, community_of, months_before
+from bot.records.views import split_message
+from bot.reports import figures
 from bot.texts import CATALOG
 from storage.stats import Period
 

@@ -9,16 +9,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot import charts, figures, report_chart
 from bot.callbacks import ExtendCallback, ReminderButton, ReminderCallback
 from bot.cli import main, run_jobs
 from bot.clock import FakeClock
-from bot.jobs import MISFIRE_GRACE_SECONDS, TICK_NAME
 from bot.models import Community, NewOutbox, OutboxKind, Rendered
-from bot.reminders import escalation_card, nudge_card, overdue_card, without_wish
-from bot.services import Services
-from bot.settings import Settings
-from bot.timing import (
+from bot.reminders.jobs import MISFIRE_GRACE_SECONDS, TICK_NAME
+from bot.reminders.service import escalation_card, nudge_card, overdue_card, without_wish
+from bot.reminders.timing import (
     IsoWeek,
     daily_slot,
     extension_window,
@@ -27,6 +24,9 @@ from bot.timing import (
     report_week_for,
     send_hour,
 )
+from bot.reports import charts, figures, report_chart
+from bot.services import Services
+from bot.settings import Settings
 from tests.conftest import running
 from tests.factories import draft, weekly_report
 from tests.fakes.telegram_api import FakeTelegram

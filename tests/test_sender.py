@@ -11,9 +11,9 @@ from datetime import timedelta
 import pytest
 from telegram import Bot
 
+from bot.messaging.ratelimit import PRIVATE_MARGIN, SendLimits
+from bot.messaging.sender import OutboxSender
 from bot.models import NewOutbox, OutboxKind, OutboxStatus, Rendered
-from bot.ratelimit import PRIVATE_MARGIN, SendLimits
-from bot.sender import OutboxSender
 from bot.services import Services
 from bot.settings import Settings
 from tests.factories import COORDINATOR, coordinator, draft, member

@@ -13,8 +13,8 @@ from telegram import Bot
 from telegram.error import RetryAfter
 from telegram.request import BaseRequest, RequestData
 
-from bot.ratelimit import PRIVATE_MARGIN, SendLimits
-from bot.transport import LimitedRequest, OutboxTicket, outbox_send
+from bot.messaging.ratelimit import PRIVATE_MARGIN, SendLimits
+from bot.messaging.transport import LimitedRequest, OutboxTicket, outbox_send
 from tests.fakes.telegram_api import FakeTelegram
 
 

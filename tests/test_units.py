@@ -10,12 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import cards, validation
+from bot import validation
 from bot.callbacks import ChoiceCallback, DraftChoice, WishButton, WishCallback
 from bot.codes import format_code, parse_code
 from bot.errors import InvalidInput
-from bot.ratelimit import PRIVATE_MARGIN, SendLimits
+from bot.messaging.ratelimit import PRIVATE_MARGIN, SendLimits
 from bot.texts import CATALOG, LANGS, pick_lang, t
+from bot.wishes import cards
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,8 +41,8 @@ def test_every_text_key_used_in_code_is_in_the_catalog() -> None:
 
 def test_keys_built_at_run_time_exist() -> None:
     from bot.models import Category, WishStatus
-    from bot.policies import COMMAND_RULES
-    from handlers import newwish, review
+    from bot.people.policies import COMMAND_RULES
+    from handlers.wishes import newwish, review
 
     keys = [f"cat.{c.value}" for c in Category] + [f"status.{s.value}" for s in WishStatus]
     keys += [f"btn.{b.name.lower()}" for b in WishButton]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.organisation import SYSTEM
-from bot.policies import Actor
+from bot.people.organisation import SYSTEM
+from bot.people.policies import Actor
 from bot.services import Services
 from tests.factories import COORDINATOR, draft, member
 

@@ -20,9 +20,9 @@ from typing import Any
 from bench.core import Figure, Param, RunContext, Scenario
 from bench.harness import Session
 from bench.seed import WorldSpec, card_of, member_id
-from bot import cards
 from bot.callbacks import WishButton, WishCallback
-from bot.sender import to_markup
+from bot.messaging.sender import to_markup
+from bot.wishes import cards
 
 JSON = dict[str, Any]
 

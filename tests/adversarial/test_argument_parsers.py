@@ -7,7 +7,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import arguments, figures
+from bot import arguments
 from bot.callbacks import (
     BranchReportCallback,
     ExtendCallback,
@@ -18,8 +18,9 @@ from bot.callbacks import (
 from bot.codes import parse_code
 from bot.errors import InvalidInput
 from bot.models import COMMUNITY_SETTINGS
-from bot.organisation import parse_setting
-from bot.timing import IsoWeek
+from bot.people.organisation import parse_setting
+from bot.reminders.timing import IsoWeek
+from bot.reports import figures
 
 # Text as people type it, plus the tokens that used to crash.
 TYPED = st.one_of(

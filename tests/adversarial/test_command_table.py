@@ -7,7 +7,7 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.context import WishwallContext
-from bot.policies import COMMAND_RULES, ChatKind, menu_commands
+from bot.people.policies import COMMAND_RULES, ChatKind, menu_commands
 from bot.texts import t
 from handlers.registry import check_command_table, feature_handlers
 from tests.conftest import Bot

@@ -14,7 +14,7 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-from bot.policies import COMMAND_RULES
+from bot.people.policies import COMMAND_RULES
 from tests.conftest import Bot
 from tests.factories import BENEFICIARY, member
 from tests.fakes.telegram_api import FakeTelegram, StoredMessage

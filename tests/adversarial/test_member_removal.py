@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.lifecycle import WishService
 from bot.models import MembershipStatus, WishStatus
 from bot.texts import t
+from bot.wishes.lifecycle import WishService
 from tests.conftest import Bot
 from tests.factories import BENEFICIARY, draft, member
 from tests.world import GROUP_A, USERS, build_world

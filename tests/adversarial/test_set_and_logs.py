@@ -6,10 +6,10 @@ import logging
 
 import pytest
 
-from bot import cards
 from bot.cli import configure_logging
 from bot.models import COMMUNITY_SETTINGS
 from bot.texts import t
+from bot.wishes import cards
 from handlers.errors import describe
 from tests.conftest import Bot
 from tests.factories import COORDINATOR

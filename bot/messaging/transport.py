@@ -1,0 +1,185 @@
+"""The bot's way to the Bot API: PTB's request object, with a gate and the bot's own limits.
+
+Three things measured with the benchmarks (bench/, scenario 2) made this necessary:
+
+- httpx's connection pool does bookkeeping on every request start and end that walks every
+  pooled connection (with a ``poll()`` on each idle socket) and every request queued in the pool
+  (encode/httpcore#1035, encode/httpx#3215). With PTB's default of 256 connections and dozens of
+  concurrent updates, that cost 5-10 ms of CPU per request on a 2-core machine. A small pool
+  behind an asyncio semaphore keeps waiting requests out of the pool, where waiting is cheap.
+- Replies to a person's own action (the next question of a conversation, the answer to a
+  command) go out directly, not through the outbox. They share Telegram's limits with the
+  outbox all the same, so they are recorded in the sender's windows: the outbox gives way and
+  does not fill a chat's budget right before a reply. They may use a little room above the
+  outbox's overall share and hold off briefly only when even that is full, rather than meet a
+  429. The outbox's own sends are recorded by the sender itself (``outbox_send`` marks them).
+- When a direct reply still meets a 429, Telegram asks to wait ``retry_after`` and repeat; the
+  handler would otherwise fail and the person would never get their answer (a conversation
+  stalls). Short waits are waited out here; the outbox handles its own 429s by deferring rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.request import BaseRequest, RequestData
+
+from bot.messaging.ratelimit import SendLimits
+
+
+@dataclass
+class OutboxTicket:
+    """One outbox item being sent: the slot the sender reserved for it in the send windows."""
+
+    chat_id: int
+    open: bool = True  # the reservation has not been turned into a stamp yet
+
+
+# Set by the outbox sender around each of its sends: it paces and retries those itself, and the
+# transport stamps the reserved slot when the request really leaves.
+outbox_send: contextvars.ContextVar[OutboxTicket | None] = contextvars.ContextVar("outbox_send", default=None)
+
+# Methods that put a message on a screen: what Telegram's limits count. answerCallbackQuery is
+# not limited, and a tap's answer must never wait for anything but the network.
+COUNTED = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendMediaGroup",
+        "copyMessage",
+        "forwardMessage",
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageReplyMarkup",
+        "editMessageMedia",
+    }
+)
+RETRY_ATTEMPTS = 2
+MAX_RETRY_WAIT = 10.0  # longer waits are not worth holding a person's reply for
+REPLY_FIRST = 1.0  # after a 429 in a chat, the outbox holds back this much longer than a reply
+
+
+class LimitedRequest(BaseRequest):
+    """Wraps any BaseRequest (PTB's HTTPXRequest in production, the fake API in tests)."""
+
+    def __init__(
+        self,
+        inner: BaseRequest,
+        limits: SendLimits,
+        *,
+        max_in_flight: int,
+        outbox_in_flight: int = 8,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Any] = asyncio.sleep,
+    ) -> None:
+        self._inner = inner
+        self._limits = limits
+        self._gate = asyncio.Semaphore(max_in_flight)
+        # The outbox has slots of its own: its sends leave when it stamped them, never after
+        # waiting behind a burst of taps (a late send would bunch up with the next ones).
+        self._outbox_gate = asyncio.Semaphore(outbox_in_flight)
+        self._mono = monotonic
+        self._sleep = sleep
+        self.retried = 0  # 429s waited out for direct replies (for logs and benchmarks)
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self._inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self._inner.shutdown()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        api_method = url.rstrip("/").rsplit("/", 1)[-1]
+        chat_id = _chat_id(request_data)
+        ticket = outbox_send.get()
+        counted = api_method in COUNTED and chat_id is not None
+        direct = counted and ticket is None
+        gate = self._gate if ticket is None else self._outbox_gate
+        if ticket is not None and counted and not (ticket.open and ticket.chat_id == chat_id):
+            # A further request of one outbox item (details edited into their placeholder,
+            # several messages redacted) had no slot reserved: it waits for the overall window.
+            while (hold := self._limits.overall_wait(self._mono())) > 0:
+                await self._sleep(hold)
+        attempt = 0
+        while True:
+            async with gate:
+                if ticket is not None and counted:
+                    assert chat_id is not None
+                    if ticket.open and ticket.chat_id == chat_id:
+                        ticket.open = False
+                        self._limits.settle(chat_id, self._mono())
+                    else:  # a second request for one item (e.g. redacting several messages)
+                        self._limits.record(chat_id, self._mono())
+                if direct:
+                    # Stamped when it really leaves, not before waiting for a slot.
+                    assert chat_id is not None
+                    await self._hold_off(chat_id)
+                    self._limits.record(chat_id, self._mono())
+                status, payload = await self._inner.do_request(
+                    url,
+                    method,
+                    request_data,
+                    read_timeout=read_timeout,
+                    write_timeout=write_timeout,
+                    connect_timeout=connect_timeout,
+                    pool_timeout=pool_timeout,
+                )
+            if status != 429 or not direct or attempt >= RETRY_ATTEMPTS:
+                return status, payload
+            wait = _retry_after(payload)
+            if wait is None or wait > MAX_RETRY_WAIT:
+                return status, payload
+            assert chat_id is not None
+            # The outbox waits a little longer than the reply, so the reply goes first.
+            self._limits.pause(chat_id, self._mono() + wait + REPLY_FIRST)
+            attempt += 1
+            self.retried += 1
+            await self._sleep(wait)
+
+    async def _hold_off(self, chat_id: int) -> None:
+        """Until the reply may go (looking again after each wait: others may have gone first)."""
+        deadline = self._mono() + MAX_RETRY_WAIT
+        while (hold := self._limits.reply_wait(chat_id, self._mono())) > 0:
+            if self._mono() + hold > deadline:
+                return  # better a possible 429 (waited out above) than holding a reply for long
+            await self._sleep(hold)
+
+
+def _chat_id(request_data: RequestData | None) -> int | None:
+    if request_data is None:
+        return None
+    value = request_data.parameters.get("chat_id")
+    if not isinstance(value, int | str):
+        return None  # absent (or not a chat id at all)
+    try:
+        return int(value)
+    except ValueError:
+        return None  # an @channel username: not a chat the bot paces
+
+
+def _retry_after(payload: bytes) -> float | None:
+    try:
+        seconds = json.loads(payload)["parameters"]["retry_after"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return float(seconds) if isinstance(seconds, int | float) and seconds >= 0 else None

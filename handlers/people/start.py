@@ -1,0 +1,272 @@
+"""/start: registration with a real name, invite links, join requests; /help and /cancel."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import validation
+from bot.callbacks import CommunityCallback
+from bot.context import WishwallContext
+from bot.errors import DomainError, NotFound
+from bot.models import Button, Rendered, WishStatus
+from bot.people.organisation import INVITE_PREFIX
+from bot.texts import t
+from bot.wishes import cards
+from handlers.common import (
+    actor_of,
+    answer,
+    error_text,
+    lang_of,
+    reply,
+    reply_rendered,
+    reply_text,
+    say_error,
+)
+
+ASK_NAME, ASK_PHONE = "ask_name", "ask_phone"
+_CLAIM_PAYLOAD = re.compile(r"^claim_(\d{1,12})$")
+DRAFT = "start"
+
+
+async def start(update: Update, context: WishwallContext) -> str | int:
+    user = update.effective_user
+    assert user is not None
+    payload = (context.args or [""])[0]
+    services = context.services
+    member = await services.members.get(user.id)
+    if payload.startswith(INVITE_PREFIX):
+        problem = await services.org.invite_problem(payload)
+        if problem is not None:
+            await reply(update, context, problem)
+            payload = ""
+    if member is None:
+        await services.drafts.save(user.id, DRAFT, {"payload": payload}, services.clock.now())
+        await reply(update, context, "start.ask_name")
+        return ASK_NAME
+    await reply(update, context, "start.welcome_back", name=member.full_name)
+    return await _after_name(update, context, payload)
+
+
+async def got_name(update: Update, context: WishwallContext) -> str | int:
+    user = update.effective_user
+    message = update.effective_message
+    assert user is not None and message is not None
+    services = context.services
+    try:
+        member = await services.org.register(user.id, message.text or "", lang_of(update, context))
+    except DomainError as error:
+        await say_error(update, context, error)
+        return ASK_NAME
+    name = member.full_name
+    draft = await services.drafts.load(user.id, DRAFT) or {}
+    await reply(update, context, "start.registered", name=name)
+    return await _after_name(update, context, str(draft.get("payload", "")))
+
+
+async def _after_name(update: Update, context: WishwallContext, payload: str) -> str | int:
+    """Registered now: join through the invite, show the wish a link pointed to, or ask to join."""
+    user = update.effective_user
+    assert user is not None
+    services = context.services
+    if payload.startswith(INVITE_PREFIX):
+        if await services.org.needs_phone(payload):
+            await services.drafts.save(user.id, DRAFT, {"payload": payload}, services.clock.now())
+            await _ask_phone(update, context)
+            return ASK_PHONE
+        return await _join(update, context, payload, None)
+    await services.drafts.delete(user.id, DRAFT)
+    actor = await actor_of(update, context)
+    match = _CLAIM_PAYLOAD.match(payload)
+    if match and actor.membership is not None:
+        await _offer_wish(update, context, int(match.group(1)))
+        return ConversationHandler.END
+    if actor.membership is None and not actor.is_coordinator:
+        # A link from a wish's card tells us which community they came from.
+        hint = None
+        if match:
+            try:
+                hint = (await services.wishes.get(int(match.group(1)))).community_id
+            except DomainError:
+                hint = None
+        await _ask_to_join(update, context, hint)
+        return ConversationHandler.END
+    await help_command(update, context)
+    return ConversationHandler.END
+
+
+async def _offer_wish(update: Update, context: WishwallContext, wish_id: int) -> None:
+    try:
+        wish = await context.services.wishes.offer(await actor_of(update, context), wish_id)
+    except NotFound:
+        wish = None
+    except DomainError as error:
+        await say_error(update, context, error)
+        return
+    if wish is not None and wish.status in (WishStatus.OPEN, WishStatus.CLAIMED):
+        await reply_rendered(update, cards.group_card(wish, lang_of(update, context)))
+    else:
+        await help_command(update, context)
+
+
+async def _ask_phone(update: Update, context: WishwallContext) -> None:
+    lang = lang_of(update, context)
+    keyboard = ReplyKeyboardMarkup(
+        [[KeyboardButton(t(lang, "org.phone_button"), request_contact=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(t(lang, "org.ask_phone"), reply_markup=keyboard)
+
+
+async def got_contact(update: Update, context: WishwallContext) -> str | int:
+    user = update.effective_user
+    message = update.effective_message
+    assert user is not None and message is not None and message.contact is not None
+    if message.contact.user_id != user.id:
+        await reply(update, context, "org.phone_not_yours")
+        return ASK_PHONE
+    try:
+        phone = validation.phone(message.contact.phone_number)
+    except DomainError:
+        phone = message.contact.phone_number[:32]  # Telegram verified it; keep foreign numbers
+    draft = await context.services.drafts.load(user.id, DRAFT) or {}
+    return await _join(update, context, str(draft.get("payload", "")), phone)
+
+
+async def phone_expected(update: Update, context: WishwallContext) -> str:
+    await _ask_phone(update, context)
+    return ASK_PHONE
+
+
+async def _join(update: Update, context: WishwallContext, token: str, phone: str | None) -> int:
+    user = update.effective_user
+    message = update.effective_message
+    assert user is not None and message is not None
+    services = context.services
+    await services.drafts.delete(user.id, DRAFT)
+    lang = lang_of(update, context)
+    try:
+        membership = await services.org.join_with_invite(user.id, token, phone)
+    except DomainError as error:
+        await message.reply_text(error_text(lang, error), reply_markup=ReplyKeyboardRemove())
+        return ConversationHandler.END
+    branch = await services.org.branch(membership.branch_id)
+    community = await services.org.community(membership.community_id)
+    await message.reply_text(
+        t(lang, "org.joined", branch=branch.name, community=community.name),
+        reply_markup=ReplyKeyboardRemove(),
+    )
+    await help_command(update, context)
+    return ConversationHandler.END
+
+
+async def _ask_to_join(update: Update, context: WishwallContext, community_id: int | None = None) -> None:
+    """No invite: file a join request with the one community, or let them pick one."""
+    user = update.effective_user
+    assert user is not None
+    services = context.services
+    lang = lang_of(update, context)
+    if await services.requests.pending_of(user.id) is not None:
+        await reply(update, context, "org.request_pending")
+        return
+    communities = await services.communities.all()
+    if community_id is None and len(communities) == 1:
+        community_id = communities[0].id
+    if community_id is not None:
+        await _file(update, context, community_id)
+        return
+    await reply_rendered(
+        update,
+        Rendered(
+            text=t(lang, "org.choose_community"),
+            buttons=tuple(
+                (Button(text=c.name, callback_data=CommunityCallback(community_id=c.id).pack()),)
+                for c in communities
+            ),
+        ),
+    )
+
+
+async def chose_community(update: Update, context: WishwallContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    data = CommunityCallback.unpack(query.data)
+    assert data is not None
+    await answer(query)
+    await _file(update, context, data.community_id)
+
+
+async def _file(update: Update, context: WishwallContext, community_id: int) -> None:
+    user = update.effective_user
+    assert user is not None
+    try:
+        await context.services.org.file_request(user.id, community_id)
+    except DomainError as error:
+        await say_error(update, context, error)
+        return
+    await reply_text(update, t(lang_of(update, context), "org.request_filed"))
+
+
+async def help_command(update: Update, context: WishwallContext) -> None:
+    actor = await actor_of(update, context)
+    lang = lang_of(update, context)
+    parts = [t(lang, "help.member")]
+    if actor.membership is not None:
+        parts.append(t(lang, "help.records_member"))
+    if actor.is_coordinator:
+        parts.append(t(lang, "help.coordinator"))
+        parts.append(t(lang, "help.records_coordinator") + "\n" + t(lang, "help.report"))
+    if actor.is_admin:
+        parts.append(t(lang, "help.admin"))
+    if actor.member is None:
+        parts.append(t(lang, "help.register"))
+    elif actor.membership is None and not actor.is_coordinator:
+        parts.append(t(lang, "help.no_branch"))
+    await reply_text(update, "\n\n".join(parts))
+
+
+async def cancel(update: Update, context: WishwallContext) -> int:
+    """Leaves whichever conversation is running; drafts of that conversation are dropped."""
+    user = update.effective_user
+    message = update.effective_message
+    assert user is not None
+    for kind in ("start", "newwish", "reason", "deliver", "extend"):
+        await context.services.drafts.delete(user.id, kind)
+    if message is not None:
+        await message.reply_text(
+            t(lang_of(update, context), "conv.cancelled"), reply_markup=ReplyKeyboardRemove()
+        )
+    return ConversationHandler.END
+
+
+def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:
+    return [
+        ConversationHandler(
+            entry_points=[CommandHandler("start", start, filters=filters.ChatType.PRIVATE)],
+            states={
+                ASK_NAME: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_name)],
+                ASK_PHONE: [
+                    MessageHandler(filters.CONTACT, got_contact),
+                    MessageHandler(~filters.COMMAND, phone_expected),
+                ],
+            },
+            fallbacks=[CommandHandler("cancel", cancel)],
+            name="start",
+            persistent=True,
+        ),
+        CallbackQueryHandler(chose_community, pattern=CommunityCallback.matches),
+        CommandHandler("help", help_command),
+    ]

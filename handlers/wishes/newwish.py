@@ -1,0 +1,339 @@
+"""/newwish: a coordinator enters a wish one step at a time; nothing is saved until Submit.
+
+The draft is written to the database after every step, so a restart resumes where it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from datetime import date, timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import validation
+from bot.callbacks import ChoiceCallback, DraftChoice
+from bot.clock import local_today
+from bot.context import WishwallContext
+from bot.errors import DomainError, InvalidInput
+from bot.models import Beneficiary, Button, Category, Rendered, WishDraft
+from bot.texts import t
+from bot.wishes import cards
+from bot.wishes.lifecycle import check_value
+from handlers.common import actor_of, answer, edit_rendered, error_text, lang_of, reply_rendered, reply_text
+from handlers.people.start import cancel
+
+NAME, PHONE, ADDRESS, CATEGORY, WISH, VALUE, DUE, PHOTO, CONFIRM = (
+    "name",
+    "phone",
+    "address",
+    "category",
+    "wish",
+    "value",
+    "due",
+    "photo",
+    "confirm",
+)
+DRAFT = "newwish"
+DUE_CHOICES = (7, 14, 30)
+
+
+def _choice(lang: str, label_key: str, choice: DraftChoice, value: str) -> Button:
+    return Button(text=t(lang, label_key), callback_data=ChoiceCallback(choice=choice, value=value).pack())
+
+
+def _prompt(step: str, lang: str) -> Rendered:
+    """The question for each step, with its buttons."""
+    text = t(lang, f"newwish.ask_{step}")
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if step == CATEGORY:
+        cats = [_choice(lang, f"cat.{c.value}", DraftChoice.CATEGORY, c.value) for c in Category]
+        buttons = tuple(tuple(cats[i : i + 2]) for i in range(0, len(cats), 2))
+    elif step in (VALUE, PHOTO):
+        buttons = ((_choice(lang, "btn.skip", DraftChoice.SKIP, step),),)
+    elif step == DUE:
+        buttons = (tuple(_choice(lang, f"btn.due_{d}", DraftChoice.DUE, str(d)) for d in DUE_CHOICES),)
+    return Rendered(text=text, buttons=buttons)
+
+
+def _summary(draft: WishDraft, lang: str) -> Rendered:
+    lines = [t(lang, "newwish.summary")]
+    lines += [
+        t(lang, "card.full_name", name=draft.beneficiary.name),
+        t(lang, "card.phone", phone=draft.beneficiary.phone),
+        t(lang, "card.address", address=draft.beneficiary.address),
+        t(lang, "card.category", category=t(lang, f"cat.{draft.category.value}")),
+        t(lang, "card.wish", description=draft.description),
+    ]
+    value = cards.format_value(draft.value_fen)
+    if value is not None:
+        lines.append(t(lang, "card.value", value=value))
+    lines.append(t(lang, "card.due", due=draft.due_date.isoformat()))
+    if draft.photo_file_id:
+        lines.append(t(lang, "card.photo_attached"))
+    return Rendered(
+        text="\n".join(lines),
+        buttons=(
+            (
+                _choice(lang, "btn.submit", DraftChoice.SUBMIT, "wish"),
+                _choice(lang, "btn.cancel", DraftChoice.CANCEL, "wish"),
+            ),
+        ),
+        photo_file_id=draft.photo_file_id,
+    )
+
+
+async def _load(update: Update, context: WishwallContext) -> dict[str, Any]:
+    assert update.effective_user is not None
+    return await context.services.drafts.load(update.effective_user.id, DRAFT) or {}
+
+
+async def _save(update: Update, context: WishwallContext, data: dict[str, Any]) -> None:
+    assert update.effective_user is not None
+    await context.services.drafts.save(update.effective_user.id, DRAFT, data, context.services.clock.now())
+
+
+def _today(context: WishwallContext) -> date:
+    return local_today(context.services.clock.now(), context.services.settings.zone)
+
+
+async def _advance(update: Update, context: WishwallContext, data: dict[str, Any], step: str) -> str:
+    await _save(update, context, data)
+    await reply_rendered(update, _prompt(step, lang_of(update, context)))
+    return step
+
+
+async def begin(update: Update, context: WishwallContext) -> str:
+    await _save(update, context, {})
+    await reply_text(update, t(lang_of(update, context), "newwish.intro"))
+    await reply_rendered(update, _prompt(NAME, lang_of(update, context)))
+    return NAME
+
+
+def _text_step(
+    step: str, next_step: str, field: str, parse: Callable[[str | None], Any]
+) -> Callable[[Update, WishwallContext], Coroutine[Any, Any, str]]:
+    async def handle(update: Update, context: WishwallContext) -> str:
+        message = update.effective_message
+        assert message is not None
+        try:
+            value = parse(message.text)
+        except InvalidInput as error:
+            # Re-ask the same step with the reason; nothing moves on.
+            await reply_text(update, error_text(lang_of(update, context), error))
+            await reply_rendered(update, _prompt(step, lang_of(update, context)))
+            return step
+        data = await _load(update, context)
+        data[field] = value
+        return await _advance(update, context, data, next_step)
+
+    handle.__name__ = f"got_{step}"
+    return handle
+
+
+got_name = _text_step(NAME, PHONE, "name", lambda v: validation.text(v, validation.BENEFICIARY_NAME_MAX))
+got_phone = _text_step(PHONE, ADDRESS, "phone", validation.phone)
+got_address = _text_step(
+    ADDRESS, CATEGORY, "address", lambda v: validation.text(v, validation.ADDRESS_MAX, 2)
+)
+got_wish = _text_step(WISH, VALUE, "description", lambda v: validation.text(v, validation.DESCRIPTION_MAX, 2))
+
+
+async def got_value(update: Update, context: WishwallContext) -> str:
+    """The amount, checked against the community's cap here rather than at Submit."""
+    message = update.effective_message
+    assert message is not None
+    lang = lang_of(update, context)
+    try:
+        value = validation.value_fen(message.text)
+        community = await context.services.wishes.community(await _community_id(update, context))
+        check_value(value, community)
+    except InvalidInput as error:
+        await reply_text(update, error_text(lang, error))
+        await reply_rendered(update, _prompt(VALUE, lang))
+        return VALUE
+    data = await _load(update, context)
+    data["value_fen"] = value
+    return await _advance(update, context, data, DUE)
+
+
+async def _community_id(update: Update, context: WishwallContext) -> int:
+    actor = await actor_of(update, context)
+    return context.services.org.current(actor)
+
+
+async def got_due_text(update: Update, context: WishwallContext) -> str:
+    message = update.effective_message
+    assert message is not None
+    try:
+        day = validation.due_date(message.text, _today(context))
+    except InvalidInput as error:
+        await reply_text(update, error_text(lang_of(update, context), error))
+        await reply_rendered(update, _prompt(DUE, lang_of(update, context)))
+        return DUE
+    data = await _load(update, context)
+    data["due_date"] = day.isoformat()
+    return await _advance(update, context, data, PHOTO)
+
+
+async def got_photo(update: Update, context: WishwallContext) -> str:
+    message = update.effective_message
+    assert message is not None and message.photo
+    data = await _load(update, context)
+    data["photo_file_id"] = message.photo[-1].file_id
+    return await _show_summary(update, context, data)
+
+
+async def _show_summary(update: Update, context: WishwallContext, data: dict[str, Any]) -> str:
+    await _save(update, context, data)
+    try:
+        draft = _draft(data)
+    except (KeyError, ValueError):
+        # A draft from before a restart lost a step: start that step again rather than fail.
+        await reply_text(update, t(lang_of(update, context), "newwish.incomplete"))
+        return await _advance(update, context, {}, NAME)
+    await reply_rendered(update, _summary(draft, lang_of(update, context)))
+    return CONFIRM
+
+
+def _draft(data: dict[str, Any]) -> WishDraft:
+    return WishDraft(
+        beneficiary=Beneficiary(name=data["name"], phone=data["phone"], address=data["address"]),
+        category=Category(data["category"]),
+        description=data["description"],
+        value_fen=data.get("value_fen"),
+        due_date=date.fromisoformat(data["due_date"]),
+        photo_file_id=data.get("photo_file_id"),
+    )
+
+
+async def wrong_input(update: Update, context: WishwallContext) -> None:
+    """Anything that is not what the step asks for (a sticker, a photo too early, ...)."""
+    await reply_text(update, t(lang_of(update, context), "val.use_buttons_or_text"))
+
+
+async def photo_expected(update: Update, context: WishwallContext) -> str:
+    await reply_text(update, t(lang_of(update, context), "val.photo_expected"))
+    return PHOTO
+
+
+async def on_choice(update: Update, context: WishwallContext) -> str | int:
+    query = update.callback_query
+    assert query is not None
+    choice = ChoiceCallback.unpack(query.data)
+    assert choice is not None  # the handler's pattern admits only well-formed data
+    lang = lang_of(update, context)
+    data = await _load(update, context)
+    step = context_state(data)
+    if choice.choice is DraftChoice.CATEGORY and step == CATEGORY:
+        try:
+            data["category"] = Category(choice.value).value
+        except ValueError:
+            await answer(query, t(lang, "err.stale_button"), alert=True)
+            return CATEGORY
+        await answer(query, t(lang, f"cat.{choice.value}"))
+        return await _advance(update, context, data, WISH)
+    if choice.choice is DraftChoice.SKIP and step == choice.value == VALUE:
+        await answer(query)
+        data["value_fen"] = None
+        return await _advance(update, context, data, DUE)
+    if choice.choice is DraftChoice.DUE and step == DUE and choice.value.isdigit():
+        days = int(choice.value)
+        if days not in DUE_CHOICES:
+            await answer(query, t(lang, "err.stale_button"), alert=True)
+            return DUE
+        await answer(query)
+        data["due_date"] = (_today(context) + timedelta(days=days)).isoformat()
+        return await _advance(update, context, data, PHOTO)
+    if choice.choice is DraftChoice.SKIP and step == choice.value == PHOTO:
+        await answer(query)
+        data["photo_file_id"] = None
+        return await _show_summary(update, context, data)
+    if choice.choice is DraftChoice.SUBMIT and step == CONFIRM:
+        return await _submit(update, context, data)
+    if choice.choice is DraftChoice.CANCEL:
+        await answer(query)
+        return await cancel(update, context)
+    # A button from an earlier step of this or another draft.
+    await answer(query, t(lang, "err.stale_button"), alert=True)
+    return step
+
+
+def context_state(data: dict[str, Any]) -> str:
+    """Which step the saved draft is at, derived from what it holds."""
+    for step, field in (
+        (NAME, "name"),
+        (PHONE, "phone"),
+        (ADDRESS, "address"),
+        (CATEGORY, "category"),
+        (WISH, "description"),
+        (VALUE, "value_fen"),
+        (DUE, "due_date"),
+        (PHOTO, "photo_file_id"),
+    ):
+        if field not in data:
+            return step
+    return CONFIRM
+
+
+async def _submit(update: Update, context: WishwallContext, data: dict[str, Any]) -> str | int:
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    lang = lang_of(update, context)
+    try:
+        wish = await context.services.wishes.create(
+            await actor_of(update, context), _draft(data), await _community_id(update, context)
+        )
+    except DomainError as error:
+        await answer(query, error_text(lang, error), alert=True)
+        return CONFIRM
+    await answer(query, t(lang, "newwish.saved_short", code=wish.code))
+    await context.services.drafts.delete(update.effective_user.id, DRAFT)
+    await edit_rendered(query, Rendered(text=_summary(_draft(data), lang).text))
+    await reply_rendered(update, cards.coordinator_card(wish, lang))
+    await reply_text(update, t(lang, "newwish.saved", code=wish.code))
+    return ConversationHandler.END
+
+
+def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:
+    text = filters.TEXT & ~filters.COMMAND
+    others = ~filters.COMMAND
+    # One handler in many steps' lists, which PTB types as handlers returning any object.
+    choice: CallbackQueryHandler[WishwallContext, object] = CallbackQueryHandler(
+        on_choice, pattern=ChoiceCallback.matches
+    )
+    return [
+        ConversationHandler(
+            entry_points=[CommandHandler("newwish", begin, filters=filters.ChatType.PRIVATE)],
+            states={
+                NAME: [MessageHandler(text, got_name)],
+                PHONE: [MessageHandler(text, got_phone)],
+                ADDRESS: [MessageHandler(text, got_address)],
+                CATEGORY: [choice],
+                WISH: [MessageHandler(text, got_wish)],
+                VALUE: [MessageHandler(text, got_value), choice],
+                DUE: [MessageHandler(text, got_due_text), choice],
+                PHOTO: [
+                    MessageHandler(filters.PHOTO, got_photo),
+                    choice,
+                    MessageHandler(others, photo_expected),
+                ],
+                CONFIRM: [choice],
+            },
+            fallbacks=[
+                CommandHandler("cancel", cancel),
+                choice,
+                MessageHandler(others, wrong_input),
+            ],
+            name="newwish",
+            persistent=True,
+        )
+    ]
