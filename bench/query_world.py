@@ -25,9 +25,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import FakeClock
-from bot.reminders.timing import IsoWeek
 from bot.services import Services
 from bot.settings import Settings
+from bot.timing import IsoWeek
 from storage.db import Database
 
 ROOT = Path(__file__).resolve().parents[1]

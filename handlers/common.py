@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
+from bot.callbacks import CallbackData
 from bot.codes import format_code, parse_code
 from bot.context import WishwallContext
 from bot.errors import DomainError
@@ -113,3 +117,41 @@ def code_arg(context: WishwallContext) -> int | None:
 
 def example_code() -> str:
     return format_code(42)
+
+
+C = TypeVar("C", bound=CallbackData)
+R = TypeVar("R")
+ButtonHandler = Callable[[Update, WishwallContext], Coroutine[Any, Any, R | None]]
+
+
+def button(
+    model: type[C],
+) -> Callable[[Callable[[Update, WishwallContext, CallbackQuery, C], Awaitable[R]]], ButtonHandler[R]]:
+    """A button handler's preamble in one place: the tap and its typed data are handed over,
+    and a rule that says no (DomainError) becomes the tap's alert.
+
+    Data that no longer unpacks (the pattern admitted it, something changed it since) gets the
+    stale-button alert. A conversation step that returns None stays where it was.
+    """
+
+    def wrap(
+        handle: Callable[[Update, WishwallContext, CallbackQuery, C], Awaitable[R]],
+    ) -> ButtonHandler[R]:
+        @functools.wraps(handle)
+        async def handler(update: Update, context: WishwallContext) -> R | None:
+            query = update.callback_query
+            if query is None:
+                return None
+            data = model.unpack(query.data)
+            if data is None:
+                await answer(query, t(lang_of(update, context), "err.stale_button"), alert=True)
+                return None
+            try:
+                return await handle(update, context, query, data)
+            except DomainError as error:
+                await answer(query, error_text(lang_of(update, context), error), alert=True)
+                return None
+
+        return handler
+
+    return wrap

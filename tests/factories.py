@@ -9,10 +9,10 @@ from bot.clock import FakeClock
 from bot.models import Beneficiary, Category, Figures, WishDraft
 from bot.people.organisation import SYSTEM
 from bot.people.policies import Actor
-from bot.reminders.timing import IsoWeek
-from bot.reports.weekly import BranchRow, WeeklyReport
+from bot.reports.model import BranchRow, WeeklyReport
 from bot.services import Services
 from bot.settings import Settings
+from bot.timing import IsoWeek
 
 COORDINATOR = 9001
 BENEFICIARY = Beneficiary(name="王秀英", phone="13812345678", address="幸福路 8 号 3 单元 502 室")

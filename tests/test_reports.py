@@ -11,10 +11,10 @@ from PIL import Image
 
 from bot.clock import FakeClock
 from bot.models import Figures
-from bot.reminders.timing import IsoWeek
 from bot.reports.charts import PNG_SIGNATURE
 from bot.services import Services
 from bot.settings import Settings
+from bot.timing import IsoWeek
 from tests.conftest import Bot
 from tests.factories import draft
 from tests.fakes.telegram_api import FakeTelegram

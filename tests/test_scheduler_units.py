@@ -15,7 +15,10 @@ from bot.clock import FakeClock
 from bot.models import Community, NewOutbox, OutboxKind, Rendered
 from bot.reminders.jobs import MISFIRE_GRACE_SECONDS, TICK_NAME
 from bot.reminders.service import escalation_card, nudge_card, overdue_card, without_wish
-from bot.reminders.timing import (
+from bot.reports import charts, figures, report_chart
+from bot.services import Services
+from bot.settings import Settings
+from bot.timing import (
     IsoWeek,
     daily_slot,
     extension_window,
@@ -24,9 +27,6 @@ from bot.reminders.timing import (
     report_week_for,
     send_hour,
 )
-from bot.reports import charts, figures, report_chart
-from bot.services import Services
-from bot.settings import Settings
 from tests.conftest import running
 from tests.factories import draft, weekly_report
 from tests.fakes.telegram_api import FakeTelegram

@@ -34,7 +34,9 @@ from bot.models import (
 )
 from bot.people.directory import Directory
 from bot.people.policies import Actor, check
-from bot.reminders.timing import (
+from bot.settings import Settings
+from bot.texts import t
+from bot.timing import (
     at_local,
     community_zone,
     daily_slot,
@@ -42,8 +44,6 @@ from bot.reminders.timing import (
     in_quiet_hours,
     send_hour,
 )
-from bot.settings import Settings
-from bot.texts import t
 from bot.wishes import cards
 from bot.wishes.lifecycle import WishService
 from storage.db import Database

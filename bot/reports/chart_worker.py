@@ -16,7 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.reports.weekly import WeeklyReport
+    from bot.reports.model import WeeklyReport
 
 
 def _draw(report: WeeklyReport, lang: str) -> tuple[bytes, str]:

@@ -6,7 +6,7 @@ Runs in the chart worker process (bot/chart_worker.py), never in the bot's own.
 from __future__ import annotations
 
 from bot.reports import charts
-from bot.reports.weekly import WeeklyReport
+from bot.reports.model import WeeklyReport
 from bot.texts import t
 
 CHART_BRANCHES = 12  # more bars than this are unreadable; the text lists every branch

@@ -19,7 +19,6 @@ from bot.errors import DomainError, InvalidInput
 from bot.models import (
     Community,
     Figures,
-    Frozen,
     NewOutbox,
     OutboxKind,
     Reminder,
@@ -28,17 +27,18 @@ from bot.models import (
 )
 from bot.people.directory import Directory
 from bot.people.policies import Actor
-from bot.reminders.timing import (
+from bot.reports.chart_worker import ChartWorker
+from bot.reports.figures import format_percent
+from bot.reports.model import BranchRow, ReportOutput, WeeklyReport
+from bot.settings import Settings
+from bot.texts import t
+from bot.timing import (
     IsoWeek,
     community_zone,
     in_quiet_hours,
     latest_weekly_slot,
     report_week_for,
 )
-from bot.reports.chart_worker import ChartWorker
-from bot.reports.figures import format_percent
-from bot.settings import Settings
-from bot.texts import t
 from storage.db import Database
 from storage.groups import GroupRepo
 from storage.media import MediaRepo
@@ -49,30 +49,6 @@ from storage.reminders import ReminderRepo
 from storage.stats import StatsRepo
 
 HISTORY_WEEKS = 8
-
-
-class BranchRow(Frozen):
-    branch_id: int | None  # None: wishes not posted to any branch yet
-    name: str
-    figures: Figures
-
-
-class WeeklyReport(Frozen):
-    community_id: int
-    community_name: str
-    week: IsoWeek
-    this: Figures
-    previous: Figures
-    branches: list[BranchRow]
-    history: list[tuple[str, float | None]]  # (week label, completion rate), oldest first
-
-
-class ReportOutput(Frozen):
-    """One report as a chat receives it: a text message and a chart photo with a caption."""
-
-    text: str
-    chart: bytes
-    caption: str
 
 
 class ReportService:

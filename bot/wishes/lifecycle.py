@@ -32,8 +32,8 @@ from bot.models import (
 )
 from bot.people.directory import Directory
 from bot.people.policies import Actor, check
-from bot.reminders.timing import community_zone, extension_window
 from bot.texts import t
+from bot.timing import community_zone, extension_window
 from bot.wishes import cards
 from storage.db import Database
 from storage.events import EventRepo

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import WishButton, WishCallback
@@ -15,6 +15,7 @@ from bot.wishes import cards
 from handlers.common import (
     actor_of,
     answer,
+    button,
     edit_rendered,
     error_text,
     in_private,
@@ -60,17 +61,10 @@ async def claim(update: Update, context: WishwallContext) -> None:
         )
 
 
-async def release(update: Update, context: WishwallContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    data = WishCallback.unpack(query.data)
-    assert data is not None
+@button(WishCallback)
+async def release(update: Update, context: WishwallContext, query: CallbackQuery, data: WishCallback) -> None:
     lang = lang_of(update, context)
-    try:
-        wish = await context.services.wishes.release(await actor_of(update, context), data.wish_id)
-    except DomainError as error:
-        await answer(query, error_text(lang, error), alert=True)
-        return
+    wish = await context.services.wishes.release(await actor_of(update, context), data.wish_id)
     await answer(query, t(lang, "claims.released", code=wish.code))
     # The details leave the holder's screen with the claim.
     await edit_rendered(query, cards.Rendered(text=t(lang, "claims.released_long", code=wish.code)))

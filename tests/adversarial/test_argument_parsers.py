@@ -19,8 +19,8 @@ from bot.codes import parse_code
 from bot.errors import InvalidInput
 from bot.models import COMMUNITY_SETTINGS
 from bot.people.organisation import parse_setting
-from bot.reminders.timing import IsoWeek
 from bot.reports import figures
+from bot.timing import IsoWeek
 
 # Text as people type it, plus the tokens that used to crash.
 TYPED = st.one_of(
