@@ -9,9 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.cli import params_for, run_once
 from bench.core import table
 from bench.scenarios import find
+
+# Slow: deselected by default (pyproject.toml); CI selects it with -m bench.
+pytestmark = pytest.mark.bench
 
 
 async def test_the_claim_storm_runs_at_toy_size() -> None:
