@@ -25,7 +25,7 @@ class Figure:
     op: Op | None = None
     limit: float | None = None
     aggregate: Aggregate = "median"
-    note: str | None = None  # shown instead of a value (e.g. "not yet measured (needs issue 4)")
+    note: str | None = None  # shown instead of a value (e.g. "failed (exit code 1); see the log above")
     target_text: str | None = None  # when the target is not a plain comparison
     decimals: int = 0
     runs: int = 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,9 +13,10 @@ from PIL import Image
 from bot.callbacks import ExtendCallback, ReminderButton, ReminderCallback
 from bot.cli import main, run_jobs
 from bot.clock import FakeClock
-from bot.models import Community, NewOutbox, OutboxKind, Rendered
-from bot.reminders.jobs import MISFIRE_GRACE_SECONDS, TICK_NAME
-from bot.reminders.service import escalation_card, nudge_card, overdue_card, without_wish
+from bot.models import Community, NewOutbox, OutboxKind, ReminderKind, Rendered
+from bot.reminders import kinds
+from bot.reminders.cards import escalation_card, nudge_card, overdue_card, without_wish
+from bot.reminders.jobs import MISFIRE_GRACE_SECONDS, TICK_NAME, passes, run_all
 from bot.reports import charts, figures, report_chart
 from bot.services import Services
 from bot.settings import Settings
@@ -109,6 +111,33 @@ async def test_group_nudge_and_reminders_carry_no_personal_data(services: Servic
     listing = overdue_card([wish, wish.model_copy(update={"id": 77})], "en", date(2026, 11, 25))
     trimmed = without_wish(listing, wish.id, "done")
     assert len(listing.buttons) == 2 and len(trimmed.buttons) == 1 and trimmed.text.endswith("done")
+
+
+async def test_reminder_kinds_are_listed_once_and_all_else_follows(
+    services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = [job.name for job in kinds.KINDS]
+    assert len(set(names)) == len(names) and kinds.ALL not in names
+    # Every kind of reminder row the bot records comes from exactly one pass.
+    recorded = [job.kind for job in kinds.KINDS] + [k for job in kinds.KINDS for k in job.also_records]
+    assert sorted(recorded) == sorted(ReminderKind)
+    # Each pass is the services' own method, and the tick (and "all") runs the on-tick ones.
+    assert list(passes(services)) == names
+    assert all(callable(run) for run in passes(services).values())
+    ticked = [job.name for job in kinds.KINDS if job.on_tick]
+    assert list(await run_all(services, services.clock.now())) == ticked == list(kinds.ON_TICK)
+    # `wishwall jobs run NAME`: its choices and its help.
+    with pytest.raises(SystemExit):
+        main(["jobs", "run", "--help"])
+    shown = capsys.readouterr().out
+    assert "{" + ",".join([*names, kinds.ALL]) + "}" in shown
+    assert all(job.help in shown for job in kinds.KINDS)
+
+
+def test_the_readme_lists_the_reminder_kinds() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r"wishwall jobs run \w+ +# ([\w |]+)", readme)
+    assert listed is not None and listed.group(1).split(" | ") == [*kinds.NAMES, kinds.ALL]
 
 
 async def test_chart_without_a_cjk_font_uses_english_and_numbers(

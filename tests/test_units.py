@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import string
 from datetime import date
 from pathlib import Path
 
@@ -15,20 +16,63 @@ from bot.callbacks import ChoiceCallback, DraftChoice, WishButton, WishCallback
 from bot.codes import format_code, parse_code
 from bot.errors import InvalidInput
 from bot.messaging.ratelimit import PRIVATE_MARGIN, SendLimits
-from bot.texts import CATALOG, LANGS, pick_lang, t
+from bot.texts import CATALOG, LANGS, LANGUAGES, parse, pick_lang, t
 from bot.wishes import cards
 
 ROOT = Path(__file__).resolve().parent.parent
+TEXTS_DIR = ROOT / "bot" / "texts"
 
 
-def test_every_text_exists_in_every_language() -> None:
-    missing = [(key, lang) for key, entry in CATALOG.items() for lang in LANGS if not entry.get(lang)]
-    assert missing == []
+def test_every_language_has_every_text_in_the_same_order() -> None:
+    source = LANGUAGES[LANGS[0]]
+    for lang, texts in LANGUAGES.items():
+        assert sorted(source.keys() - texts.keys()) == [], f"missing in {lang}.toml"
+        assert sorted(texts.keys() - source.keys()) == [], f"only in {lang}.toml"
+        assert [k for k, text in texts.items() if not text.strip()] == [], f"empty in {lang}.toml"
+        # Same order too, so that the files read side by side.
+        assert list(texts) == list(source), lang
+    assert set(CATALOG) == set(source) and all(set(e) == set(LANGS) for e in CATALOG.values())
+
+
+def test_the_registry_lists_every_text_file_and_installs_them() -> None:
+    import tomllib
+
+    assert {p.stem for p in TEXTS_DIR.glob("*.toml")} == set(LANGS)
+    assert [p.name for p in TEXTS_DIR.glob("*.py")] == ["__init__.py"]  # no texts left in code
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "*.toml" in pyproject["tool"]["setuptools"]["package-data"]["bot.texts"]
+
+
+def test_a_bare_dotted_key_is_refused() -> None:
+    """TOML reads `cat.other = "x"` as a table "cat"; only quoted keys are texts."""
+    assert parse("xx.toml", '"cat.other" = "x"') == {"cat.other": "x"}
+    with pytest.raises(ValueError, match="cat"):
+        parse("xx.toml", 'cat.other = "x"')
+
+
+def _fields(text: str) -> set[tuple[str, str, str | None]]:
+    """Each {placeholder} with its format spec and conversion; unbalanced braces raise."""
+    return {
+        (name, spec or "", conv) for _, name, spec, conv in string.Formatter().parse(text) if name is not None
+    }
+
+
+def test_placeholders_match_between_languages() -> None:
+    source = LANGUAGES[LANGS[0]]
+    for lang, texts in LANGUAGES.items():
+        assert [k for k, text in texts.items() if _fields(text) != _fields(source[k])] == [], lang
+        # Positional fields ({} or {0}) cannot be filled: t() passes keyword arguments only.
+        assert [
+            k for k, text in texts.items() if any(not n or n[0].isdigit() for n, _, _ in _fields(text))
+        ] == []
 
 
 def test_every_text_key_used_in_code_is_in_the_catalog() -> None:
+    """String constants that look like keys anywhere in bot/ and handlers/, and every t() or
+    t_error() call with a literal key (or an f-string's fixed start) in the tests and bench too."""
     used: set[str] = set()
-    for path in [*ROOT.glob("bot/*.py"), *ROOT.glob("handlers/*.py")]:
+    dynamic: set[str] = set()
+    for path in _sources("bot", "handlers"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 value = node.value
@@ -36,7 +80,24 @@ def test_every_text_key_used_in_code_is_in_the_catalog() -> None:
                 complete = not value.endswith((".", "_"))  # f-string pieces are checked below
                 if "." in value and " " not in value and prefix in _PREFIXES and complete:
                     used.add(value)
+    for path in _sources("bot", "handlers", "tests", "bench"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            if node.func.id not in ("t", "t_error") or len(node.args) < 2:
+                continue
+            key = node.args[1]
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                used.add(key.value)
+            elif isinstance(key, ast.JoinedStr) and key.values and isinstance(key.values[0], ast.Constant):
+                dynamic.add(str(key.values[0].value))
+    assert len(used) > 300 and "btn.claim" in used  # the scan sees the code
     assert sorted(k for k in used if k not in CATALOG) == []
+    assert sorted(d for d in dynamic if not any(k.startswith(d) for k in CATALOG)) == []
+
+
+def _sources(*folders: str) -> list[Path]:
+    return [path for folder in folders for path in sorted((ROOT / folder).rglob("*.py"))]
 
 
 def test_keys_built_at_run_time_exist() -> None:
@@ -70,21 +131,31 @@ def test_keys_built_at_run_time_exist() -> None:
 _PREFIXES = {k.split(".", 1)[0] for k in CATALOG}
 
 
-def test_placeholders_match_between_languages() -> None:
-    import string
-
-    def fields(text: str) -> set[str]:
-        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
-
-    assert [k for k, e in CATALOG.items() if fields(e["zh"]) != fields(e["en"])] == []
-
-
-def test_language_choice() -> None:
+def test_language_choice_follows_the_registry() -> None:
     assert pick_lang("zh-hans") == "zh"
     assert pick_lang("en-GB") == "en"
-    assert pick_lang(None) == "zh"
+    assert pick_lang(None) == LANGS[0]
     assert pick_lang("ru", "en") == "en"
+    for lang in LANGS:
+        assert pick_lang(lang) == lang
+        assert pick_lang(f"{lang.upper()}_XX") == lang
+        assert pick_lang("tlh", lang) == lang
     assert t("en", "btn.claim") == "🙋 Claim"
+    assert t("tlh", "btn.claim") == LANGUAGES[LANGS[0]]["btn.claim"]  # unknown code: the first
+    absent = "no.such_key"  # a name, so the scan for keys used in code passes it by
+    assert t("en", absent) == "⟨no.such_key⟩"
+
+
+def test_the_default_language_is_a_registered_one() -> None:
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+
+    assert Settings(_env_file=None).default_lang in LANGS  # type: ignore[call-arg]
+    for lang in LANGS:
+        assert Settings(_env_file=None, default_lang=lang).default_lang == lang  # type: ignore[call-arg]
+    with pytest.raises(ValidationError, match="WISHWALL_DEFAULT_LANG"):
+        Settings(_env_file=None, default_lang="tlh")  # type: ignore[call-arg]
 
 
 @given(wish_id=st.integers(1, 10**12 - 1), action=st.sampled_from(list(WishButton)))

@@ -1,4 +1,4 @@
-"""Every scenario, in the issue's order. Each module defines ``SCENARIO`` (bench.core.Scenario):
+"""Every scenario, in the README's order. Each module defines ``SCENARIO`` (bench.core.Scenario):
 a key, a name, its parameters (full size and toy size) and ``run(ctx) -> list[Figure]``."""
 
 from __future__ import annotations

@@ -1,2 +1,2 @@
-"""Reminders: due-soon and overdue chases, escalations, nudges, extensions and the scheduler
-that runs them. Imports bot.wishes, bot.people, bot.reports (the weekly report) and storage/."""
+"""Reminders: the one table of reminder kinds (kinds.py), their passes, messages and answers, and the
+scheduler that runs them. Imports bot.wishes, bot.people, bot.reports (the weekly report) and storage/."""

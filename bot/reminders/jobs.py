@@ -12,15 +12,14 @@ message goes out, never whether it goes out twice. `wishwall jobs run NAME` runs
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.context import WishwallApp, WishwallContext
+from bot.reminders.kinds import BY_NAME, ON_TICK, Pass
 from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-JOB_NAMES = ("due_soon", "overdue", "unclaimed", "weekly_report")
 TICK_NAME = "wishwall-tick"
 # APScheduler skips a run that starts later than this after its time (its default is 1 s); a
 # busy event loop or a suspended machine must not lose a tick.
@@ -29,18 +28,14 @@ FIRST_TICK_SECONDS = 30  # soon after start-up, so a restart catches up quickly
 MEDIA_KEEP = timedelta(days=30)
 
 
-def passes(services: Services) -> dict[str, Callable[[datetime], Awaitable[int]]]:
-    return {
-        "due_soon": services.reminders.due_soon,
-        "overdue": services.reminders.overdue,
-        "unclaimed": services.reminders.unclaimed,
-        "weekly_report": services.reports.weekly_pass,
-    }
+def passes(services: Services) -> dict[str, Pass]:
+    """Every reminder kind's pass (bot/reminders/kinds.py), by name."""
+    return {name: job.pass_of(services) for name, job in BY_NAME.items()}
 
 
 async def run_pass(services: Services, name: str, now: datetime) -> int:
     """One pass of one job at the instant `now`; returns how many messages it queued."""
-    queued = await passes(services)[name](now)
+    queued = await BY_NAME[name].pass_of(services)(now)
     if queued and services.sender is not None:
         services.sender.wake()
     if queued:
@@ -49,9 +44,9 @@ async def run_pass(services: Services, name: str, now: datetime) -> int:
 
 
 async def run_all(services: Services, now: datetime) -> dict[str, int]:
-    """Every pass; one failing pass is logged and does not stop the others."""
+    """Every pass the tick runs; one failing pass is logged and does not stop the others."""
     results: dict[str, int] = {}
-    for name in JOB_NAMES:
+    for name in ON_TICK:
         try:
             results[name] = await run_pass(services, name, now)
         except Exception:

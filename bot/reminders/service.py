@@ -6,7 +6,8 @@ transaction that records them in `reminders` — so a pass that runs twice, late
 or from a second process sends each reminder once. Nothing is kept in memory between passes.
 
 What each member, group and coordinator receives, and when, is described in the README
-("Reminders and the weekly report"); the rules below are the same in code.
+("Reminders and the weekly report"); the rules below are the same in code. What the messages look
+like is in bot/reminders/cards.py, what holders and coordinators answer in bot/reminders/answers.py.
 """
 
 from __future__ import annotations
@@ -15,36 +16,24 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from bot.callbacks import ReminderButton, ReminderCallback, WishButton, WishCallback
-from bot.clock import Clock, local_today
-from bot.errors import IllegalTransition, NotAllowed
-from bot.models import (
-    Action,
-    Button,
-    Community,
-    Frozen,
-    Member,
-    NewOutbox,
-    OutboxKind,
-    Reminder,
-    ReminderKind,
-    Rendered,
-    Wish,
-    WishStatus,
-)
+from bot.clock import Clock
+from bot.models import Community, Member, NewOutbox, Reminder, ReminderKind, Wish
 from bot.people.directory import Directory
-from bot.people.policies import Actor, check
-from bot.settings import Settings
-from bot.texts import t
-from bot.timing import (
-    at_local,
-    community_zone,
-    daily_slot,
-    extension_window,
-    in_quiet_hours,
-    send_hour,
+from bot.people.policies import Actor
+from bot.reminders.answers import ChaseKept, ExtensionOffer, ReminderAnswers
+from bot.reminders.cards import (
+    MAX_LISTED,
+    due_soon_card,
+    escalation_card,
+    holder_buttons,
+    message_to,
+    nudge_card,
+    overdue_card,
+    reminder_button,
+    without_wish,
 )
-from bot.wishes import cards
+from bot.settings import Settings
+from bot.timing import at_local, community_zone, daily_slot, in_quiet_hours, send_hour
 from bot.wishes.lifecycle import WishService
 from storage.db import Database
 from storage.events import EventRepo
@@ -54,26 +43,24 @@ from storage.organisation import CommunityRepo
 from storage.outbox import OutboxRepo
 from storage.reminders import ReminderRepo
 
-# One message lists at most this many wishes with buttons (Telegram allows 100 buttons a message).
-MAX_LISTED = 10
+# The messages (cards.py) and the answers (answers.py) stay importable from here too.
+__all__ = [
+    "MAX_LISTED",
+    "MAX_NUDGED",
+    "ChaseKept",
+    "ExtensionOffer",
+    "ReminderService",
+    "due_soon_card",
+    "escalation_card",
+    "holder_buttons",
+    "nudge_card",
+    "overdue_card",
+    "reminder_button",
+    "without_wish",
+]
+
 # A group nudge lists at most this many wishes; the rest come in a later nudge.
 MAX_NUDGED = 20
-
-
-class ChaseKept(Frozen):
-    wish: Wish
-    holder_name: str
-    again_after: int  # reminders until the next escalation
-
-
-class ExtensionOffer(Frozen):
-    wish: Wish
-    by_holder: bool
-    base: date  # the later of the due date and today: quick choices count from here
-    earliest: date
-    latest: date
-    choices: list[date]
-    holder_name: str
 
 
 @dataclass
@@ -103,16 +90,16 @@ class ReminderService:
         clock: Clock,
     ) -> None:
         self._db = db
-        self._clock = clock
         self._repo = repo
         self._communities = communities
         self._members = members
         self._groups = groups
         self._directory = directory
         self._outbox = outbox
-        self._events = events
-        self._wishes = wishes
         self._settings = settings
+        self._answers = ReminderAnswers(
+            communities=communities, events=events, wishes=wishes, settings=settings, clock=clock
+        )
 
     def zone(self, community: Community) -> tzinfo:
         return community_zone(community, self._settings.zone)
@@ -154,7 +141,7 @@ class ReminderService:
                     due_date=wish.due_date,
                 )
                 card = due_soon_card(wish, holder.lang, today)
-                units.append(Unit([reminder], [_to(holder.user_id, card)]))
+                units.append(Unit([reminder], [message_to(holder.user_id, card)]))
             queued += await self._commit(units, now)
         return queued
 
@@ -220,7 +207,7 @@ class ReminderService:
                     ]
                     if await self._repo.record(conn, rows, now):
                         await self._outbox.enqueue(
-                            conn, [_to(holder_id, overdue_card(wishes, member.lang, today))], now
+                            conn, [message_to(holder_id, overdue_card(wishes, member.lang, today))], now
                         )
                         queued += 1
                 for wish in wishes:
@@ -253,69 +240,20 @@ class ReminderService:
                                 reminders=count,
                                 unreachable=member is None,
                             )
-                            await self._outbox.enqueue(conn, [_to(coordinator.user_id, card)], now)
+                            await self._outbox.enqueue(conn, [message_to(coordinator.user_id, card)], now)
                             queued += 1
         return queued
 
-    async def keep_chasing(self, actor: Actor, wish_id: int) -> ChaseKept:
-        """A coordinator leaves an overdue wish with its holder; recorded, nothing else changes
-        (the daily reminders go on, and the next escalation comes after as many again)."""
-        wish = await self._wishes.get(wish_id)
-        if not actor.coordinates(wish.community_id):
-            raise NotAllowed("err.coordinators_only")
-        if wish.status is not WishStatus.CLAIMED:
-            raise IllegalTransition(code=wish.code, status_key=f"status.{wish.status.value}")
-        await self._events.record(
-            action="keep_chasing",
-            at=self._clock.now(),
-            actor_id=actor.user_id,
-            wish_id=wish.id,
-            community_id=wish.community_id,
-            details={"holder": wish.holder_id, "due": wish.due_date.isoformat()},
-        )
-        community = await self._community(wish.community_id)
-        return ChaseKept(
-            wish=wish,
-            holder_name=await self._wishes.holder_name(wish) or "?",
-            again_after=community.escalate_after,
-        )
+    # --- answers to reminders (bot/reminders/answers.py) ------------------------------------
 
-    # --- need more time / extend ----------------------------------------------------------
+    async def keep_chasing(self, actor: Actor, wish_id: int) -> ChaseKept:
+        return await self._answers.keep_chasing(actor, wish_id)
 
     async def extension_offer(self, actor: Actor, wish_id: int) -> ExtensionOffer:
-        """What a holder (or a coordinator) may choose as the new due date of a claimed wish."""
-        wish = await self._wishes.get(wish_id)
-        check(actor, Action.EXTEND, wish, wish.community_id)
-        if wish.status is not WishStatus.CLAIMED:
-            raise IllegalTransition(code=wish.code, status_key=f"status.{wish.status.value}")
-        community = await self._community(wish.community_id)
-        today = local_today(self._clock.now(), self.zone(community))
-        by_holder = wish.holder_id == actor.user_id
-        earliest, latest = extension_window(
-            wish.due_date, today, community.max_extension_days, by_coordinator=not by_holder
-        )
-        base = max(wish.due_date, today)
-        steps = sorted({3, 7, community.max_extension_days})
-        choices = [base + timedelta(days=d) for d in steps if earliest <= base + timedelta(days=d) <= latest]
-        return ExtensionOffer(
-            wish=wish,
-            by_holder=by_holder,
-            base=base,
-            earliest=earliest,
-            latest=latest,
-            choices=choices,
-            holder_name=await self._wishes.holder_name(wish) or "?",
-        )
+        return await self._answers.extension_offer(actor, wish_id)
 
     async def extend(self, actor: Actor, wish_id: int, new_due: date) -> Wish:
-        wish = await self._wishes.get(wish_id)
-        community = await self._community(wish.community_id)
-        return await self._wishes.extend(actor, wish_id, new_due, community=community)
-
-    async def _community(self, community_id: int) -> Community:
-        community = await self._communities.get(community_id)
-        assert community is not None  # wishes always belong to an existing community
-        return community
+        return await self._answers.extend(actor, wish_id, new_due)
 
     # --- the unclaimed nudge --------------------------------------------------------------
 
@@ -360,7 +298,8 @@ class ReminderService:
                     for w in due_again
                 ]
                 card = nudge_card(due_again, group.lang, days)
-                units.append(Unit(rows, [_to(chat_id, card)], (ReminderKind.UNCLAIMED, chat_id, period)))
+                once = (ReminderKind.UNCLAIMED, chat_id, period)
+                units.append(Unit(rows, [message_to(chat_id, card)], once))
             queued += await self._commit(units, now)
         return queued
 
@@ -384,136 +323,3 @@ class ReminderService:
                     await self._outbox.enqueue(conn, unit.items, now)
                     queued += len(unit.items)
         return queued
-
-
-# --- what the messages look like (pure) ---------------------------------------------------------
-
-
-def _to(chat_id: int, rendered: Rendered) -> NewOutbox:
-    return NewOutbox(kind=OutboxKind.MESSAGE, chat_id=chat_id, payload=rendered)
-
-
-def reminder_button(lang: str, action: ReminderButton, wish_id: int, label_key: str, **params: str) -> Button:
-    return Button(
-        text=t(lang, label_key, **params),
-        callback_data=ReminderCallback(action=action, wish_id=wish_id).pack(),
-    )
-
-
-def holder_buttons(lang: str, wish: Wish, *, with_code: bool) -> tuple[Button, ...]:
-    """Mark delivered (the existing delivery flow), Need more time, Release."""
-    code = {"code": wish.code} if with_code else {}
-    suffix = "_code" if with_code else ""
-    return (
-        Button(
-            text=t(lang, f"btn.deliver{suffix}", **code),
-            callback_data=WishCallback(action=WishButton.DELIVER, wish_id=wish.id).pack(),
-        ),
-        reminder_button(lang, ReminderButton.MORE_TIME, wish.id, f"btn.more_time{suffix}", **code),
-        reminder_button(lang, ReminderButton.RELEASE, wish.id, f"btn.release{suffix}", **code),
-    )
-
-
-def _wish_line(wish: Wish, lang: str) -> str:
-    return t(
-        lang,
-        "remind.wish_line",
-        description=wish.description,
-        masked=cards.mask_name(wish.beneficiary_name),
-        category=t(lang, f"cat.{wish.category.value}"),
-    )
-
-
-def due_soon_card(wish: Wish, lang: str, today: date) -> Rendered:
-    key = "remind.due_today" if wish.due_date <= today else "remind.due_tomorrow"
-    lines = [
-        t(lang, key, code=wish.code, due=cards.format_date(wish.due_date)),
-        _wish_line(wish, lang),
-        t(lang, "remind.due_footer"),
-    ]
-    return Rendered(text="\n".join(lines), buttons=(holder_buttons(lang, wish, with_code=False),))
-
-
-def overdue_card(wishes: list[Wish], lang: str, today: date) -> Rendered:
-    lines = [t(lang, "remind.overdue_header", count=len(wishes))]
-    for wish in wishes[:MAX_LISTED]:
-        lines.append(
-            t(
-                lang,
-                "remind.overdue_line",
-                code=wish.code,
-                description=wish.description,
-                due=cards.format_date(wish.due_date),
-                days=(today - wish.due_date).days,
-            )
-        )
-    if len(wishes) > MAX_LISTED:
-        lines.append(t(lang, "remind.overdue_more", count=len(wishes) - MAX_LISTED))
-    lines.append(t(lang, "remind.overdue_footer"))
-    single = len(wishes) == 1
-    buttons = tuple(holder_buttons(lang, w, with_code=not single) for w in wishes[:MAX_LISTED])
-    return Rendered(text="\n".join(lines), buttons=buttons)
-
-
-def escalation_card(
-    wish: Wish, lang: str, today: date, *, holder: str, reminders: int, unreachable: bool
-) -> Rendered:
-    params = {
-        "code": wish.code,
-        "description": wish.description,
-        "days": (today - wish.due_date).days,
-        "due": cards.format_date(wish.due_date),
-        "holder": holder,
-    }
-    if unreachable:
-        head = t(lang, "chase.escalation_unreachable", **params)
-    else:
-        head = t(lang, "chase.escalation", count=reminders, **params)
-    text = head + "\n\n" + t(lang, "chase.escalation_footer", holder=holder)
-    buttons = (
-        (
-            reminder_button(lang, ReminderButton.EXTEND, wish.id, "btn.extend"),
-            reminder_button(lang, ReminderButton.REASSIGN, wish.id, "btn.reassign"),
-            reminder_button(lang, ReminderButton.KEEP, wish.id, "btn.keep_chasing"),
-        ),
-    )
-    return Rendered(text=text, buttons=buttons)
-
-
-def nudge_card(wishes: list[Wish], lang: str, days: int) -> Rendered:
-    """Goes to a group: masked name and category only, like the wish cards."""
-    lines = [t(lang, "nudge.header", days=days)]
-    for wish in wishes:
-        lines.append(
-            t(
-                lang,
-                "nudge.line",
-                code=wish.code,
-                masked=cards.mask_name(wish.beneficiary_name),
-                category=t(lang, f"cat.{wish.category.value}"),
-                description=wish.description,
-                due=cards.format_date(wish.due_date),
-            )
-        )
-    lines.append(t(lang, "nudge.footer"))
-    buttons = tuple(
-        (
-            Button(
-                text=t(lang, "btn.claim_code", code=w.code),
-                callback_data=WishCallback(action=WishButton.CLAIM, wish_id=w.id).pack(),
-            ),
-        )
-        for w in wishes
-    )
-    return Rendered(text="\n".join(lines), buttons=buttons)
-
-
-def without_wish(rendered: Rendered, wish_id: int, note: str) -> Rendered:
-    """A reminder after one of its wishes was dealt with: that wish's buttons go, a line says why."""
-    packed = {ReminderCallback(action=a, wish_id=wish_id).pack() for a in ReminderButton} | {
-        WishCallback(action=a, wish_id=wish_id).pack() for a in WishButton
-    }
-    rows = tuple(
-        kept for row in rendered.buttons if (kept := tuple(b for b in row if b.callback_data not in packed))
-    )
-    return Rendered(text=rendered.text + "\n\n" + note, buttons=rows)

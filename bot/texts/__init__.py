@@ -1,44 +1,72 @@
-"""Every user-facing text and button label, in Simplified Chinese and English.
+"""Every user-facing text and button label: one TOML file per language (`zh.toml`, `en.toml`),
+each a flat table key = text, grouped by feature with comments.
 
+Adding a language is adding its file (a copy of `en.toml`, translated) and its code to `LANGS`.
 Texts are plain (no parse mode) so user-typed names and wishes can never break formatting.
-Each feature keeps its texts in a module of this package; the catalog is their union, and a
-key defined twice is an error at import.
 """
 
 from __future__ import annotations
 
+import tomllib
+from importlib.resources import files
 from typing import Any
 
-from bot.texts import core, organisation, records, reminders
-from bot.texts.base import LANGS, Entries, Lang, merge
+__all__ = ["CATALOG", "LANGS", "LANGUAGES", "Lang", "pick_lang", "t", "t_error"]
 
-__all__ = ["CATALOG", "LANGS", "Lang", "pick_lang", "t", "t_error"]
+Lang = str  # a code listed in LANGS
+Texts = dict[str, str]
 
-CATALOG: Entries = merge(core.TEXTS, organisation.TEXTS, reminders.TEXTS, records.TEXTS)
+# The registry: each code names a file of this package, `<code>.toml` (package data, see
+# pyproject.toml). The first is the source the others translate, and the fallback for a text
+# missing in another language or for an unknown code.
+LANGS: tuple[Lang, ...] = ("zh", "en")
+
+
+def parse(name: str, source: str) -> Texts:
+    """One language's texts; a value that is not a text (a bare dotted key makes a table) fails."""
+    table = tomllib.loads(source)
+    wrong = sorted(key for key, value in table.items() if not isinstance(value, str))
+    if wrong:
+        raise ValueError(f"bot/texts/{name}: not texts (quote keys that contain a dot): {wrong}")
+    return table
+
+
+def _load(code: Lang) -> Texts:
+    name = f"{code}.toml"
+    return parse(name, files(__name__).joinpath(name).read_text(encoding="utf-8"))
+
+
+LANGUAGES: dict[Lang, Texts] = {code: _load(code) for code in LANGS}
+_FALLBACK = LANGUAGES[LANGS[0]]
+
+# key → {language → text}, for callers that want every translation of one key (the importer
+# accepts a category in any language) or ask whether a key exists.
+CATALOG: dict[str, dict[Lang, str]] = {
+    key: {code: texts[key] for code, texts in LANGUAGES.items() if key in texts}
+    for key in dict.fromkeys(key for texts in LANGUAGES.values() for key in texts)
+}
 
 _MISSING = "⟨{key}⟩"
 
 
-def pick_lang(language_code: str | None, default: Lang = "zh") -> Lang:
-    """Telegram gives 'zh-hans', 'zh-hant', 'en', 'en-GB', ... or nothing."""
-    if not language_code:
-        return default
-    code = language_code.lower()
-    if code.startswith("zh"):
-        return "zh"
-    if code.startswith("en"):
-        return "en"
-    return default
+def pick_lang(language_code: str | None, default: Lang | None = None) -> Lang:
+    """The registered language for Telegram's code ('zh-hans', 'en-GB', ... or nothing): the code
+    itself if registered, else its shorter prefixes ('zh-hant-tw' → 'zh-hant' → 'zh'), else the
+    default (the first registered language if none is given)."""
+    code = (language_code or "").lower().replace("_", "-")
+    while code:
+        if code in LANGUAGES:
+            return code
+        code = code.rpartition("-")[0]
+    return default if default is not None else LANGS[0]
 
 
 def t(lang: str, key: str, /, **params: Any) -> str:
     # Positional-only: a placeholder may be called "key" or "lang" like any other.
-    entry = CATALOG.get(key)
-    if entry is None:
-        # A missing key is a bug the catalog test catches; users still get something readable.
+    template = LANGUAGES.get(lang, _FALLBACK).get(key) or _FALLBACK.get(key)
+    if template is None:
+        # A missing key is a bug the catalog tests catch; users still get something readable.
         return _MISSING.format(key=key)
-    # An unknown language code (narrowed to Lang by the check) finds nothing: Chinese is shown.
-    template = (entry.get(lang) if lang in LANGS else None) or entry["zh"]
     return template.format(**params) if params else template
 
 

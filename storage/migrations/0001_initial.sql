@@ -1,4 +1,4 @@
--- Communities own data. Issue 2 runs everything in community 1; later issues add more.
+-- Communities own data; a new database starts with community 1.
 CREATE TABLE communities (
     id          INTEGER PRIMARY KEY,
     name        TEXT NOT NULL UNIQUE,

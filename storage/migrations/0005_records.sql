@@ -1,4 +1,4 @@
--- Records in and out (issue 5): notes that come with imported wishes, when a beneficiary's
+-- Records in and out: notes that come with imported wishes, when a beneficiary's
 -- personal data was erased (retention or /forget), and indexes for statistics and look-ups.
 
 ALTER TABLE wishes ADD COLUMN notes TEXT;
