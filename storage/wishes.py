@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiosqlite
 
 from storage.db import Database, fetch_all, fetch_one, utc_text
-from storage.events import INSERT_EVENT, event_row
+from storage.events import INSERT_EVENT
 from storage.models import ImportedWish, NewOutbox, Wish, WishDraft, WishPost, WishStatus
 from storage.outbox import INSERT_OUTBOX, outbox_rows
 
-# Columns a transition may set; anything else is a programming error, never interpolated.
+# Columns a write may set; anything else is a programming error, never interpolated.
 _SETTABLE = frozenset(
     {
         "holder_id",
@@ -26,6 +27,7 @@ _SETTABLE = frozenset(
         "reason",
         "branch_id",
         "due_date",
+        "needed_members",
     }
 )
 
@@ -54,9 +56,89 @@ _HELD = (
     "SELECT w.id FROM wishes w JOIN wish_holders h ON h.wish_id = w.id"
     " WHERE h.user_id = ? AND w.status IN ('claimed', 'delivered')"
 )
-
+# How many hold the wish being updated (inside an UPDATE of wishes).
+_HOLDING = "(SELECT COUNT(*) FROM wish_holders h WHERE h.wish_id = wishes.id)"
 
 _ADD_HOLDER = "INSERT INTO wish_holders (wish_id, user_id, joined_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+
+
+class HolderCap(NamedTuple):
+    """A member may hold fewer than `cap` wishes at once (claimed or delivered)."""
+
+    user_id: int
+    cap: int
+
+
+@dataclass(frozen=True)
+class WishWrite:
+    """One conditional write of a wish, with what it does to its holders and posts.
+
+    It applies only if the wish is in one of `from_statuses` and every further condition given
+    holds; then the status (None: it stays), `set_fields`, the columns in `set_now` and
+    updated_at are written and the holders and posts change as said. Otherwise nothing is.
+    """
+
+    from_statuses: frozenset[WishStatus]
+    to_status: WishStatus | None = None
+    set_fields: Mapping[str, Any] = field(default_factory=dict)
+    set_now: tuple[str, ...] = ()  # columns set to the moment of the write
+    # Conditions beside the status.
+    held_by: int | None = None  # its lead holder is still this member
+    # Still exactly as this read of it: the same updated_at, size and number of holders.
+    as_read: Wish | None = None
+    room_for_one_more: bool = False  # fewer hold it than it needs
+    cap: HolderCap | None = None
+    # What else changes with it.
+    clear_holders: bool = False
+    remove_holder: int | None = None
+    add_holder: int | None = None
+    add_posts: tuple[int, ...] = ()  # chats its card goes to
+
+
+def _statements(wish_id: int, change: WishWrite, now: datetime) -> list[tuple[str, tuple[Any, ...]]]:
+    """The conditional UPDATE (RETURNING id: a row means it applied), then the writes that follow it."""
+    fields = {**change.set_fields, **dict.fromkeys(change.set_now, now)}
+    unknown = set(fields) - _SETTABLE
+    if unknown:
+        raise ValueError(f"a wish write may not set {sorted(unknown)}")
+    stamp = utc_text(now)
+    assignments = ["updated_at = ?", *(f"{name} = ?" for name in fields)]
+    params: list[Any] = [stamp, *(_to_db(v) for v in fields.values())]
+    if change.to_status is not None:
+        assignments.insert(0, "status = ?")
+        params.insert(0, change.to_status.value)
+    where = f"id = ? AND status IN ({', '.join('?' for _ in change.from_statuses)})"
+    params += [wish_id, *(s.value for s in change.from_statuses)]
+    if change.held_by is not None:
+        where += " AND holder_id = ?"
+        params.append(change.held_by)
+    if change.as_read is not None:
+        read = change.as_read
+        where += f" AND updated_at = ? AND needed_members = ? AND {_HOLDING} = ?"
+        params += [utc_text(read.updated_at), read.needed_members, len(read.holders)]
+    if change.room_for_one_more:
+        where += f" AND {_HOLDING} < needed_members"
+    if change.cap is not None:
+        where += f" AND (SELECT COUNT(*) FROM ({_HELD})) < ?"
+        params += [change.cap.user_id, change.cap.cap]
+    statements = [(f"UPDATE wishes SET {', '.join(assignments)} WHERE {where} RETURNING id", tuple(params))]
+    if change.clear_holders:
+        statements.append(("DELETE FROM wish_holders WHERE wish_id = ?", (wish_id,)))
+    if change.remove_holder is not None:
+        statements.append(
+            ("DELETE FROM wish_holders WHERE wish_id = ? AND user_id = ?", (wish_id, change.remove_holder))
+        )
+    if change.add_holder is not None:
+        statements.append((_ADD_HOLDER, (wish_id, change.add_holder, stamp)))
+    statements += [
+        (
+            "INSERT INTO wish_posts (wish_id, chat_id, posted_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (wish_id, chat_id) DO NOTHING",
+            (wish_id, chat_id, stamp),
+        )
+        for chat_id in change.add_posts
+    ]
+    return statements
 
 
 class WishRepo:
@@ -97,37 +179,6 @@ class WishRepo:
         assert row is not None
         return row_to_wish(row)
 
-    async def transition(
-        self,
-        conn: aiosqlite.Connection,
-        wish_id: int,
-        *,
-        from_statuses: Collection[WishStatus],
-        to_status: WishStatus,
-        now: datetime,
-        holder_id: int | None = None,
-        set_fields: Mapping[str, Any] | None = None,
-    ) -> bool:
-        """One conditional write; False when the wish was not in an expected state (or holder).
-
-        The caller reads the wish afterwards, once, after any other writes of its transaction:
-        each statement is a trip to the database thread while the write lock is held."""
-        fields = dict(set_fields or {})
-        unknown = set(fields) - _SETTABLE
-        if unknown:
-            raise ValueError(f"transition may not set {sorted(unknown)}")
-        assignments = ["status = ?", "updated_at = ?"] + [f"{name} = ?" for name in fields]
-        params: list[Any] = [to_status.value, utc_text(now)]
-        params += [_to_db(v) for v in fields.values()]
-        marks = ", ".join("?" for _ in from_statuses)
-        where = f"id = ? AND status IN ({marks})"
-        params += [wish_id, *(s.value for s in from_statuses)]
-        if holder_id is not None:
-            where += " AND holder_id = ?"
-            params.append(holder_id)
-        sql = f"UPDATE wishes SET {', '.join(assignments)} WHERE {where} RETURNING id"
-        return await fetch_one(conn, sql, params) is not None
-
     async def get(self, wish_id: int, conn: aiosqlite.Connection | None = None) -> Wish | None:
         row = await fetch_one(conn or self._db.reader, f"{_SELECT} WHERE w.id = ?", (wish_id,))
         return row_to_wish(row) if row else None
@@ -162,16 +213,6 @@ class WishRepo:
 
     # --- where cards live -------------------------------------------------------------------
 
-    async def add_post(self, conn: aiosqlite.Connection, wish_id: int, chat_id: int, now: datetime) -> bool:
-        """False when the wish was already posted to that chat (posting twice is harmless)."""
-        row = await fetch_one(
-            conn,
-            "INSERT INTO wish_posts (wish_id, chat_id, posted_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (wish_id, chat_id) DO NOTHING RETURNING wish_id",
-            (wish_id, chat_id, utc_text(now)),
-        )
-        return row is not None
-
     async def posts(self, wish_id: int, conn: aiosqlite.Connection | None = None) -> list[WishPost]:
         rows = await fetch_all(
             conn or self._db.reader,
@@ -195,82 +236,53 @@ class WishRepo:
                 (message_id, wish_id, chat_id),
             )
 
-    # --- who holds a claim --------------------------------------------------------------------
+    # --- conditional writes -------------------------------------------------------------------
 
-    async def add_holder(self, conn: aiosqlite.Connection, wish_id: int, user_id: int, now: datetime) -> None:
-        await conn.execute(_ADD_HOLDER, (wish_id, user_id, utc_text(now)))
+    async def write(self, conn: aiosqlite.Connection, wish_id: int, change: WishWrite, now: datetime) -> bool:
+        """Apply one conditional write inside the caller's transaction; False when it did not
+        apply (nothing written). The caller reads the wish afterwards, once: each statement is
+        a trip to the database thread while the write lock is held."""
+        (sql, params), *rest = _statements(wish_id, change, now)
+        if await fetch_one(conn, sql, params) is None:
+            return False
+        for sql, params in rest:
+            await conn.execute(sql, params)
+        return True
 
-    async def remove_holder(self, conn: aiosqlite.Connection, wish_id: int, user_id: int) -> None:
-        await conn.execute("DELETE FROM wish_holders WHERE wish_id = ? AND user_id = ?", (wish_id, user_id))
-
-    async def clear_holders(self, conn: aiosqlite.Connection, wish_id: int) -> None:
-        await conn.execute("DELETE FROM wish_holders WHERE wish_id = ?", (wish_id,))
-
-    async def count_held(self, conn: aiosqlite.Connection, user_id: int) -> list[int]:
-        """Ids of the wishes a member holds now (claimed or delivered, alone or jointly)."""
-        rows = await fetch_all(conn, f"{_HELD} ORDER BY w.id", (user_id,))
-        return [int(r[0]) for r in rows]
-
-    async def claim_in_one_trip(
+    async def write_in_one_trip(
         self,
-        *,
         wish_id: int,
-        community_id: int,
-        user_id: int,
+        change: WishWrite,
         now: datetime,
-        unchanged_since: datetime,
-        cap: int,
-        event_action: str,
-        outbox: list[NewOutbox],
+        *,
+        event: Sequence[Any],
+        outbox: Sequence[NewOutbox],
     ) -> bool:
-        """Claim an open wish in one trip to the writer (see Database.run_unit).
+        """The same conditional write, with its event (the parameters of INSERT_EVENT) and its
+        outbox rows, as one transaction in one trip to the writer (see Database.run_unit).
 
-        Writes only if the wish is still exactly as the caller read it (open, for one member,
-        nobody holding it, not updated since `unchanged_since`) and the member holds fewer than
-        `cap` wishes; then the holder, the event and the outbox rows go in the same transaction.
-        False, with nothing written, when any of that is not so: the caller then takes the
-        general path, which finds out why.
+        Everything is decided and rendered before the write lock is taken, so the change must
+        not depend on anything read inside: `change.as_read` makes it apply only to the wish the
+        caller read. False, with nothing written, when any condition does not hold.
         """
-        claimed_at = utc_text(now)
-        event = event_row(
-            action=event_action,
-            at=now,
-            actor_id=user_id,
-            wish_id=wish_id,
-            community_id=community_id,
-            from_status=WishStatus.OPEN,
-            to_status=WishStatus.CLAIMED,
-        )
+        (sql, params), *rest = _statements(wish_id, change, now)
         rows = outbox_rows(outbox, now)
 
         def unit(conn: sqlite3.Connection) -> bool:
-            changed = conn.execute(
-                "UPDATE wishes SET status = 'claimed', holder_id = ?, claimed_at = ?, updated_at = ?"
-                " WHERE id = ? AND status = 'open' AND needed_members = 1 AND updated_at = ?"
-                " AND NOT EXISTS (SELECT 1 FROM wish_holders WHERE wish_id = ?)"
-                f" AND (SELECT COUNT(*) FROM ({_HELD})) < ?",
-                (user_id, claimed_at, claimed_at, wish_id, utc_text(unchanged_since), wish_id, user_id, cap),
-            ).rowcount
-            if changed != 1:
+            if not conn.execute(sql, params).fetchall():
                 return False
-            conn.execute(_ADD_HOLDER, (wish_id, user_id, claimed_at))
-            conn.execute(INSERT_EVENT, event)
+            for more, more_params in rest:
+                conn.execute(more, more_params)
+            conn.execute(INSERT_EVENT, tuple(event))
             conn.executemany(INSERT_OUTBOX, rows)
             return True
 
         return await self._db.run_unit(unit)
 
-    async def set_needed(self, conn: aiosqlite.Connection, wish_id: int, needed: int, now: datetime) -> None:
-        await conn.execute(
-            "UPDATE wishes SET needed_members = ?, updated_at = ? WHERE id = ?",
-            (needed, utc_text(now), wish_id),
-        )
-
-    async def set_lead(self, conn: aiosqlite.Connection, wish_id: int, user_id: int) -> None:
-        """A joint wish's lead holder left; another holder leads (the status does not change)."""
-        await conn.execute(
-            "UPDATE wishes SET holder_id = ? WHERE id = ? AND status = 'claimed'", (user_id, wish_id)
-        )
+    async def count_held(self, conn: aiosqlite.Connection, user_id: int) -> list[int]:
+        """Ids of the wishes a member holds now (claimed or delivered, alone or jointly)."""
+        rows = await fetch_all(conn, f"{_HELD} ORDER BY w.id", (user_id,))
+        return [int(r[0]) for r in rows]
 
     # --- messages that show a beneficiary's details -------------------------------------------
 
@@ -299,7 +311,7 @@ class WishRepo:
                 "DELETE FROM detail_messages WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
             )
 
-    # --- issue 5: imports ---------------------------------------------------------------------
+    # --- imports ------------------------------------------------------------------------------
 
     async def insert_many(
         self,

@@ -14,6 +14,7 @@ import pytest
 from bot.errors import AlreadyTaken, DomainError
 from bot.models import OutboxKind, WishStatus
 from bot.services import Services
+from bot.wishes.effects import EffectsContext
 from tests.factories import coordinator, member
 from tests.test_lifecycle import open_wish
 
@@ -69,18 +70,11 @@ async def test_nothing_is_written_when_the_wish_changed_after_it_was_read(servic
     seen = await services.wishes.get(wish_id)
     # Someone else changes the wish (here: the coordinator makes it a joint wish) after it was read.
     await services.wishes.set_needed_members(boss, wish_id, 2)
-    written = await services.wish_repo.claim_in_one_trip(
-        wish_id=wish_id,
-        community_id=1,
-        user_id=alice.user_id,
-        now=services.clock.now(),
-        unchanged_since=seen.updated_at,
-        cap=5,
-        event_action="claim",
-        outbox=[],
-    )
+    community = await services.wishes.community(1)
+    claim = services.wishes.claims.claiming(alice, community)
+    written = await services.wishes.transitions.apply_in_one_trip(alice, seen, claim, [], EffectsContext())
     after = await services.wishes.get(wish_id)
-    assert not written and after.status is WishStatus.OPEN and after.holders == ()
+    assert written is None and after.status is WishStatus.OPEN and after.holders == ()
     assert [e.action for e in await services.events.for_wish(wish_id)][-1] == "joint"
 
 
@@ -92,7 +86,7 @@ async def test_a_stale_read_falls_back_to_the_general_path_which_decides(
     stale = await services.wishes.get(wish_id)
     await services.wishes.claim(bob, wish_id)
     # Alice's tap read the wish before Bob's claim landed.
-    real_get = services.wishes.get
+    real_get = services.wishes.transitions.get
     calls = 0
 
     async def first_stale(wanted: int) -> Any:
@@ -100,7 +94,7 @@ async def test_a_stale_read_falls_back_to_the_general_path_which_decides(
         calls += 1
         return stale if calls == 1 else await real_get(wanted)
 
-    monkeypatch.setattr(services.wishes, "get", first_stale)
+    monkeypatch.setattr(services.wishes.transitions, "get", first_stale)
     with pytest.raises(AlreadyTaken):
         await services.wishes.claim(alice, wish_id)
     stored = await real_get(wish_id)

@@ -6,7 +6,7 @@ import pytest
 
 from bot.models import MembershipStatus, WishStatus
 from bot.texts import t
-from bot.wishes.lifecycle import WishService
+from bot.wishes import claims
 from tests.conftest import Bot
 from tests.factories import BENEFICIARY, draft, member
 from tests.world import GROUP_A, USERS, build_world
@@ -84,10 +84,10 @@ async def test_a_failing_removal_changes_nothing(bot: Bot, monkeypatch: pytest.M
     before = [await services.wishes.get(i) for i in (world.claimed, world.delivered, joint)]
     events = len(await services.events.for_wish(world.claimed))
 
-    async def broken(*args: object, **kwargs: object) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(WishService, "_leave_in", broken)
+    monkeypatch.setattr(claims, "leave_change", broken)  # the joint wish's step fails
     await d.send(people["coord_a"], f"/removemember {MEMBER}")
     errors = bot.expect_errors()
     assert [type(e) for e in errors] == [RuntimeError]

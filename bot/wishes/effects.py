@@ -1,0 +1,283 @@
+"""The messages each change of a wish causes, as outbox rows: one small function per change.
+
+The functions are pure: everything they need (who the coordinators are, everyone's language,
+names) is read before the transaction into an `EffectsContext`, so the transaction only writes.
+Group cards are not rendered here: a card row says "refresh this card", and the sender renders
+the wish as it is when it sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from bot.models import Action, NewOutbox, OutboxKind, Rendered, Wish, WishPost
+from bot.people.policies import Actor
+from bot.texts import t
+from bot.wishes import cards
+
+
+@dataclass(frozen=True)
+class EffectsContext:
+    """What a change's messages need besides the wish itself."""
+
+    coordinators: tuple[int, ...] = ()  # who hears of the community's wishes
+    langs: Mapping[int, str] = field(default_factory=dict)  # of everyone who may be told
+    holder_name: str | None = None  # the holders' names before the change, as a card shows them
+    reason: str = ""  # a dispute's reason, for the holders
+    by_holder: bool = False  # a new due date a holder asked for (not one a coordinator set)
+    removed: int | None = None  # a member removed from the program, and their name
+    removed_name: str = ""
+
+    def lang(self, user_id: int) -> str:
+        return self.langs.get(user_id, "zh")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One change as its messages see it: the wish before (read inside the transaction) and after."""
+
+    actor: Actor
+    before: Wish
+    after: Wish
+    cards: list[NewOutbox]  # refreshes of the wish's group cards
+    ctx: EffectsContext
+
+
+@dataclass(frozen=True)
+class Created:
+    """New wishes (one typed in, or a whole imported sheet) as their messages see them."""
+
+    actor: Actor
+    wishes: Sequence[Wish]
+    ctx: EffectsContext
+
+
+Effect = Callable[[Outcome], list[NewOutbox]]
+CreationEffect = Callable[[Created], list[NewOutbox]]
+
+
+def card_key(wish_id: int, chat_id: int) -> str:
+    return f"card:{wish_id}:{chat_id}"
+
+
+def card_refreshes(wish: Wish, posts: Iterable[WishPost], settle_seconds: float) -> list[NewOutbox]:
+    """Every change of a posted wish refreshes its cards; rendering happens at send time.
+
+    An edit of a card already in its group waits a few seconds: a busy card changes several
+    times in a row (a storm, a joint wish filling up), and a group allows 20 messages a
+    minute. Whatever changed meanwhile goes out in one edit (bench/, scenario 3).
+    """
+    return [
+        NewOutbox(
+            kind=OutboxKind.CARD,
+            chat_id=post.chat_id,
+            wish_id=wish.id,
+            coalesce_key=card_key(wish.id, post.chat_id),
+            delay_seconds=settle_seconds if post.message_id is not None else 0.0,
+        )
+        for post in posts
+    ]
+
+
+# --- the changes of state ----------------------------------------------------------------------
+
+
+def cards_only(o: Outcome) -> list[NewOutbox]:
+    return list(o.cards)
+
+
+def claimed(o: Outcome) -> list[NewOutbox]:
+    """The new holder gets the beneficiary's details (the same card serves a joint wish's joiner)."""
+    holder = o.actor.user_id
+    return [
+        *o.cards,
+        _details(holder, cards.holder_card(o.after, o.ctx.lang(holder), intro=True), o.after.id),
+    ]
+
+
+def released(o: Outcome) -> list[NewOutbox]:
+    # The details leave every former holder's chat with the claim.
+    items = [*o.cards, *(_redact(uid, o.after.id) for uid in o.before.holders)]
+    if o.actor.user_id in o.before.holders:
+        return items + _notices(
+            o.ctx.coordinators, o.ctx.langs, "notice.released_to_coordinators",
+            holder=o.ctx.holder_name or "?", code=o.after.code,
+        )  # fmt: skip
+    return items + _notices(
+        o.before.holders, o.ctx.langs, "notice.released_by_coordinator", code=o.after.code
+    )
+
+
+def reopened(o: Outcome) -> list[NewOutbox]:
+    items = [*o.cards, *(_redact(uid, o.after.id) for uid in o.before.holders)]
+    return items + _notices(
+        o.before.holders, o.ctx.langs, "notice.released_by_coordinator", code=o.after.code
+    )
+
+
+def delivered(o: Outcome) -> list[NewOutbox]:
+    report = o.actor.display_name
+    return o.cards + [
+        _rendered(uid, cards.delivery_report(o.after, o.ctx.lang(uid), report)) for uid in o.ctx.coordinators
+    ]
+
+
+def confirmed(o: Outcome) -> list[NewOutbox]:
+    items = list(o.cards)
+    for uid in o.after.holders:
+        items.append(_redact(uid, o.after.id))
+        items.append(_message(uid, t(o.ctx.lang(uid), "notice.fulfilled_thanks", code=o.after.code)))
+    return items
+
+
+def disputed(o: Outcome) -> list[NewOutbox]:
+    items = list(o.cards)
+    for uid in o.after.holders:
+        lang = o.ctx.lang(uid)
+        reason = o.ctx.reason or t(lang, "notice.none")
+        card = cards.holder_card(o.after, lang)
+        notice = t(lang, "notice.disputed", code=o.after.code, reason=reason)
+        items.append(
+            _details(uid, Rendered(text=f"{notice}\n\n{card.text}", buttons=card.buttons), o.after.id)
+        )
+    return items
+
+
+def rejected(o: Outcome) -> list[NewOutbox]:
+    creator = o.before.created_by
+    if creator == o.actor.user_id:
+        return list(o.cards)
+    notice = t(o.ctx.lang(creator), "notice.rejected", code=o.after.code, reason=o.after.reason or "")
+    return [*o.cards, _message(creator, notice)]
+
+
+# --- changes that keep the status ----------------------------------------------------------------
+
+
+def extended(o: Outcome) -> list[NewOutbox]:
+    """Coordinators hear of a holder's request; the holders and the other coordinators hear of a
+    coordinator's decision."""
+    old, due, code, langs = (
+        o.before.due_date.isoformat(),
+        o.after.due_date.isoformat(),
+        o.after.code,
+        o.ctx.langs,
+    )
+    me = o.actor.user_id
+    if o.ctx.by_holder:
+        return o.cards + _notices(
+            [uid for uid in o.ctx.coordinators if uid != me], langs, "notice.extended_by_holder",
+            holder=o.actor.display_name, code=code, description=o.after.description, old=old, due=due,
+        )  # fmt: skip
+    others = [uid for uid in o.ctx.coordinators if uid != me and uid not in o.after.holders]
+    return (
+        o.cards
+        + _notices(o.after.holders, langs, "notice.extended_by_coordinator", code=code, old=old, due=due)
+        + _notices(
+            others, langs, "notice.extended_by_other", actor=o.actor.display_name, code=code, old=old, due=due
+        )
+    )
+
+
+def left(o: Outcome) -> list[NewOutbox]:
+    """One of several holders stepped out: the details leave their chat, the coordinators hear."""
+    return left_on_removal(o) + _notices(
+        o.ctx.coordinators, o.ctx.langs, "notice.released_to_coordinators",
+        holder=o.actor.display_name, code=o.after.code,
+    )  # fmt: skip
+
+
+def left_on_removal(o: Outcome) -> list[NewOutbox]:
+    """A removed member's place in a joint wish: the others keep it; the coordinators hear of the
+    removal as a whole."""
+    gone = [uid for uid in o.before.holders if uid not in o.after.holders]
+    return [*o.cards, *(_redact(uid, o.after.id) for uid in gone)]
+
+
+def holder_removed(o: Outcome) -> list[NewOutbox]:
+    """A delivery whose member was removed stays as it is for the coordinators to confirm or
+    reopen; the member's copies of the details are taken back. Nothing changes on the cards."""
+    assert o.ctx.removed is not None
+    asked = [
+        _rendered(uid, cards.removed_holder_delivery(o.before, o.ctx.lang(uid), o.ctx.removed_name))
+        for uid in o.ctx.coordinators
+    ]
+    return [_redact(o.ctx.removed, o.after.id), *asked]
+
+
+# What each action of the graph (and each named change beside it) sends.
+EFFECTS: dict[Action, Effect] = {
+    Action.VERIFY: cards_only,
+    Action.REJECT: rejected,
+    Action.POST: cards_only,
+    Action.CLAIM: claimed,
+    Action.RELEASE: released,
+    Action.DELIVER: delivered,
+    Action.CONFIRM: confirmed,
+    Action.DISPUTE: disputed,
+    Action.CANCEL: cards_only,
+    Action.REOPEN: reopened,
+    Action.JOIN: claimed,
+    Action.EXTEND: extended,
+}
+
+
+# --- new wishes ----------------------------------------------------------------------------------
+
+
+def new_pending(c: Created) -> list[NewOutbox]:
+    """Every other coordinator hears of a wish to review."""
+    (wish,) = c.wishes
+    return [
+        _message(
+            uid,
+            t(
+                c.ctx.lang(uid),
+                "notice.new_pending",
+                code=wish.code,
+                category=t(c.ctx.lang(uid), f"cat.{wish.category.value}"),
+                description=wish.description,
+            ),
+        )
+        for uid in c.ctx.coordinators
+        if uid != c.actor.user_id
+    ]
+
+
+def imported(c: Created) -> list[NewOutbox]:
+    """One notice per other coordinator for a whole imported sheet, not one per wish."""
+    first, last = c.wishes[0].code, c.wishes[-1].code
+    return _notices(
+        [uid for uid in c.ctx.coordinators if uid != c.actor.user_id], c.ctx.langs, "imp.notice_imported",
+        name=c.actor.display_name, count=len(c.wishes), first=first, last=last,
+    )  # fmt: skip
+
+
+# --- outbox rows ---------------------------------------------------------------------------------
+
+
+def _details(chat_id: int, rendered: Rendered, wish_id: int) -> NewOutbox:
+    """A private message with a beneficiary's details, tracked so it can be taken back."""
+    return NewOutbox(
+        kind=OutboxKind.MESSAGE, chat_id=chat_id, wish_id=wish_id, payload=rendered, tracks_details=True
+    )
+
+
+def _redact(chat_id: int, wish_id: int) -> NewOutbox:
+    return NewOutbox(kind=OutboxKind.REDACT, chat_id=chat_id, wish_id=wish_id)
+
+
+def _notices(
+    user_ids: Iterable[int], langs: Mapping[int, str], key: str, **params: object
+) -> list[NewOutbox]:
+    """The same notice to several people, each in their own language."""
+    return [_message(uid, t(langs.get(uid, "zh"), key, **params)) for uid in user_ids]
+
+
+def _message(chat_id: int, text: str) -> NewOutbox:
+    return NewOutbox(kind=OutboxKind.MESSAGE, chat_id=chat_id, payload=Rendered(text=text))
+
+
+def _rendered(chat_id: int, rendered: Rendered) -> NewOutbox:
+    return NewOutbox(kind=OutboxKind.MESSAGE, chat_id=chat_id, payload=rendered)
