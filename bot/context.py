@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.core import Core
 from bot.services import Services
 
 
@@ -38,3 +39,8 @@ class WishwallContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, An
     @property
     def services(self) -> Services:
         return cast(WishwallApp, self.application).services
+
+    @property
+    def core(self) -> Core:
+        """What handlers use: the core's services, no repository (tests/test_architecture_handlers.py)."""
+        return cast(WishwallApp, self.application).services.core

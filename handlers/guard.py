@@ -54,12 +54,12 @@ async def guard(update: Update, context: WishwallContext) -> None:
         if refusal is not None:
             await answer(query, t(lang_of(update, context), refusal), alert=True)
             chat_id = update.effective_chat.id if update.effective_chat else None
-            await context.services.org.refused(
+            await context.core.people.refused(
                 user.id, "refused.button", {"data": (query.data or "")[:64], "chat": chat_id}
             )
             raise ApplicationHandlerStop
     if in_private(update) and update.effective_message is not None:
-        await context.services.members.touch(user.id, lang_of(update, context))
+        await context.core.people.touch(user.id, lang_of(update, context))
     named = command_name(update, context.bot.username)
     if named is None:
         return
@@ -72,13 +72,12 @@ async def guard(update: Update, context: WishwallContext) -> None:
     refusal = command_refusal(command, actor, in_private(update))
     if refusal is None and rule is not None and rule.bound_group and not in_private(update):
         chat = update.effective_chat
-        group = await context.services.groups.get(chat.id) if chat else None
-        if group is None or not group.active:
+        if chat is None or await context.core.groups.bound(chat.id) is None:
             refusal = "groups.hint_unbound"
     if refusal is not None:
         if rule is not None:  # a typo is not worth an audit entry; a refused command is
             chat_id = update.effective_chat.id if update.effective_chat else None
-            await context.services.org.refused(user.id, f"refused.command.{command}", {"chat": chat_id})
+            await context.core.people.refused(user.id, f"refused.command.{command}", {"chat": chat_id})
         await reply(update, context, refusal)
         raise ApplicationHandlerStop
 

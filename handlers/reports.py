@@ -20,25 +20,21 @@ async def report(update: Update, context: WishwallContext) -> None:
     """
     chat, message = update.effective_chat, update.effective_message
     assert chat is not None and message is not None
-    services = context.services
+    core = context.core
     lang = lang_of(update, context)
     actor = await actor_of(update, context)
-    if not in_private(update):
-        group = await services.groups.get(chat.id)
-        if group is None or not group.active:
-            await reply(update, context, "groups.not_bound")
-            return
+    if not in_private(update) and await core.groups.bound(chat.id) is None:
+        await reply(update, context, "groups.not_bound")
+        return
     try:
-        community = await services.reports.community_for(actor, None if in_private(update) else chat.id)
+        community = await core.reports.community_for(actor, None if in_private(update) else chat.id)
         if not actor.coordinates(community.id):
             raise NotAllowed("err.coordinators_only")
-        week = services.reports.week_asked(
-            community, " ".join(context.args or []) or None, services.clock.now()
-        )
+        week = core.reports.week_asked(community, " ".join(context.args or []) or None, core.clock.now())
     except DomainError as error:
         await say_error(update, context, error)
         return
-    output = await services.reports.output(await services.reports.build(community, week), lang)
+    output = await core.reports.output(await core.reports.build(community, week), lang)
     await reply_text(update, output.text)
     await message.reply_photo(output.chart, caption=output.caption, filename="wishwall-report.png")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import ChatMemberUpdated, Update
+from telegram import CallbackQuery, ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -23,7 +23,7 @@ from bot.models import Action, Rendered
 from bot.people.policies import check
 from bot.texts import t
 from bot.wishes import cards
-from handlers.common import actor_of, answer, edit_rendered, error_text, lang_of, reply, reply_rendered
+from handlers.common import actor_of, answer, button, edit_rendered, lang_of, reply, reply_rendered
 
 
 async def is_group_admin(context: WishwallContext, chat_id: int, user_id: int) -> bool:
@@ -37,27 +37,27 @@ async def is_group_admin(context: WishwallContext, chat_id: int, user_id: int) -
 
 async def bind(update: Update, context: WishwallContext) -> None:
     """Offer the coordinator's branches; the tap binds (only a coordinator's tap counts)."""
-    org = context.services.org
+    communities = context.core.communities
     actor = await actor_of(update, context)
     lang = lang_of(update, context)
     chat = update.effective_chat
     assert chat is not None
     try:
-        community_id = org.current(actor)
+        community_id = communities.current(actor)
         check(actor, Action.BIND, None, community_id)
         if not await is_group_admin(context, chat.id, actor.user_id):
             raise NotAllowed("groups.not_group_admin")
-        group = await context.services.groups.get(chat.id)
-        if group is not None and group.active and not actor.coordinates(group.community_id):
+        group = await context.core.groups.bound(chat.id)
+        if group is not None and not actor.coordinates(group.community_id):
             raise NotAllowed("groups.bound_elsewhere")
     except DomainError as error:
         await reply(update, context, error.key, **error.params)
         return
-    branches = await org.branches(community_id)
+    branches = await communities.branches(community_id)
     if not branches:
         await reply(update, context, "org.no_branches")
         return
-    community = await org.community(community_id)
+    community = await communities.community(community_id)
     await reply_rendered(
         update,
         cards.branch_choice(
@@ -66,29 +66,25 @@ async def bind(update: Update, context: WishwallContext) -> None:
     )
 
 
-async def bind_chosen(update: Update, context: WishwallContext) -> None:
-    query = update.callback_query
+@button(BranchCallback)
+async def bind_chosen(
+    update: Update, context: WishwallContext, query: CallbackQuery, data: BranchCallback
+) -> None:
     chat = update.effective_chat
-    assert query is not None and chat is not None
-    data = BranchCallback.unpack(query.data)
-    assert data is not None
+    assert chat is not None
     lang = lang_of(update, context)
     if chat.type == "private":
         await answer(query, t(lang, "err.group_only"), alert=True)
         return
     actor = await actor_of(update, context)
-    try:
-        branch = await context.services.org.bind_group(
-            actor,
-            chat.id,
-            chat.title or str(chat.id),
-            lang,
-            data.branch_id,
-            group_admin=await is_group_admin(context, chat.id, actor.user_id),
-        )
-    except DomainError as error:
-        await answer(query, error_text(lang, error), alert=True)
-        return
+    branch = await context.core.groups.bind(
+        actor,
+        chat.id,
+        chat.title or str(chat.id),
+        lang,
+        data.branch_id,
+        group_admin=await is_group_admin(context, chat.id, actor.user_id),
+    )
     await answer(query)
     await edit_rendered(query, Rendered(text=t(lang, "groups.bound_to", branch=branch.name)))
 
@@ -97,7 +93,7 @@ async def unbind(update: Update, context: WishwallContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     try:
-        done = await context.services.org.unbind_group(await actor_of(update, context), chat.id)
+        done = await context.core.groups.unbind(await actor_of(update, context), chat.id)
     except DomainError as error:
         await reply(update, context, error.key, **error.params)
         return
@@ -109,15 +105,13 @@ async def membership_changed(update: Update, context: WishwallContext) -> None:
     if change is None or change.chat.type == "private":
         return
     if change.new_chat_member.status in ("left", "kicked"):
-        await context.services.org.group_lost(
-            change.chat.id, change.from_user.id if change.from_user else None
-        )
+        await context.core.groups.lost(change.chat.id, change.from_user.id if change.from_user else None)
 
 
 async def migrated(update: Update, context: WishwallContext) -> None:
     message = update.effective_message
     if message is not None and message.migrate_to_chat_id is not None:
-        await context.services.org.group_migrated(message.chat.id, message.migrate_to_chat_id)
+        await context.core.groups.migrated(message.chat.id, message.migrate_to_chat_id)
 
 
 def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:

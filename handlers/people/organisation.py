@@ -7,7 +7,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import arguments
@@ -15,13 +15,14 @@ from bot.callbacks import BranchCallback, BranchPurpose, RequestButton, RequestC
 from bot.context import WishwallContext
 from bot.errors import DomainError
 from bot.models import COMMUNITY_SETTINGS, Action, Community, MembershipStatus
-from bot.people.organisation import INVITE_MAX_DAYS, INVITE_MAX_USES
+from bot.people.membership import INVITE_DAYS, INVITE_MAX_DAYS, INVITE_MAX_USES, INVITE_USES
 from bot.people.policies import check
 from bot.texts import t
 from bot.wishes import cards
 from handlers.common import (
     actor_of,
     answer,
+    button,
     edit_rendered,
     error_text,
     lang_of,
@@ -39,36 +40,35 @@ def _args(context: WishwallContext) -> list[str]:
 
 async def community_command(update: Update, context: WishwallContext) -> None:
     """/community, /community add NAME"""
-    org = context.services.org
+    communities = context.core.communities
     actor = await actor_of(update, context)
     args = _args(context)
     try:
         check(actor, Action.ADMINISTER, None, 0)
         if args[:1] == ["add"] and len(args) > 1:
-            community = await org.create_community(actor, " ".join(args[1:]))
+            community = await communities.create_community(actor, " ".join(args[1:]))
             await reply(update, context, "org.community_created", name=community.name, id=community.id)
             return
         if args:
             await reply(update, context, "org.usage_community")
             return
+        overview = await communities.overview(actor)
     except DomainError as error:
         await reply_text(update, error_text(lang_of(update, context), error))
         return
-    lines = []
-    for community in await context.services.communities.all():
-        branches = await org.branches(community.id)
-        coordinators = await context.services.coordinators.of_community(community.id)
-        lines.append(
-            t(
-                lang_of(update, context),
-                "org.community_line",
-                id=community.id,
-                name=community.name,
-                branches=len(branches),
-                coordinators=len(coordinators),
-            )
+    lang = lang_of(update, context)
+    lines = [
+        t(
+            lang,
+            "org.community_line",
+            id=line.community.id,
+            name=line.community.name,
+            branches=line.branches,
+            coordinators=line.coordinators,
         )
-    await reply_text(update, "\n".join(lines) or t(lang_of(update, context), "org.no_communities"))
+        for line in overview
+    ]
+    await reply_text(update, "\n".join(lines) or t(lang, "org.no_communities"))
 
 
 async def coordinator_command(update: Update, context: WishwallContext) -> None:
@@ -77,16 +77,16 @@ async def coordinator_command(update: Update, context: WishwallContext) -> None:
     if len(args) < 3 or args[0] not in ("add", "remove"):
         await reply(update, context, "org.usage_coordinator")
         return
-    org = context.services.org
+    communities = context.core.communities
     actor = await actor_of(update, context)
     try:
         user_id = arguments.user_id(args[-1])
-        community = await org.community(" ".join(args[1:-1]))
+        community = await communities.community(" ".join(args[1:-1]))
         if args[0] == "add":
-            changed = await org.appoint(actor, community.id, user_id)
+            changed = await communities.appoint(actor, community.id, user_id)
             key = "org.coordinator_added" if changed else "org.coordinator_exists"
         else:
-            changed = await org.dismiss(actor, community.id, user_id)
+            changed = await communities.dismiss(actor, community.id, user_id)
             key = "org.coordinator_removed" if changed else "org.coordinator_not_found"
     except DomainError as error:
         await reply_text(update, error_text(lang_of(update, context), error))
@@ -96,42 +96,40 @@ async def coordinator_command(update: Update, context: WishwallContext) -> None:
 
 async def branch_command(update: Update, context: WishwallContext) -> None:
     """/branch (list), /branch add NAME"""
-    org = context.services.org
+    communities = context.core.communities
     actor = await actor_of(update, context)
     lang = lang_of(update, context)
     args = _args(context)
     try:
-        community_id = org.current(actor)
+        community_id = communities.current(actor)
         if args[:1] == ["add"] and len(args) > 1:
-            branch = await org.add_branch(actor, community_id, " ".join(args[1:]))
+            branch = await communities.add_branch(actor, community_id, " ".join(args[1:]))
             await reply(update, context, "org.branch_added", name=branch.name)
             return
         if args:
             await reply(update, context, "org.usage_branch")
             return
-        check(actor, Action.MANAGE_MEMBERS, None, community_id)
+        branches = await communities.branch_lines(actor, community_id)
     except DomainError as error:
         await reply_text(update, error_text(lang, error))
         return
-    counts = await context.services.branches.active_member_counts(community_id)
-    branches = await org.branches(community_id)
-    lines = [t(lang, "org.branch_line", name=b.name, members=counts.get(b.id, 0)) for b in branches]
+    lines = [t(lang, "org.branch_line", name=line.branch.name, members=line.members) for line in branches]
     await reply_text(update, "\n".join(lines) or t(lang, "org.no_branches"))
 
 
 async def use_command(update: Update, context: WishwallContext) -> None:
     """/use COMMUNITY: which community this coordinator's commands act in."""
-    org = context.services.org
+    communities = context.core.communities
     actor = await actor_of(update, context)
     args = _args(context)
     if not args:
-        names = ", ".join(c.name for c in await org.communities_for(actor))
+        names = ", ".join(c.name for c in await communities.communities_for(actor))
         current = actor.current_community
-        name = (await org.community(current)).name if current else "-"
+        name = (await communities.community(current)).name if current else "-"
         await reply(update, context, "org.using_now", name=name, names=names or "-")
         return
     try:
-        community = await org.use(actor, " ".join(args))
+        community = await communities.use(actor, " ".join(args))
     except DomainError as error:
         await reply_text(update, error_text(lang_of(update, context), error))
         return
@@ -140,11 +138,11 @@ async def use_command(update: Update, context: WishwallContext) -> None:
 
 async def settings_command(update: Update, context: WishwallContext) -> None:
     """/settings: the current community's settings; /set KEY VALUE changes one."""
-    org = context.services.org
+    communities = context.core.communities
     actor = await actor_of(update, context)
     lang = lang_of(update, context)
     try:
-        community = await org.community(org.current(actor))
+        community = await communities.community(communities.current(actor))
         check(actor, Action.MANAGE_MEMBERS, None, community.id)
     except DomainError as error:
         await reply_text(update, error_text(lang, error))
@@ -161,10 +159,10 @@ async def set_command(update: Update, context: WishwallContext) -> None:
     if len(args) != 2:
         await reply(update, context, "org.usage_set")
         return
-    org = context.services.org
+    communities = context.core.communities
     actor = await actor_of(update, context)
     try:
-        community = await org.set_setting(actor, org.current(actor), args[0], args[1])
+        community = await communities.set_setting(actor, communities.current(actor), args[0], args[1])
     except DomainError as error:
         await reply_text(update, error_text(lang_of(update, context), error))
         return
@@ -184,14 +182,14 @@ def _shown(community: Community, key: str) -> str:
 
 async def invite_command(update: Update, context: WishwallContext) -> None:
     """/invite: choose a branch with buttons; /invite BRANCH [DAYS] [USES] makes it directly."""
-    org = context.services.org
+    communities = context.core.communities
     actor = await actor_of(update, context)
     lang = lang_of(update, context)
     args = _args(context)
     try:
-        community_id = org.current(actor)
+        community_id = communities.current(actor)
         check(actor, Action.INVITE, None, community_id)
-        branches = await org.branches(community_id)
+        branches = await communities.branches(community_id)
         if not branches:
             await reply(update, context, "org.no_branches")
             return
@@ -205,8 +203,8 @@ async def invite_command(update: Update, context: WishwallContext) -> None:
         if branch is None or len(args) > 3:
             await reply(update, context, "org.usage_invite")
             return
-        days = arguments.whole(args[1], 1, INVITE_MAX_DAYS) if len(args) > 1 else 7
-        uses = arguments.whole(args[2], 1, INVITE_MAX_USES) if len(args) > 2 else 50
+        days = arguments.whole(args[1], 1, INVITE_MAX_DAYS) if len(args) > 1 else INVITE_DAYS
+        uses = arguments.whole(args[2], 1, INVITE_MAX_USES) if len(args) > 2 else INVITE_USES
         await _send_invite(update, context, branch.id, days, uses)
     except DomainError as error:
         await reply_text(update, error_text(lang, error))
@@ -215,76 +213,64 @@ async def invite_command(update: Update, context: WishwallContext) -> None:
 async def _send_invite(
     update: Update, context: WishwallContext, branch_id: int, days: int, uses: int
 ) -> None:
-    org = context.services.org
-    invite = await org.create_invite(await actor_of(update, context), branch_id, days, uses)
-    branch = await org.branch(branch_id)
-    zone = (await org.community(branch.community_id)).tz
+    core = context.core
+    invite = await core.people.create_invite(await actor_of(update, context), branch_id, days, uses)
+    branch = await core.communities.branch(branch_id)
+    zone = (await core.communities.community(branch.community_id)).tz
     expires = invite.expires_at.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
     link = f"https://t.me/{context.bot.username}?start={invite.token}"
     await reply(update, context, "org.invite_link", branch=branch.name, link=link, expires=expires, uses=uses)
 
 
-async def branch_chosen(update: Update, context: WishwallContext) -> None:
-    """A branch button: for an invite here; binding groups is handled in handlers/groups.py."""
-    query = update.callback_query
-    assert query is not None
-    data = BranchCallback.unpack(query.data)
-    assert data is not None
-    try:
-        await _send_invite(update, context, data.branch_id, 7, 50)
-    except DomainError as error:
-        await answer(query, error_text(lang_of(update, context), error), alert=True)
-        return
+@button(BranchCallback)
+async def branch_chosen(
+    update: Update, context: WishwallContext, query: CallbackQuery, data: BranchCallback
+) -> None:
+    """A branch button: for an invite here; binding groups is handled in handlers/people/groups.py."""
+    await _send_invite(update, context, data.branch_id, INVITE_DAYS, INVITE_USES)
     await answer(query)
 
 
-async def request_decided(update: Update, context: WishwallContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    data = RequestCallback.unpack(query.data)
-    assert data is not None
-    org = context.services.org
+@button(RequestCallback)
+async def request_decided(
+    update: Update, context: WishwallContext, query: CallbackQuery, data: RequestCallback
+) -> None:
+    """Approve (into the one branch, or after choosing among several) or Decline a join request."""
+    people = context.core.people
     lang = lang_of(update, context)
     actor = await actor_of(update, context)
-    try:
-        if data.action is RequestButton.APPROVE and data.branch_id == 0:
-            request = await context.services.requests.get(data.request_id)
-            if request is None or request.community_id is None:
-                raise DomainError("org.request_gone")
-            check(actor, Action.MANAGE_MEMBERS, None, request.community_id)
-            branches = await org.branches(request.community_id)
-            if len(branches) != 1:
-                await answer(query)
-                await edit_rendered(query, cards.join_request_card(request, lang, branches))
-                return
-            branch_id: int | None = branches[0].id
-        else:
-            branch_id = data.branch_id or None
-        request = await org.decide_request(
-            actor, data.request_id, approve=data.action is RequestButton.APPROVE, branch_id=branch_id
-        )
-    except DomainError as error:
-        await answer(query, error_text(lang, error), alert=True)
-        return
+    if data.action is RequestButton.APPROVE and data.branch_id == 0:
+        request, branches = await people.request_to_decide(actor, data.request_id)
+        if len(branches) != 1:
+            await answer(query)
+            await edit_rendered(query, cards.join_request_card(request, lang, branches))
+            return
+        branch_id: int | None = branches[0].id
+    else:
+        branch_id = data.branch_id or None
+    request = await people.decide_request(
+        actor, data.request_id, approve=data.action is RequestButton.APPROVE, branch_id=branch_id
+    )
     key = "org.approved" if request.status == "approved" else "org.declined"
     await answer(query, t(lang, key, name=request.full_name))
     await edit_rendered(query, cards.Rendered(text=t(lang, key, name=request.full_name)))
 
 
 async def members_command(update: Update, context: WishwallContext) -> None:
-    org = context.services.org
+    """/members: the current community's members, their branch, status and wishes held."""
+    core = context.core
     actor = await actor_of(update, context)
     lang = lang_of(update, context)
     try:
-        community_id = org.current(actor)
-        rows = await org.members(actor, community_id)
+        community_id = core.communities.current(actor)
+        rows = await core.people.members(actor, community_id)
     except DomainError as error:
         await reply_text(update, error_text(lang, error))
         return
     if not rows:
         await reply(update, context, "org.no_members")
         return
-    names = {b.id: b.name for b in await org.branches(community_id)}
+    names = {b.id: b.name for b in await core.communities.branches(community_id)}
     lines = [t(lang, "org.members_header", count=len(rows))]
     for membership, name, held in rows[:MEMBER_LIST_MAX]:
         lines.append(
@@ -311,7 +297,7 @@ def _status_command(
             await reply(update, context, "org.usage_member_status")
             return
         try:
-            await context.services.org.set_member_status(
+            await context.core.people.set_member_status(
                 await actor_of(update, context), arguments.user_id(args[0]), status
             )
         except DomainError as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import CallbackQuery, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -18,14 +18,16 @@ from telegram.ext import (
 from bot import validation
 from bot.callbacks import CommunityCallback
 from bot.context import WishwallContext
+from bot.drafts import CONVERSATION_DRAFTS, StartDraft
 from bot.errors import DomainError, NotFound
 from bot.models import Button, Rendered, WishStatus
-from bot.people.organisation import INVITE_PREFIX
+from bot.people.membership import INVITE_PREFIX
 from bot.texts import t
 from bot.wishes import cards
 from handlers.common import (
     actor_of,
     answer,
+    button,
     error_text,
     lang_of,
     reply,
@@ -36,22 +38,21 @@ from handlers.common import (
 
 ASK_NAME, ASK_PHONE = "ask_name", "ask_phone"
 _CLAIM_PAYLOAD = re.compile(r"^claim_(\d{1,12})$")
-DRAFT = "start"
 
 
 async def start(update: Update, context: WishwallContext) -> str | int:
     user = update.effective_user
     assert user is not None
     payload = (context.args or [""])[0]
-    services = context.services
-    member = await services.members.get(user.id)
+    core = context.core
+    member = await core.people.member(user.id)
     if payload.startswith(INVITE_PREFIX):
-        problem = await services.org.invite_problem(payload)
+        problem = await core.people.invite_problem(payload)
         if problem is not None:
             await reply(update, context, problem)
             payload = ""
     if member is None:
-        await services.drafts.save(user.id, DRAFT, {"payload": payload}, services.clock.now())
+        await core.drafts.save(user.id, StartDraft(payload=payload))
         await reply(update, context, "start.ask_name")
         return ASK_NAME
     await reply(update, context, "start.welcome_back", name=member.full_name)
@@ -62,30 +63,30 @@ async def got_name(update: Update, context: WishwallContext) -> str | int:
     user = update.effective_user
     message = update.effective_message
     assert user is not None and message is not None
-    services = context.services
+    core = context.core
     try:
-        member = await services.org.register(user.id, message.text or "", lang_of(update, context))
+        member = await core.people.register(user.id, message.text or "", lang_of(update, context))
     except DomainError as error:
         await say_error(update, context, error)
         return ASK_NAME
     name = member.full_name
-    draft = await services.drafts.load(user.id, DRAFT) or {}
+    draft = await core.drafts.load(user.id, StartDraft) or StartDraft()
     await reply(update, context, "start.registered", name=name)
-    return await _after_name(update, context, str(draft.get("payload", "")))
+    return await _after_name(update, context, draft.payload)
 
 
 async def _after_name(update: Update, context: WishwallContext, payload: str) -> str | int:
     """Registered now: join through the invite, show the wish a link pointed to, or ask to join."""
     user = update.effective_user
     assert user is not None
-    services = context.services
+    core = context.core
     if payload.startswith(INVITE_PREFIX):
-        if await services.org.needs_phone(payload):
-            await services.drafts.save(user.id, DRAFT, {"payload": payload}, services.clock.now())
+        if await core.people.needs_phone(payload):
+            await core.drafts.save(user.id, StartDraft(payload=payload))
             await _ask_phone(update, context)
             return ASK_PHONE
         return await _join(update, context, payload, None)
-    await services.drafts.delete(user.id, DRAFT)
+    await core.drafts.delete(user.id, StartDraft)
     actor = await actor_of(update, context)
     match = _CLAIM_PAYLOAD.match(payload)
     if match and actor.membership is not None:
@@ -96,7 +97,7 @@ async def _after_name(update: Update, context: WishwallContext, payload: str) ->
         hint = None
         if match:
             try:
-                hint = (await services.wishes.get(int(match.group(1)))).community_id
+                hint = (await core.wishes.get(int(match.group(1)))).community_id
             except DomainError:
                 hint = None
         await _ask_to_join(update, context, hint)
@@ -107,7 +108,7 @@ async def _after_name(update: Update, context: WishwallContext, payload: str) ->
 
 async def _offer_wish(update: Update, context: WishwallContext, wish_id: int) -> None:
     try:
-        wish = await context.services.wishes.offer(await actor_of(update, context), wish_id)
+        wish = await context.core.wishes.offer(await actor_of(update, context), wish_id)
     except NotFound:
         wish = None
     except DomainError as error:
@@ -142,8 +143,8 @@ async def got_contact(update: Update, context: WishwallContext) -> str | int:
         phone = validation.phone(message.contact.phone_number)
     except DomainError:
         phone = message.contact.phone_number[:32]  # Telegram verified it; keep foreign numbers
-    draft = await context.services.drafts.load(user.id, DRAFT) or {}
-    return await _join(update, context, str(draft.get("payload", "")), phone)
+    draft = await context.core.drafts.load(user.id, StartDraft) or StartDraft()
+    return await _join(update, context, draft.payload, phone)
 
 
 async def phone_expected(update: Update, context: WishwallContext) -> str:
@@ -155,16 +156,16 @@ async def _join(update: Update, context: WishwallContext, token: str, phone: str
     user = update.effective_user
     message = update.effective_message
     assert user is not None and message is not None
-    services = context.services
-    await services.drafts.delete(user.id, DRAFT)
+    core = context.core
+    await core.drafts.delete(user.id, StartDraft)
     lang = lang_of(update, context)
     try:
-        membership = await services.org.join_with_invite(user.id, token, phone)
+        membership = await core.people.join_with_invite(user.id, token, phone)
     except DomainError as error:
         await message.reply_text(error_text(lang, error), reply_markup=ReplyKeyboardRemove())
         return ConversationHandler.END
-    branch = await services.org.branch(membership.branch_id)
-    community = await services.org.community(membership.community_id)
+    branch = await core.communities.branch(membership.branch_id)
+    community = await core.communities.community(membership.community_id)
     await message.reply_text(
         t(lang, "org.joined", branch=branch.name, community=community.name),
         reply_markup=ReplyKeyboardRemove(),
@@ -177,12 +178,12 @@ async def _ask_to_join(update: Update, context: WishwallContext, community_id: i
     """No invite: file a join request with the one community, or let them pick one."""
     user = update.effective_user
     assert user is not None
-    services = context.services
+    core = context.core
     lang = lang_of(update, context)
-    if await services.requests.pending_of(user.id) is not None:
+    if await core.newcomers.pending_request(user.id) is not None:
         await reply(update, context, "org.request_pending")
         return
-    communities = await services.communities.all()
+    communities = await core.newcomers.communities()
     if community_id is None and len(communities) == 1:
         community_id = communities[0].id
     if community_id is not None:
@@ -200,11 +201,10 @@ async def _ask_to_join(update: Update, context: WishwallContext, community_id: i
     )
 
 
-async def chose_community(update: Update, context: WishwallContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    data = CommunityCallback.unpack(query.data)
-    assert data is not None
+@button(CommunityCallback)
+async def chose_community(
+    update: Update, context: WishwallContext, query: CallbackQuery, data: CommunityCallback
+) -> None:
     await answer(query)
     await _file(update, context, data.community_id)
 
@@ -213,7 +213,7 @@ async def _file(update: Update, context: WishwallContext, community_id: int) -> 
     user = update.effective_user
     assert user is not None
     try:
-        await context.services.org.file_request(user.id, community_id)
+        await context.core.people.file_request(user.id, community_id)
     except DomainError as error:
         await say_error(update, context, error)
         return
@@ -243,8 +243,7 @@ async def cancel(update: Update, context: WishwallContext) -> int:
     user = update.effective_user
     message = update.effective_message
     assert user is not None
-    for kind in ("start", "newwish", "reason", "deliver", "extend"):
-        await context.services.drafts.delete(user.id, kind)
+    await context.core.drafts.delete(user.id, *CONVERSATION_DRAFTS)
     if message is not None:
         await message.reply_text(
             t(lang_of(update, context), "conv.cancelled"), reply_markup=ReplyKeyboardRemove()

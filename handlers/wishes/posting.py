@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import BalanceButton, BalanceCallback
 from bot.context import WishwallContext
+from bot.drafts import Draft
 from bot.errors import DomainError
 from bot.models import Button, Rendered
 from bot.texts import t
 from bot.wishes.balance import BalancePlan
-from handlers.common import actor_of, answer, edit_rendered, error_text, lang_of, reply_rendered, reply_text
+from handlers.common import (
+    actor_of,
+    answer,
+    button,
+    edit_rendered,
+    error_text,
+    lang_of,
+    reply_rendered,
+    reply_text,
+)
 
-DRAFT = "balance"
+
+class BalanceDraft(Draft):
+    """The plan as it was shown: Post carries out exactly this, not a plan worked out again."""
+
+    conversation: ClassVar[str] = "balance"
+    plan: BalancePlan
 
 
 def _button(lang: str, key: str, action: BalanceButton, community_id: int) -> Button:
@@ -43,12 +58,12 @@ def render_plan(plan: BalancePlan, lang: str) -> Rendered:
 
 
 async def batch(update: Update, context: WishwallContext) -> None:
-    services = context.services
+    core = context.core
     lang = lang_of(update, context)
     actor = await actor_of(update, context)
     try:
-        community_id = services.org.current(actor)
-        waiting = await services.balancer.waiting(actor, community_id)
+        community_id = core.communities.current(actor)
+        waiting = await core.balancer.waiting(actor, community_id)
     except DomainError as error:
         await reply_text(update, error_text(lang, error))
         return
@@ -69,42 +84,31 @@ async def batch(update: Update, context: WishwallContext) -> None:
     )
 
 
-async def on_button(update: Update, context: WishwallContext) -> None:
-    query = update.callback_query
-    user = update.effective_user
-    assert query is not None and user is not None
-    data = BalanceCallback.unpack(query.data)
-    assert data is not None
-    services = context.services
+@button(BalanceCallback)
+async def on_button(
+    update: Update, context: WishwallContext, query: CallbackQuery, data: BalanceCallback
+) -> None:
+    core = context.core
     lang = lang_of(update, context)
     actor = await actor_of(update, context)
-    try:
-        if data.action is BalanceButton.CANCEL:
-            await services.drafts.delete(user.id, DRAFT)
-            await answer(query)
-            await edit_rendered(query, Rendered(text=t(lang, "conv.cancelled")))
-            return
-        if data.action is BalanceButton.PLAN:
-            plan = await services.balancer.plan(actor, data.community_id)
-            # The plan is kept so that Post carries out exactly what was shown.
-            await services.drafts.save(user.id, DRAFT, plan.model_dump(mode="json"), services.clock.now())
-            await answer(query)
-            await edit_rendered(query, render_plan(plan, lang))
-            return
-        saved = await services.drafts.load(user.id, DRAFT)
-        if not saved:
-            await answer(query, t(lang, "err.stale_button"), alert=True)
-            return
-        plan = BalancePlan.model_validate(saved)
-        if plan.community_id != data.community_id:
-            await answer(query, t(lang, "err.stale_button"), alert=True)
-            return
-        await services.drafts.delete(user.id, DRAFT)
-        await answer(query, t(lang, "balance.posting"))
-        posted, skipped = await services.balancer.carry_out(actor, plan)
-    except DomainError as error:
-        await answer(query, error_text(lang, error), alert=True)
+    if data.action is BalanceButton.CANCEL:
+        await core.drafts.delete(actor.user_id, BalanceDraft)
+        await answer(query)
+        await edit_rendered(query, Rendered(text=t(lang, "conv.cancelled")))
         return
+    if data.action is BalanceButton.PLAN:
+        plan = await core.balancer.plan(actor, data.community_id)
+        await core.drafts.save(actor.user_id, BalanceDraft(plan=plan))
+        await answer(query)
+        await edit_rendered(query, render_plan(plan, lang))
+        return
+    saved = await core.drafts.load(actor.user_id, BalanceDraft)
+    if saved is None or saved.plan.community_id != data.community_id:
+        await answer(query, t(lang, "err.stale_button"), alert=True)
+        return
+    await core.drafts.delete(actor.user_id, BalanceDraft)
+    await answer(query, t(lang, "balance.posting"))
+    posted, skipped = await core.balancer.carry_out(actor, saved.plan)
     await edit_rendered(query, Rendered(text=t(lang, "balance.done", posted=posted, skipped=skipped)))
 
 
