@@ -15,7 +15,7 @@ from bot.callbacks import CallbackData
 from bot.codes import format_code, parse_code
 from bot.context import WishwallContext
 from bot.errors import DomainError
-from bot.messaging.sender import to_markup
+from bot.messaging.writer import to_markup
 from bot.models import Rendered
 from bot.people.policies import Actor
 from bot.texts import pick_lang, t, t_error

@@ -8,7 +8,7 @@ import logging
 from datetime import date, timedelta
 from typing import Any
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -25,9 +25,9 @@ from bot.texts import t
 from handlers.common import (
     actor_of,
     answer,
+    button,
     code_arg,
     edit_rendered,
-    error_text,
     example_code,
     in_private,
     lang_of,
@@ -91,7 +91,7 @@ async def import_document(update: Update, context: WishwallContext) -> None:
         await reply(update, context, "imp.unreadable")
         return
     try:
-        outcome = await context.services.records.import_file(
+        outcome = await context.core.records.import_file(
             actor, community_of(actor), document.file_name, content
         )
     except importer.ImportRefused as refused:
@@ -109,7 +109,7 @@ async def import_document(update: Update, context: WishwallContext) -> None:
 async def export(update: Update, context: WishwallContext) -> None:
     lang = lang_of(update, context)
     actor = await actor_of(update, context)
-    records = context.services.records
+    records = context.core.records
     try:
         community = await records.community(community_of(actor))
         records.require_coordinator(actor, community.id)
@@ -152,14 +152,14 @@ async def export(update: Update, context: WishwallContext) -> None:
 
 async def stats(update: Update, context: WishwallContext) -> None:
     actor = await actor_of(update, context)
-    view = await context.services.records.stats(actor, community_of(actor))
+    view = await context.core.records.stats(actor, community_of(actor))
     await reply_text(update, record_views.stats_text(view, lang_of(update, context)))
 
 
 async def my_record(update: Update, context: WishwallContext) -> None:
     lang = lang_of(update, context)
     actor = await actor_of(update, context)
-    records = context.services.records
+    records = context.core.records
     try:
         community = await records.community(community_of(actor))
         span, rest = figures.parse_period(
@@ -189,7 +189,7 @@ async def my_record(update: Update, context: WishwallContext) -> None:
 async def branch_report(update: Update, context: WishwallContext) -> None:
     lang = lang_of(update, context)
     actor = await actor_of(update, context)
-    records = context.services.records
+    records = context.core.records
     try:
         community = await records.community(community_of(actor))
         records.require_coordinator(actor, community.id)
@@ -233,11 +233,10 @@ async def branch_report(update: Update, context: WishwallContext) -> None:
     await _send_branch_report(update, context, branch.id, span)
 
 
-async def branch_chosen(update: Update, context: WishwallContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    data = BranchReportCallback.unpack(query.data)
-    assert data is not None
+@button(BranchReportCallback)
+async def branch_chosen(
+    update: Update, context: WishwallContext, query: CallbackQuery, data: BranchReportCallback
+) -> None:
     span = figures.parse_token(data.period)
     if span is None:
         await answer(query, t(lang_of(update, context), "err.stale_button"), alert=True)
@@ -251,9 +250,7 @@ async def _send_branch_report(
 ) -> None:
     lang = lang_of(update, context)
     try:
-        report = await context.services.records.branch_report(
-            await actor_of(update, context), branch_id, span
-        )
+        report = await context.core.records.branch_report(await actor_of(update, context), branch_id, span)
     except DomainError as error:
         await say_error(update, context, error)
         return
@@ -283,7 +280,7 @@ async def forget(update: Update, context: WishwallContext) -> None:
         await reply(update, context, "fgt.usage", example=example_code())
         return
     try:
-        plan = await context.services.privacy.plan_forget(await actor_of(update, context), wish_id)
+        plan = await context.core.privacy.plan_forget(await actor_of(update, context), wish_id)
     except DomainError as error:
         await say_error(update, context, error)
         return
@@ -313,21 +310,16 @@ async def forget(update: Update, context: WishwallContext) -> None:
     )
 
 
-async def forget_confirmed(update: Update, context: WishwallContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    data = ForgetCallback.unpack(query.data)
-    assert data is not None
+@button(ForgetCallback)
+async def forget_confirmed(
+    update: Update, context: WishwallContext, query: CallbackQuery, data: ForgetCallback
+) -> None:
     lang = lang_of(update, context)
     if data.erase != "y":
         await answer(query)
         await edit_rendered(query, Rendered(text=t(lang, "fgt.kept")))
         return
-    try:
-        erased = await context.services.privacy.forget(await actor_of(update, context), data.wish_id)
-    except DomainError as error:
-        await answer(query, error_text(lang, error), alert=True)
-        return
+    erased = await context.core.privacy.forget(await actor_of(update, context), data.wish_id)
     await answer(query)
     # The confirmation named the person: it is replaced, so the chat no longer shows the name.
     await edit_rendered(

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
@@ -27,14 +27,16 @@ from telegram.ext import (
 
 from bot.callbacks import ExtendCallback, ReminderButton, ReminderCallback
 from bot.context import WishwallContext
+from bot.drafts import ExtendDraft
 from bot.errors import DomainError, InvalidInput
-from bot.messaging.sender import to_markup
+from bot.messaging.writer import to_markup
 from bot.models import Button, Rendered
 from bot.reminders.service import ExtensionOffer, without_wish
 from bot.texts import t
 from handlers.common import (
     actor_of,
     answer,
+    button,
     edit_rendered,
     error_text,
     lang_of,
@@ -47,7 +49,6 @@ from handlers.people.start import cancel as cancel_conversations
 log = logging.getLogger(__name__)
 
 DATE = "extend_date"
-DRAFT = "extend"
 
 
 def reminder_buttons(*actions: ReminderButton) -> Callable[[object], bool]:
@@ -107,30 +108,26 @@ def offer_card(offer: ExtensionOffer, lang: str) -> Rendered:
 # --- need more time / extend: a one-question conversation ------------------------------------
 
 
-async def begin_extend(update: Update, context: WishwallContext) -> str | int:
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    data = ReminderCallback.unpack(query.data)
-    assert data is not None
+@button(ReminderCallback)
+async def begin_extend(
+    update: Update, context: WishwallContext, query: CallbackQuery, data: ReminderCallback
+) -> str:
+    """A refusal is the tap's alert; the None the decorator then returns starts no conversation."""
+    assert update.effective_user is not None
     lang = lang_of(update, context)
-    try:
-        offer = await context.services.reminders.extension_offer(
-            await actor_of(update, context), data.wish_id
-        )
-    except DomainError as error:
-        await answer(query, error_text(lang, error), alert=True)
-        return ConversationHandler.END
+    offer = await context.core.reminders.extension_offer(await actor_of(update, context), data.wish_id)
     await answer(query)
     # The reminder (or escalation) tapped is kept, so its buttons for this wish can go once done.
     tapped = query.message
-    draft: dict[str, object] = {"wish_id": offer.wish.id}
+    draft = ExtendDraft(wish_id=offer.wish.id)
     if isinstance(tapped, Message):
-        draft |= {
-            "chat_id": tapped.chat.id,
-            "message_id": tapped.message_id,
-            "message": rendered_of(tapped).model_dump(mode="json"),
-        }
-    await context.services.drafts.save(update.effective_user.id, DRAFT, draft, context.services.clock.now())
+        draft = ExtendDraft(
+            wish_id=offer.wish.id,
+            chat_id=tapped.chat.id,
+            message_id=tapped.message_id,
+            message=rendered_of(tapped),
+        )
+    await context.core.drafts.save(update.effective_user.id, draft)
     await reply_rendered(update, offer_card(offer, lang))
     return DATE
 
@@ -146,11 +143,10 @@ async def typed_date(update: Update, context: WishwallContext) -> str | int:
     return await _apply(update, context, day, None)
 
 
-async def chosen_date(update: Update, context: WishwallContext) -> str | int:
-    query = update.callback_query
-    assert query is not None
-    data = ExtendCallback.unpack(query.data)
-    assert data is not None
+@button(ExtendCallback)
+async def chosen_date(
+    update: Update, context: WishwallContext, query: CallbackQuery, data: ExtendCallback
+) -> str | int:
     await answer(query)
     return await _apply(update, context, data.as_date, data.wish_id)
 
@@ -161,34 +157,34 @@ async def chosen_date_outside(update: Update, context: WishwallContext) -> None:
     await chosen_date(update, context)
 
 
-
 async def _apply(update: Update, context: WishwallContext, day: date, wish_id: int | None) -> str | int:
     user = update.effective_user
     assert user is not None
-    services = context.services
-    draft = await services.drafts.load(user.id, DRAFT) or {}
-    wish_id = wish_id or draft.get("wish_id")
+    core = context.core
+    drafts = core.drafts
+    draft = await drafts.load(user.id, ExtendDraft)
+    wish_id = wish_id or (draft.wish_id if draft is not None else None)
     if wish_id is None:
         return ConversationHandler.END
     actor = await actor_of(update, context)
     lang = lang_of(update, context)
     try:
-        wish = await services.reminders.extend(actor, int(wish_id), day)
+        wish = await core.reminders.extend(actor, wish_id, day)
     except InvalidInput as error:
         # Taps were answered already: the reason goes into the chat, and the question stays.
         await reply_text(update, error_text(lang, error))
         return DATE
     except DomainError as error:
         await reply_text(update, error_text(lang, error))
-        await services.drafts.delete(user.id, DRAFT)
+        await drafts.delete(user.id, ExtendDraft)
         return ConversationHandler.END
-    await services.drafts.delete(user.id, DRAFT)
-    if draft.get("wish_id") == wish.id and draft.get("message"):
+    await drafts.delete(user.id, ExtendDraft)
+    if draft is not None and draft.wish_id == wish.id and draft.message is not None:
         await _update_tapped(
             context,
             draft,
             without_wish(
-                Rendered.model_validate(draft["message"]),
+                draft.message,
                 wish.id,
                 t(lang, "remind.extended_line", code=wish.code, due=wish.due_date.isoformat()),
             ),
@@ -196,7 +192,7 @@ async def _apply(update: Update, context: WishwallContext, day: date, wish_id: i
     if wish.holder_id == user.id:
         await reply(update, context, "extend.done_holder", code=wish.code, due=wish.due_date.isoformat())
     else:
-        holder = await services.wishes.holder_name(wish) or "?"
+        holder = await core.wishes.holder_name(wish) or "?"
         await reply(
             update,
             context,
@@ -208,13 +204,15 @@ async def _apply(update: Update, context: WishwallContext, day: date, wish_id: i
     return ConversationHandler.END
 
 
-async def _update_tapped(context: WishwallContext, draft: dict[str, object], rendered: Rendered) -> None:
+async def _update_tapped(context: WishwallContext, draft: ExtendDraft, rendered: Rendered) -> None:
     """Best effort: the reminder may be gone or already show this; the answer went out anyway."""
+    if draft.chat_id is None or draft.message_id is None:
+        return
     try:
         await context.bot.edit_message_text(
             rendered.text[:4096],
-            chat_id=int(str(draft["chat_id"])),
-            message_id=int(str(draft["message_id"])),
+            chat_id=draft.chat_id,
+            message_id=draft.message_id,
             reply_markup=to_markup(rendered),
         )
     except BadRequest as exc:
@@ -223,61 +221,46 @@ async def _update_tapped(context: WishwallContext, draft: dict[str, object], ren
 
 async def cancel(update: Update, context: WishwallContext) -> int:
     assert update.effective_user is not None
-    await context.services.drafts.delete(update.effective_user.id, DRAFT)
+    await context.core.drafts.delete(update.effective_user.id, ExtendDraft)
     return await cancel_conversations(update, context)
 
 
 # --- one-tap buttons ----------------------------------------------------------------------------
 
 
-async def release(update: Update, context: WishwallContext) -> None:
+@button(ReminderCallback)
+async def release(
+    update: Update, context: WishwallContext, query: CallbackQuery, data: ReminderCallback
+) -> None:
     """The holder gives a wish back from a reminder; the reminder keeps its other wishes."""
-    query = update.callback_query
-    assert query is not None
-    data = ReminderCallback.unpack(query.data)
-    assert data is not None
     lang = lang_of(update, context)
-    try:
-        wish = await context.services.wishes.release(await actor_of(update, context), data.wish_id)
-    except DomainError as error:
-        await answer(query, error_text(lang, error), alert=True)
-        return
+    wish = await context.core.wishes.release(await actor_of(update, context), data.wish_id)
     await answer(query, t(lang, "claims.released", code=wish.code))
     note = t(lang, "remind.released_line", code=wish.code)
     await edit_rendered(query, without_wish(rendered_of(query.message), wish.id, note))
 
 
-async def reassign(update: Update, context: WishwallContext) -> None:
+@button(ReminderCallback)
+async def reassign(
+    update: Update, context: WishwallContext, query: CallbackQuery, data: ReminderCallback
+) -> None:
     """A coordinator takes an overdue wish back to open; the lifecycle tells the holder."""
-    query = update.callback_query
-    assert query is not None
-    data = ReminderCallback.unpack(query.data)
-    assert data is not None
     lang = lang_of(update, context)
-    services = context.services
-    try:
-        before = await services.wishes.get(data.wish_id)
-        holder = await services.wishes.holder_name(before) or "?"
-        wish = await services.wishes.release(await actor_of(update, context), data.wish_id)
-    except DomainError as error:
-        await answer(query, error_text(lang, error), alert=True)
-        return
+    core = context.core
+    before = await core.wishes.get(data.wish_id)
+    holder = await core.wishes.holder_name(before) or "?"
+    wish = await core.wishes.release(await actor_of(update, context), data.wish_id)
     await answer(query, t(lang, "chase.reassigned_short", code=wish.code))
     note = t(lang, "chase.reassigned", code=wish.code, holder=holder)
     await edit_rendered(query, Rendered(text=rendered_of(query.message).text + "\n\n" + note))
 
 
-async def keep_chasing(update: Update, context: WishwallContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    data = ReminderCallback.unpack(query.data)
-    assert data is not None
+@button(ReminderCallback)
+async def keep_chasing(
+    update: Update, context: WishwallContext, query: CallbackQuery, data: ReminderCallback
+) -> None:
     lang = lang_of(update, context)
-    try:
-        kept = await context.services.reminders.keep_chasing(await actor_of(update, context), data.wish_id)
-    except DomainError as error:
-        await answer(query, error_text(lang, error), alert=True)
-        return
+    kept = await context.core.reminders.keep_chasing(await actor_of(update, context), data.wish_id)
     await answer(query, t(lang, "chase.kept_short", code=kept.wish.code))
     note = t(lang, "chase.kept", code=kept.wish.code, holder=kept.holder_name, count=kept.again_after)
     await edit_rendered(query, Rendered(text=rendered_of(query.message).text + "\n\n" + note))

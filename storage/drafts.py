@@ -28,9 +28,15 @@ class DraftRepo:
         )
         return json.loads(row[0]) if row else None
 
-    async def delete(self, user_id: int, kind: str) -> None:
+    async def delete(self, user_id: int, *kinds: str) -> None:
+        """Drop these kinds of draft of one user (all of them in one statement)."""
+        if not kinds:
+            return
+        marks = ", ".join("?" * len(kinds))
         async with self._db.transaction() as conn:
-            await conn.execute("DELETE FROM drafts WHERE user_id = ? AND kind = ?", (user_id, kind))
+            await conn.execute(
+                f"DELETE FROM drafts WHERE user_id = ? AND kind IN ({marks})", (user_id, *kinds)
+            )
 
 
 class ConversationRepo:

@@ -9,7 +9,6 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import WishButton, WishCallback
 from bot.context import WishwallContext
-from bot.errors import DomainError
 from bot.texts import t
 from bot.wishes import cards
 from handlers.common import (
@@ -17,7 +16,6 @@ from handlers.common import (
     answer,
     button,
     edit_rendered,
-    error_text,
     in_private,
     lang_of,
     reply,
@@ -26,11 +24,8 @@ from handlers.common import (
 from handlers.wishes.review import wish_buttons
 
 
-async def claim(update: Update, context: WishwallContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    data = WishCallback.unpack(query.data)
-    assert data is not None
+@button(WishCallback)
+async def claim(update: Update, context: WishwallContext, query: CallbackQuery, data: WishCallback) -> None:
     lang = lang_of(update, context)
     actor = await actor_of(update, context)
     if actor.member is None:
@@ -42,13 +37,9 @@ async def claim(update: Update, context: WishwallContext) -> None:
         )
         return
     chat = update.effective_chat
-    try:
-        wish = await context.services.wishes.claim(
-            actor, data.wish_id, group_chat=None if in_private(update) or chat is None else chat.id
-        )
-    except DomainError as error:
-        await answer(query, error_text(lang, error), alert=True)
-        return
+    wish = await context.core.wishes.claim(
+        actor, data.wish_id, group_chat=None if in_private(update) or chat is None else chat.id
+    )
     # The tap is answered first; the group card edit and the details go through the outbox.
     if wish.is_joint:
         text = t(lang, "claims.joined", code=wish.code, k=len(wish.holders), n=wish.needed_members)
@@ -56,15 +47,13 @@ async def claim(update: Update, context: WishwallContext) -> None:
         text = t(lang, "claims.claimed", code=wish.code)
     await answer(query, text, alert=not in_private(update))
     if in_private(update):
-        await edit_rendered(
-            query, cards.group_card(wish, lang, await context.services.wishes.holder_name(wish))
-        )
+        await edit_rendered(query, cards.group_card(wish, lang, await context.core.wishes.holder_name(wish)))
 
 
 @button(WishCallback)
 async def release(update: Update, context: WishwallContext, query: CallbackQuery, data: WishCallback) -> None:
     lang = lang_of(update, context)
-    wish = await context.services.wishes.release(await actor_of(update, context), data.wish_id)
+    wish = await context.core.wishes.release(await actor_of(update, context), data.wish_id)
     await answer(query, t(lang, "claims.released", code=wish.code))
     # The details leave the holder's screen with the claim.
     await edit_rendered(query, cards.Rendered(text=t(lang, "claims.released_long", code=wish.code)))
@@ -72,7 +61,7 @@ async def release(update: Update, context: WishwallContext, query: CallbackQuery
 
 async def my_wishes(update: Update, context: WishwallContext) -> None:
     lang = lang_of(update, context)
-    held = await context.services.wishes.held_by(await actor_of(update, context))
+    held = await context.core.wishes.held_by(await actor_of(update, context))
     if not held:
         await reply(update, context, "claims.none_held")
         return
@@ -83,7 +72,7 @@ async def my_wishes(update: Update, context: WishwallContext) -> None:
         sent = await reply_rendered(update, cards.holder_card(wish, lang))
         if sent is not None:
             # Tracked, so the details can be taken back when the claim ends.
-            await context.services.wishes.track_details(wish.id, user.id, sent.chat_id, sent.message_id)
+            await context.core.wishes.track_details(wish.id, user.id, sent.chat_id, sent.message_id)
 
 
 def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -17,16 +17,16 @@ from telegram.ext import (
 
 from bot.callbacks import ChoiceCallback, DraftChoice, WishButton, WishCallback
 from bot.context import WishwallContext
+from bot.drafts import DeliveryDraft
 from bot.errors import DomainError
 from bot.models import Action, Button, Rendered
 from bot.texts import t
 from bot.wishes.lifecycle import MAX_NOTE
-from handlers.common import actor_of, answer, error_text, lang_of, reply, reply_rendered, say_error
+from handlers.common import actor_of, answer, button, lang_of, reply, reply_rendered, say_error
 from handlers.people.start import cancel
 from handlers.wishes.review import wish_buttons
 
 PROOF = "proof"
-DRAFT = "deliver"
 
 
 def _skip_only(value: str) -> Callable[[object], bool]:
@@ -37,23 +37,14 @@ def _skip_only(value: str) -> Callable[[object], bool]:
     return match
 
 
-async def begin(update: Update, context: WishwallContext) -> str | int:
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    data = WishCallback.unpack(query.data)
-    assert data is not None
+@button(WishCallback)
+async def begin(update: Update, context: WishwallContext, query: CallbackQuery, data: WishCallback) -> str:
+    """Refused (DomainError): the alert, and no conversation starts (an entry point's None)."""
+    assert update.effective_user is not None
     lang = lang_of(update, context)
-    try:
-        wish = await context.services.wishes.precheck(
-            await actor_of(update, context), Action.DELIVER, data.wish_id
-        )
-    except DomainError as error:
-        await answer(query, error_text(lang, error), alert=True)
-        return ConversationHandler.END
+    wish = await context.core.wishes.precheck(await actor_of(update, context), Action.DELIVER, data.wish_id)
     await answer(query)
-    await context.services.drafts.save(
-        update.effective_user.id, DRAFT, {"wish_id": wish.id}, context.services.clock.now()
-    )
+    await context.core.drafts.save(update.effective_user.id, DeliveryDraft(wish_id=wish.id))
     skip = Button(
         text=t(lang, "btn.skip"),
         callback_data=ChoiceCallback(choice=DraftChoice.SKIP, value="proof").pack(),
@@ -84,14 +75,13 @@ async def skip_proof(update: Update, context: WishwallContext) -> str | int:
 async def _finish(update: Update, context: WishwallContext, note: str | None, photo: str | None) -> str | int:
     user = update.effective_user
     assert user is not None
-    draft = await context.services.drafts.load(user.id, DRAFT)
-    if not draft:
+    drafts = context.core.drafts
+    draft = await drafts.load(user.id, DeliveryDraft)
+    if draft is None:
         return ConversationHandler.END
-    await context.services.drafts.delete(user.id, DRAFT)
+    await drafts.delete(user.id, DeliveryDraft)
     try:
-        wish = await context.services.wishes.deliver(
-            await actor_of(update, context), int(draft["wish_id"]), note, photo
-        )
+        wish = await context.core.wishes.deliver(await actor_of(update, context), draft.wish_id, note, photo)
     except DomainError as error:
         await say_error(update, context, error)
         return ConversationHandler.END

@@ -9,7 +9,7 @@ from collections.abc import Callable, Coroutine
 from datetime import date, timedelta
 from typing import Any
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -23,12 +23,22 @@ from bot import validation
 from bot.callbacks import ChoiceCallback, DraftChoice
 from bot.clock import local_today
 from bot.context import WishwallContext
+from bot.drafts import NewWishDraft
 from bot.errors import DomainError, InvalidInput
-from bot.models import Beneficiary, Button, Category, Rendered, WishDraft
+from bot.models import Button, Category, Rendered, WishDraft
 from bot.texts import t
 from bot.wishes import cards
 from bot.wishes.lifecycle import check_value
-from handlers.common import actor_of, answer, edit_rendered, error_text, lang_of, reply_rendered, reply_text
+from handlers.common import (
+    actor_of,
+    answer,
+    button,
+    edit_rendered,
+    error_text,
+    lang_of,
+    reply_rendered,
+    reply_text,
+)
 from handlers.people.start import cancel
 
 NAME, PHONE, ADDRESS, CATEGORY, WISH, VALUE, DUE, PHOTO, CONFIRM = (
@@ -40,9 +50,8 @@ NAME, PHONE, ADDRESS, CATEGORY, WISH, VALUE, DUE, PHOTO, CONFIRM = (
     "value",
     "due",
     "photo",
-    "confirm",
+    NewWishDraft.CONFIRM,
 )
-DRAFT = "newwish"
 DUE_CHOICES = (7, 14, 30)
 
 
@@ -91,28 +100,31 @@ def _summary(draft: WishDraft, lang: str) -> Rendered:
     )
 
 
-async def _load(update: Update, context: WishwallContext) -> dict[str, Any]:
+async def _load(update: Update, context: WishwallContext) -> NewWishDraft | None:
+    """The saved draft. /newwish saves one at once, so None mid-conversation means it was lost
+    (or no longer reads, or another conversation's /cancel dropped it): the caller restarts."""
     assert update.effective_user is not None
-    return await context.services.drafts.load(update.effective_user.id, DRAFT) or {}
+    return await context.core.drafts.load(update.effective_user.id, NewWishDraft)
 
 
-async def _save(update: Update, context: WishwallContext, data: dict[str, Any]) -> None:
+async def _save(update: Update, context: WishwallContext, draft: NewWishDraft) -> None:
     assert update.effective_user is not None
-    await context.services.drafts.save(update.effective_user.id, DRAFT, data, context.services.clock.now())
+    await context.core.drafts.save(update.effective_user.id, draft)
 
 
 def _today(context: WishwallContext) -> date:
-    return local_today(context.services.clock.now(), context.services.settings.zone)
+    return local_today(context.core.clock.now(), context.core.settings.zone)
 
 
-async def _advance(update: Update, context: WishwallContext, data: dict[str, Any], step: str) -> str:
-    await _save(update, context, data)
+async def _advance(update: Update, context: WishwallContext, draft: NewWishDraft, step: str) -> str:
+    draft.step = step
+    await _save(update, context, draft)
     await reply_rendered(update, _prompt(step, lang_of(update, context)))
     return step
 
 
 async def begin(update: Update, context: WishwallContext) -> str:
-    await _save(update, context, {})
+    await _save(update, context, NewWishDraft())
     await reply_text(update, t(lang_of(update, context), "newwish.intro"))
     await reply_rendered(update, _prompt(NAME, lang_of(update, context)))
     return NAME
@@ -131,9 +143,11 @@ def _text_step(
             await reply_text(update, error_text(lang_of(update, context), error))
             await reply_rendered(update, _prompt(step, lang_of(update, context)))
             return step
-        data = await _load(update, context)
-        data[field] = value
-        return await _advance(update, context, data, next_step)
+        draft = await _load(update, context)
+        if draft is None:
+            return await _restart(update, context)
+        setattr(draft, field, value)  # checked against the model's field type
+        return await _advance(update, context, draft, next_step)
 
     handle.__name__ = f"got_{step}"
     return handle
@@ -154,20 +168,22 @@ async def got_value(update: Update, context: WishwallContext) -> str:
     lang = lang_of(update, context)
     try:
         value = validation.value_fen(message.text)
-        community = await context.services.wishes.community(await _community_id(update, context))
+        community = await context.core.wishes.community(await _community_id(update, context))
         check_value(value, community)
     except InvalidInput as error:
         await reply_text(update, error_text(lang, error))
         await reply_rendered(update, _prompt(VALUE, lang))
         return VALUE
-    data = await _load(update, context)
-    data["value_fen"] = value
-    return await _advance(update, context, data, DUE)
+    draft = await _load(update, context)
+    if draft is None:
+        return await _restart(update, context)
+    draft.value_fen = value
+    return await _advance(update, context, draft, DUE)
 
 
 async def _community_id(update: Update, context: WishwallContext) -> int:
     actor = await actor_of(update, context)
-    return context.services.org.current(actor)
+    return context.core.communities.current(actor)
 
 
 async def got_due_text(update: Update, context: WishwallContext) -> str:
@@ -179,40 +195,37 @@ async def got_due_text(update: Update, context: WishwallContext) -> str:
         await reply_text(update, error_text(lang_of(update, context), error))
         await reply_rendered(update, _prompt(DUE, lang_of(update, context)))
         return DUE
-    data = await _load(update, context)
-    data["due_date"] = day.isoformat()
-    return await _advance(update, context, data, PHOTO)
+    draft = await _load(update, context)
+    if draft is None:
+        return await _restart(update, context)
+    draft.due_date = day
+    return await _advance(update, context, draft, PHOTO)
 
 
 async def got_photo(update: Update, context: WishwallContext) -> str:
     message = update.effective_message
     assert message is not None and message.photo
-    data = await _load(update, context)
-    data["photo_file_id"] = message.photo[-1].file_id
-    return await _show_summary(update, context, data)
+    draft = await _load(update, context)
+    if draft is None:
+        return await _restart(update, context)
+    draft.photo_file_id = message.photo[-1].file_id
+    return await _show_summary(update, context, draft)
 
 
-async def _show_summary(update: Update, context: WishwallContext, data: dict[str, Any]) -> str:
-    await _save(update, context, data)
-    try:
-        draft = _draft(data)
-    except (KeyError, ValueError):
-        # A draft from before a restart lost a step: start that step again rather than fail.
-        await reply_text(update, t(lang_of(update, context), "newwish.incomplete"))
-        return await _advance(update, context, {}, NAME)
-    await reply_rendered(update, _summary(draft, lang_of(update, context)))
+async def _show_summary(update: Update, context: WishwallContext, draft: NewWishDraft) -> str:
+    draft.step = CONFIRM
+    await _save(update, context, draft)
+    wish = draft.complete()
+    if wish is None:
+        return await _restart(update, context)
+    await reply_rendered(update, _summary(wish, lang_of(update, context)))
     return CONFIRM
 
 
-def _draft(data: dict[str, Any]) -> WishDraft:
-    return WishDraft(
-        beneficiary=Beneficiary(name=data["name"], phone=data["phone"], address=data["address"]),
-        category=Category(data["category"]),
-        description=data["description"],
-        value_fen=data.get("value_fen"),
-        due_date=date.fromisoformat(data["due_date"]),
-        photo_file_id=data.get("photo_file_id"),
-    )
+async def _restart(update: Update, context: WishwallContext) -> str:
+    """The draft lost a step (or all of it): start again at the first step rather than fail."""
+    await reply_text(update, t(lang_of(update, context), "newwish.incomplete"))
+    return await _advance(update, context, NewWishDraft(), NAME)
 
 
 async def wrong_input(update: Update, context: WishwallContext) -> None:
@@ -225,79 +238,70 @@ async def photo_expected(update: Update, context: WishwallContext) -> str:
     return PHOTO
 
 
-async def on_choice(update: Update, context: WishwallContext) -> str | int:
-    query = update.callback_query
-    assert query is not None
-    choice = ChoiceCallback.unpack(query.data)
-    assert choice is not None  # the handler's pattern admits only well-formed data
+@button(ChoiceCallback)
+async def on_choice(
+    update: Update, context: WishwallContext, query: CallbackQuery, choice: ChoiceCallback
+) -> str | int:
     lang = lang_of(update, context)
-    data = await _load(update, context)
-    step = context_state(data)
+    if choice.choice is DraftChoice.CANCEL:
+        await answer(query)
+        return await cancel(update, context)
+    draft = await _load(update, context)
+    if draft is None:
+        await answer(query)
+        return await _restart(update, context)
+    step = draft.step
     if choice.choice is DraftChoice.CATEGORY and step == CATEGORY:
         try:
-            data["category"] = Category(choice.value).value
+            draft.category = Category(choice.value)
         except ValueError:
             await answer(query, t(lang, "err.stale_button"), alert=True)
             return CATEGORY
         await answer(query, t(lang, f"cat.{choice.value}"))
-        return await _advance(update, context, data, WISH)
+        return await _advance(update, context, draft, WISH)
     if choice.choice is DraftChoice.SKIP and step == choice.value == VALUE:
         await answer(query)
-        data["value_fen"] = None
-        return await _advance(update, context, data, DUE)
+        draft.value_fen = None
+        return await _advance(update, context, draft, DUE)
     if choice.choice is DraftChoice.DUE and step == DUE and choice.value.isdigit():
         days = int(choice.value)
         if days not in DUE_CHOICES:
             await answer(query, t(lang, "err.stale_button"), alert=True)
             return DUE
         await answer(query)
-        data["due_date"] = (_today(context) + timedelta(days=days)).isoformat()
-        return await _advance(update, context, data, PHOTO)
+        draft.due_date = _today(context) + timedelta(days=days)
+        return await _advance(update, context, draft, PHOTO)
     if choice.choice is DraftChoice.SKIP and step == choice.value == PHOTO:
         await answer(query)
-        data["photo_file_id"] = None
-        return await _show_summary(update, context, data)
+        draft.photo_file_id = None
+        return await _show_summary(update, context, draft)
     if choice.choice is DraftChoice.SUBMIT and step == CONFIRM:
-        return await _submit(update, context, data)
-    if choice.choice is DraftChoice.CANCEL:
-        await answer(query)
-        return await cancel(update, context)
+        return await _submit(update, context, query, draft)
     # A button from an earlier step of this or another draft.
     await answer(query, t(lang, "err.stale_button"), alert=True)
     return step
 
 
-def context_state(data: dict[str, Any]) -> str:
-    """Which step the saved draft is at, derived from what it holds."""
-    for step, field in (
-        (NAME, "name"),
-        (PHONE, "phone"),
-        (ADDRESS, "address"),
-        (CATEGORY, "category"),
-        (WISH, "description"),
-        (VALUE, "value_fen"),
-        (DUE, "due_date"),
-        (PHOTO, "photo_file_id"),
-    ):
-        if field not in data:
-            return step
-    return CONFIRM
-
-
-async def _submit(update: Update, context: WishwallContext, data: dict[str, Any]) -> str | int:
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
+async def _submit(
+    update: Update, context: WishwallContext, query: CallbackQuery, draft: NewWishDraft
+) -> str | int:
+    assert update.effective_user is not None
     lang = lang_of(update, context)
+    typed = draft.complete()
+    if typed is None:
+        await answer(query)
+        return await _restart(update, context)
     try:
-        wish = await context.services.wishes.create(
-            await actor_of(update, context), _draft(data), await _community_id(update, context)
+        wish = await context.core.wishes.create(
+            await actor_of(update, context), typed, await _community_id(update, context)
         )
     except DomainError as error:
+        # Refused (a cap, a role): the summary stays, to submit again or cancel.
         await answer(query, error_text(lang, error), alert=True)
         return CONFIRM
     await answer(query, t(lang, "newwish.saved_short", code=wish.code))
-    await context.services.drafts.delete(update.effective_user.id, DRAFT)
-    await edit_rendered(query, Rendered(text=_summary(_draft(data), lang).text))
+    await context.core.drafts.delete(update.effective_user.id, NewWishDraft)
+    await edit_rendered(query, Rendered(text=_summary(typed, lang).text))
     await reply_rendered(update, cards.coordinator_card(wish, lang))
     await reply_text(update, t(lang, "newwish.saved", code=wish.code))
     return ConversationHandler.END

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -20,6 +20,7 @@ from telegram.ext import (
 from bot import arguments
 from bot.callbacks import WishButton, WishCallback
 from bot.context import WishwallContext
+from bot.drafts import ReasonAction, ReasonDraft
 from bot.errors import DomainError
 from bot.models import Action, Repeat, Wish, WishStatus
 from bot.texts import t
@@ -28,9 +29,9 @@ from bot.wishes.lifecycle import MAX_JOINT
 from handlers.common import (
     actor_of,
     answer,
+    button,
     code_arg,
     edit_rendered,
-    error_text,
     example_code,
     in_private,
     lang_of,
@@ -42,9 +43,8 @@ from handlers.common import (
 from handlers.people.start import cancel
 
 REASON = "reason"
-DRAFT = "reason"
 PENDING_PAGE = 20
-_REASON_ACTIONS = {WishButton.REJECT: "reject", WishButton.DISPUTE: "dispute"}
+_REASON_ACTIONS: dict[WishButton, ReasonAction] = {WishButton.REJECT: "reject", WishButton.DISPUTE: "dispute"}
 
 
 def wish_buttons(*actions: WishButton) -> Callable[[object], bool]:
@@ -59,20 +59,20 @@ def wish_buttons(*actions: WishButton) -> Callable[[object], bool]:
 
 async def _coordinator_view(context: WishwallContext, wish: Wish, lang: str) -> cards.Rendered:
     return cards.coordinator_card(
-        wish, lang, await context.services.wishes.holder_name(wish), await _repeat(context, wish)
+        wish, lang, await context.core.wishes.holder_name(wish), await _repeat(context, wish)
     )
 
 
 async def _repeat(context: WishwallContext, wish: Wish) -> Repeat | None:
-    """Repeat beneficiaries are flagged while a wish is being verified (issue 5)."""
+    """Repeat beneficiaries are flagged while a wish is being verified."""
     if wish.status not in (WishStatus.PENDING, WishStatus.VERIFIED):
         return None
-    return await context.services.records.repeats_for(wish)
+    return await context.core.records.repeats_for(wish)
 
 
 async def pending(update: Update, context: WishwallContext) -> None:
     lang = lang_of(update, context)
-    wishes = await context.services.wishes.pending(await actor_of(update, context))
+    wishes = await context.core.wishes.pending(await actor_of(update, context))
     if not wishes:
         await reply(update, context, "review.none_pending")
         return
@@ -87,7 +87,7 @@ async def show_wish(update: Update, context: WishwallContext) -> None:
         await reply(update, context, "err.bad_code", example=f"/wish {example_code()}")
         return
     try:
-        wish = await context.services.wishes.details(
+        wish = await context.core.wishes.details(
             await actor_of(update, context), wish_id, in_private=in_private(update)
         )
     except DomainError as error:
@@ -96,31 +96,26 @@ async def show_wish(update: Update, context: WishwallContext) -> None:
     await reply_rendered(update, await _coordinator_view(context, wish, lang_of(update, context)))
 
 
-async def on_button(update: Update, context: WishwallContext) -> None:
+@button(WishCallback)
+async def on_button(
+    update: Update, context: WishwallContext, query: CallbackQuery, data: WishCallback
+) -> None:
     """Verify, Post and Confirm: one tap, one change, then the message shows the new state."""
-    query = update.callback_query
-    assert query is not None
-    data = WishCallback.unpack(query.data)
-    assert data is not None
     lang = lang_of(update, context)
     actor = await actor_of(update, context)
-    wishes = context.services.wishes
-    try:
-        if data.action is WishButton.VERIFY:
-            wish = await wishes.verify(actor, data.wish_id)
-            note = t(lang, "review.verified", code=wish.code)
-        elif data.action is WishButton.POST:
-            wish = await wishes.post(actor, data.wish_id)
-            note = t(lang, "review.posted", code=wish.code)
-        elif data.action is WishButton.REOPEN:
-            wish = await wishes.reopen(actor, data.wish_id)
-            note = t(lang, "review.reopened", code=wish.code)
-        else:
-            wish = await wishes.confirm(actor, data.wish_id)
-            note = t(lang, "review.confirmed", code=wish.code)
-    except DomainError as error:
-        await answer(query, error_text(lang, error), alert=True)
-        return
+    wishes = context.core.wishes
+    if data.action is WishButton.VERIFY:
+        wish = await wishes.verify(actor, data.wish_id)
+        note = t(lang, "review.verified", code=wish.code)
+    elif data.action is WishButton.POST:
+        wish = await wishes.post(actor, data.wish_id)
+        note = t(lang, "review.posted", code=wish.code)
+    elif data.action is WishButton.REOPEN:
+        wish = await wishes.reopen(actor, data.wish_id)
+        note = t(lang, "review.reopened", code=wish.code)
+    else:
+        wish = await wishes.confirm(actor, data.wish_id)
+        note = t(lang, "review.confirmed", code=wish.code)
     await answer(query, note)
     await edit_rendered(query, await _coordinator_view(context, wish, lang))
 
@@ -137,7 +132,7 @@ async def post_command(update: Update, context: WishwallContext) -> None:
         await reply(update, context, "err.bad_code", example=f"/post {example_code()}")
         return
     try:
-        wish = await context.services.wishes.post(await actor_of(update, context), wish_id, _here(update))
+        wish = await context.core.wishes.post(await actor_of(update, context), wish_id, _here(update))
     except DomainError as error:
         await say_error(update, context, error)
         return
@@ -152,15 +147,15 @@ async def history_command(update: Update, context: WishwallContext) -> None:
         return
     lang = lang_of(update, context)
     try:
-        wish, events = await context.services.wishes.history(await actor_of(update, context), wish_id)
-        zone = ZoneInfo((await context.services.wishes.community(wish.community_id)).tz)
+        wish, events = await context.core.wishes.history(await actor_of(update, context), wish_id)
+        zone = ZoneInfo((await context.core.wishes.community(wish.community_id)).tz)
     except DomainError as error:
         await say_error(update, context, error)
         return
     names = {}
     for event in events:
         if event.actor_id is not None and event.actor_id not in names:
-            names[event.actor_id] = await context.services.directory.name_of(event.actor_id)
+            names[event.actor_id] = await context.core.directory.name_of(event.actor_id)
     lines = [t(lang, "review.history_header", code=wish.code)]
     for event in events:
         when = event.at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
@@ -181,7 +176,7 @@ async def joint_command(update: Update, context: WishwallContext) -> None:
     try:
         needed = arguments.whole(args[1], 1, MAX_JOINT, reason="val.joint_range", max=MAX_JOINT)
         actor = await actor_of(update, context)
-        wish = await context.services.wishes.set_needed_members(actor, wish_id, needed)
+        wish = await context.core.wishes.set_needed_members(actor, wish_id, needed)
     except DomainError as error:
         await say_error(update, context, error)
         return
@@ -191,11 +186,10 @@ async def joint_command(update: Update, context: WishwallContext) -> None:
 # --- actions that need a reason --------------------------------------------------------------
 
 
-async def ask_reason_button(update: Update, context: WishwallContext) -> str | int:
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    data = WishCallback.unpack(query.data)
-    assert data is not None
+@button(WishCallback)
+async def ask_reason_button(
+    update: Update, context: WishwallContext, query: CallbackQuery, data: WishCallback
+) -> str | int:
     return await _ask_reason(update, context, _REASON_ACTIONS[data.action], data.wish_id)
 
 
@@ -207,24 +201,19 @@ async def ask_reason_cancel(update: Update, context: WishwallContext) -> str | i
     return await _ask_reason(update, context, "cancel", wish_id)
 
 
-async def _ask_reason(update: Update, context: WishwallContext, action: str, wish_id: int) -> str | int:
+async def _ask_reason(
+    update: Update, context: WishwallContext, action: ReasonAction, wish_id: int
+) -> str | int:
     assert update.effective_user is not None
     try:
         # Refuse before asking, so nobody types a reason for something they may not do.
-        wish = await context.services.wishes.precheck(
-            await actor_of(update, context), Action(action), wish_id
-        )
+        wish = await context.core.wishes.precheck(await actor_of(update, context), Action(action), wish_id)
     except DomainError as error:
         await say_error(update, context, error)
         return ConversationHandler.END
     if update.callback_query is not None:
         await answer(update.callback_query)
-    await context.services.drafts.save(
-        update.effective_user.id,
-        DRAFT,
-        {"action": action, "wish_id": wish_id},
-        context.services.clock.now(),
-    )
+    await context.core.drafts.save(update.effective_user.id, ReasonDraft(action=action, wish_id=wish_id))
     await reply(update, context, f"review.ask_reason_{action}", code=wish.code)
     return REASON
 
@@ -233,12 +222,13 @@ async def got_reason(update: Update, context: WishwallContext) -> str | int:
     user = update.effective_user
     message = update.effective_message
     assert user is not None and message is not None
-    draft = await context.services.drafts.load(user.id, DRAFT)
-    if not draft:
+    drafts = context.core.drafts
+    draft = await drafts.load(user.id, ReasonDraft)
+    if draft is None:
         return ConversationHandler.END
     actor = await actor_of(update, context)
-    wishes = context.services.wishes
-    action, wish_id, reason = draft["action"], int(draft["wish_id"]), message.text or ""
+    wishes = context.core.wishes
+    action, wish_id, reason = draft.action, draft.wish_id, message.text or ""
     try:
         if action == "reject":
             wish = await wishes.reject(actor, wish_id, reason)
@@ -250,9 +240,9 @@ async def got_reason(update: Update, context: WishwallContext) -> str | int:
         await say_error(update, context, error)
         if error.key in ("val.empty", "val.too_long"):
             return REASON  # ask again for a usable reason
-        await context.services.drafts.delete(user.id, DRAFT)
+        await drafts.delete(user.id, ReasonDraft)
         return ConversationHandler.END
-    await context.services.drafts.delete(user.id, DRAFT)
+    await drafts.delete(user.id, ReasonDraft)
     await reply(update, context, f"review.done_{action}", code=wish.code)
     return ConversationHandler.END
 
