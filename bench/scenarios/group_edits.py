@@ -21,7 +21,7 @@ from bench.core import Figure, Param, RunContext, Scenario
 from bench.harness import Session
 from bench.seed import WorldSpec, card_of, member_id
 from bot.callbacks import WishButton, WishCallback
-from bot.messaging.sender import to_markup
+from bot.messaging.writer import to_markup
 from bot.wishes import cards
 
 JSON = dict[str, Any]

@@ -14,17 +14,16 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.clock import Clock
 from bot.messaging.ratelimit import SendLimits
 from bot.messaging.transport import OutboxTicket, outbox_send
-from bot.models import Media, OutboxItem, OutboxKind, OutboxStatus, QueuedRef, Rendered, WishStatus
+from bot.messaging.writer import NOT_MODIFIED, MessageWriter
+from bot.models import OutboxItem, OutboxKind, OutboxStatus, QueuedRef
 from bot.people.directory import Directory
 from bot.people.notices import Notices
-from bot.texts import t
-from bot.wishes import cards
 from storage.groups import GroupRepo
 from storage.media import MediaRepo
 from storage.members import MemberRepo
@@ -37,20 +36,6 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 # How long a row taken for sending stays another process's; a crash mid-send frees it after this.
 LEASE_SECONDS = 60
-_NOT_MODIFIED = "message is not modified"
-_EDIT_GONE = ("message to edit not found", "message can't be edited")
-_HELD = frozenset({WishStatus.CLAIMED, WishStatus.DELIVERED})
-
-
-def to_markup(rendered: Rendered) -> InlineKeyboardMarkup | None:
-    if not rendered.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.text, callback_data=b.callback_data, url=b.url) for b in row]
-            for row in rendered.buttons
-        ]
-    )
 
 
 class OutboxSender:
@@ -89,6 +74,15 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._in_flight: dict[int, asyncio.Task[None]] = {}  # chat_id -> its one send
+        self._writer = MessageWriter(
+            bot=bot,
+            outbox=outbox,
+            wishes=wishes,
+            groups=groups,
+            directory=directory,
+            clock=clock,
+            media=media,
+        )
         self.sent = 0  # a counter for logs and benchmarks
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -233,16 +227,21 @@ class OutboxSender:
         now = self._clock.now
         try:
             if item.kind is OutboxKind.CARD:
-                if await self._send_card(item):
+                shown = await self._writer.card(item)
+                if not shown.shown:
+                    await self._finish(item, OutboxStatus.FAILED, "card has no group")
                     return
-            elif item.kind is OutboxKind.REDACT:
-                await self._redact(item)
+                await self._finish(item, OutboxStatus.SENT, covers_through=shown.covers_through)
+                return
+            if item.kind is OutboxKind.REDACT:
+                await self._writer.redact(item)
             elif item.tracks_details and item.wish_id is not None:
-                if await self._send_details(item):
+                if not await self._writer.details(item):
+                    await self._finish(item, OutboxStatus.SUPERSEDED, "no longer holds the wish")
                     return
             else:
                 assert item.payload is not None
-                await self._send_rendered(item.chat_id, item.payload)
+                await self._writer.rendered(item.chat_id, item.payload)
         except RetryAfter as exc:
             seconds = _seconds(exc.retry_after)
             self._limits.pause(item.chat_id, self._mono() + seconds)
@@ -262,7 +261,7 @@ class OutboxSender:
             return
         except BadRequest as exc:
             message = str(exc)
-            if _NOT_MODIFIED in message.lower():
+            if NOT_MODIFIED in message.lower():
                 await self._finish(item, OutboxStatus.SENT)
                 return
             log.warning("outbox item %s refused by Telegram: %s", item.id, message)
@@ -292,123 +291,6 @@ class OutboxSender:
             return
         backoff = min(300, 2 ** (item.attempts + 1))
         await self._outbox.defer(item, self._clock.now() + timedelta(seconds=backoff), error)
-
-    async def _send_rendered(self, chat_id: int, rendered: Rendered) -> Message:
-        markup = to_markup(rendered)
-        if rendered.photo_media and self._media is not None:
-            media = await self._media.get(rendered.photo_media)
-            if media is not None:
-                return await self._send_media(chat_id, media, rendered, markup)
-            log.warning("picture %s is gone; sending its caption alone", rendered.photo_media)
-        if rendered.photo_file_id:
-            return await self._bot.send_photo(
-                chat_id, rendered.photo_file_id, caption=rendered.text[:1024], reply_markup=markup
-            )
-        return await self._bot.send_message(chat_id, rendered.text, reply_markup=markup)
-
-    async def _send_details(self, item: OutboxItem) -> bool:
-        """A beneficiary's details, to someone who holds the wish when it is sent.
-
-        Whether they still hold it is decided here, not when the message was queued: a claim
-        can end while the row waits (or while a restarted bot's lease on it runs out). And the
-        message is tracked before it carries anything: first a placeholder, recorded with the
-        id Telegram gives it, then an edit that adds the details. If the bot dies in between,
-        the tracked placeholder is what the release takes back; no message with details is
-        ever out there without a record of it. True when the row was closed here already.
-        """
-        assert item.payload is not None and item.wish_id is not None
-        if not await self._still_holds(item):
-            await self._finish(item, OutboxStatus.SUPERSEDED, "no longer holds the wish")
-            return True
-        lang = await self._directory.lang_of(item.chat_id)
-        wish = await self._wishes.get(item.wish_id)
-        code = wish.code if wish else ""
-        placeholder = await self._bot.send_message(item.chat_id, t(lang, "notice.details_coming", code=code))
-        await self._wishes.track_detail_message(
-            item.wish_id, item.chat_id, item.chat_id, placeholder.message_id, self._clock.now()
-        )
-        if not await self._still_holds(item):
-            # Released meanwhile: its redaction comes after this row and replaces the placeholder.
-            await self._finish(item, OutboxStatus.SUPERSEDED, "no longer holds the wish")
-            return True
-        await self._bot.edit_message_text(
-            item.payload.text[:4096],
-            chat_id=item.chat_id,
-            message_id=placeholder.message_id,
-            reply_markup=to_markup(item.payload),
-        )
-        return False
-
-    async def _still_holds(self, item: OutboxItem) -> bool:
-        assert item.wish_id is not None
-        wish = await self._wishes.get(item.wish_id)
-        return wish is not None and wish.status in _HELD and item.chat_id in wish.holders
-
-    async def _redact(self, item: OutboxItem) -> None:
-        """Replace every message that showed this member the wish's beneficiary details."""
-        assert item.wish_id is not None
-        lang = await self._directory.lang_of(item.chat_id)
-        wish = await self._wishes.get(item.wish_id)
-        text = t(lang, "notice.details_removed", code=wish.code if wish else "")
-        for chat_id, message_id in await self._wishes.detail_messages(item.wish_id, item.chat_id):
-            try:
-                await self._bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
-            except BadRequest as exc:
-                reason = str(exc).lower()
-                if "can't be edited" in reason or "there is no text" in reason:
-                    # A photo message, or one too old to edit: deleting is the next best thing.
-                    with contextlib.suppress(BadRequest):
-                        await self._bot.delete_message(chat_id, message_id)
-                elif _NOT_MODIFIED not in reason and not any(r in reason for r in _EDIT_GONE):
-                    raise
-            await self._wishes.forget_detail_message(chat_id, message_id)
-
-    async def _send_media(
-        self, chat_id: int, media: Media, rendered: Rendered, markup: InlineKeyboardMarkup | None
-    ) -> Message:
-        """A bot-made picture: uploaded the first time, then re-sent by Telegram's file_id."""
-        photo: str | bytes = media.file_id or media.content
-        message = await self._bot.send_photo(
-            chat_id, photo, caption=rendered.text[:1024], reply_markup=markup, filename="wishwall-chart.png"
-        )
-        if media.file_id is None and message.photo and self._media is not None:
-            await self._media.set_file_id(media.key, message.photo[-1].file_id)
-        return message
-
-    async def _send_card(self, item: OutboxItem) -> bool:
-        """Send or edit the card; True when the row was closed here already."""
-        assert item.wish_id is not None
-        # Refreshes of this card queued up to now are covered by what is read next.
-        covers = await self._outbox.newest_pending(item.coalesce_key) if item.coalesce_key else None
-        wish = await self._wishes.get(item.wish_id)
-        post = await self._wishes.get_post(item.wish_id, item.chat_id)
-        group = await self._groups.get(item.chat_id)
-        if wish is None or post is None or group is None:
-            await self._finish(item, OutboxStatus.FAILED, "card has no group")
-            return True
-        names = [await self._directory.name_of(uid) for uid in wish.holders]
-        rendered = cards.group_card(wish, group.lang, "、".join(names) or None)
-        if post.message_id is None:
-            message = await self._send_rendered(item.chat_id, rendered)
-            await self._wishes.set_post_message(wish.id, item.chat_id, message.message_id)
-        else:
-            try:
-                await self._bot.edit_message_text(
-                    rendered.text,
-                    chat_id=item.chat_id,
-                    message_id=post.message_id,
-                    reply_markup=to_markup(rendered),
-                )
-            except BadRequest as exc:
-                reason = str(exc).lower()
-                if any(gone in reason for gone in _EDIT_GONE):
-                    # Someone deleted the card: post it again so the wish stays visible.
-                    message = await self._send_rendered(item.chat_id, rendered)
-                    await self._wishes.set_post_message(wish.id, item.chat_id, message.message_id)
-                elif _NOT_MODIFIED not in reason:
-                    raise
-        await self._finish(item, OutboxStatus.SENT, covers_through=covers)
-        return True
 
     async def _unreachable(self, item: OutboxItem, error: str) -> None:
         now = self._clock.now()

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.models import Category
 from bot.records import importer
-from bot.records.service import BranchReport, ExportSummary, MemberRecord, RecordLine, RecordSummary
+from bot.records.model import BranchReport, ExportSummary, MemberRecord, RecordLine, RecordSummary
 from bot.records.sheet_cells import append_row, csv_row
 from bot.reports import figures
 from bot.texts import t

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.records.importer import ImportRefused
-from bot.records.service import (
+from bot.records.model import (
     BranchReport,
     ImportOutcome,
     MemberRecord,
