@@ -15,7 +15,7 @@ from telegram.request import BaseRequest
 
 from bot.clock import Clock
 from bot.event_loop import signal_handlers_restored, use_fastest_loop
-from bot.reminders.jobs import JOB_NAMES
+from bot.reminders import kinds
 from bot.settings import Settings
 from storage.db import DatabaseUnusable
 
@@ -58,10 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     run_job = jobs.add_parser(
         "run",
         help="run one pass of a job now (the same exactly-once bookkeeping as the scheduler)",
-        description="Queue what is due now and deliver it with the bot. Safe next to a running bot and "
+        description="Queue what is due now and deliver it with the bot. Safe next to a running bot and\n"
         "safe to repeat: what was already sent is never sent again.",
+        epilog=_jobs_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run_job.add_argument("name", choices=(*JOB_NAMES, "all"))
+    run_job.add_argument("name", choices=(*kinds.NAMES, kinds.ALL))
     run_job.add_argument(
         "--enqueue-only",
         action="store_true",
@@ -70,6 +72,14 @@ def _parser() -> argparse.ArgumentParser:
     run_job.add_argument("--log-level", default="INFO")
     _add_records_commands(sub)
     return parser
+
+
+def _jobs_epilog() -> str:
+    """The jobs and what each does, from the one table of reminder kinds."""
+    width = max(len(name) for name in (*kinds.NAMES, kinds.ALL))
+    lines = [f"  {job.name:<{width}}  {job.help}" for job in kinds.KINDS]
+    lines.append(f"  {kinds.ALL:<{width}}  every job the scheduler's tick runs: {', '.join(kinds.ON_TICK)}")
+    return "jobs:\n" + "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
@@ -122,7 +132,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings, clock: Clock | None)
 
 
 def _add_records_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Issue 5: imports, the claim sheet and the retention pass from the command line."""
+    """Records in and out from the command line: imports, the claim sheet, the retention pass."""
     imp = sub.add_parser("import", help="import wishes from an .xlsx or .csv file (all rows or none)")
     imp.add_argument("file")
     imp.add_argument("--community", required=True, help="community name or number")
@@ -302,7 +312,7 @@ async def run_jobs(
     clock = clock or SystemClock()
 
     async def one(services: Services) -> dict[str, int]:
-        if name == "all":
+        if name == kinds.ALL:
             return await run_all(services, clock.now())
         return {name: await run_pass(services, name, clock.now())}
 

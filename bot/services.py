@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from telegram import Bot
 
 from bot.clock import Clock
+from bot.core import Core
+from bot.drafts import DraftService
 from bot.messaging.ratelimit import SendLimits
 from bot.messaging.sender import OutboxSender
+from bot.operations.backups import Backups
+from bot.operations.health import Health, Heartbeat
+from bot.operations.metrics import Metrics
 from bot.people.directory import Directory
+from bot.people.newcomers import Newcomers
 from bot.people.notices import Notices
 from bot.people.organisation import OrgService
 from bot.records.retention import PrivacyService
@@ -36,7 +43,7 @@ from storage.organisation import (
     MembershipRepo,
     PrefRepo,
 )
-from storage.outbox import OutboxRepo
+from storage.outbox import OutboxBacklog, OutboxRepo
 from storage.records import RecordsRepo
 from storage.reminders import ReminderRepo
 from storage.stats import StatsRepo
@@ -70,7 +77,7 @@ class Services:
     # Telegram's limits as this process sees them: the outbox and direct replies share them.
     limits: SendLimits = field(default_factory=SendLimits)
     sender: OutboxSender | None = field(default=None)
-    # The scheduler's side (issue 4), built from the pieces above.
+    # The scheduler's side (reminders and reports), built from the pieces above.
     reminder_repo: ReminderRepo = field(init=False)
     stats: StatsRepo = field(init=False)
     media: MediaRepo = field(init=False)
@@ -79,11 +86,24 @@ class Services:
     reminders: ReminderService = field(init=False)
     reports: ReportService = field(init=False)
     charts: ChartWorker = field(default_factory=ChartWorker)
+    # Drafts of conversations, and what people who have not joined yet see (handlers: `core`).
+    draft_store: DraftService = field(init=False)
+    newcomers: Newcomers = field(init=False)
+    # The handlers' view of all this: the core's services without the repositories.
+    core: Core = field(init=False)
+    # Running it for years: what /healthz and /metrics report, and the backups.
+    heartbeat: Heartbeat = field(init=False)
+    metrics: Metrics = field(default_factory=Metrics)
+    backups: Backups = field(init=False)
+    backlog: OutboxBacklog = field(init=False)
+    health: Health = field(init=False)
 
     def __post_init__(self) -> None:
         self.reminder_repo = ReminderRepo(self.db)
         self.stats = StatsRepo(self.db)
         self.media = MediaRepo(self.db)
+        self.draft_store = DraftService(self.drafts, self.clock)
+        self.newcomers = Newcomers(self.communities, self.requests)
         self.reminders = ReminderService(
             db=self.db,
             repo=self.reminder_repo,
@@ -112,6 +132,23 @@ class Services:
             charts=self.charts,
         )
         self.attach_records()
+        self.attach_operations()
+        self.core = Core(
+            settings=self.settings,
+            clock=self.clock,
+            directory=self.directory,
+            communities=self.org.communities,
+            people=self.org.people,
+            groups=self.org.groups,
+            newcomers=self.newcomers,
+            drafts=self.draft_store,
+            wishes=self.wishes,
+            balancer=self.balancer,
+            reminders=self.reminders,
+            reports=self.reports,
+            records=self.records,
+            privacy=self.privacy,
+        )
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock) -> Services:
@@ -170,7 +207,7 @@ class Services:
                 reply_headroom=settings.reply_headroom_per_second,
                 private_burst=settings.private_burst,
             ),
-            org=OrgService(
+            org=OrgService.build(
                 db=db,
                 settings=settings,
                 clock=clock,
@@ -196,8 +233,34 @@ class Services:
         await self.charts.close()
         await self.db.close()
 
+    def attach_operations(self) -> None:
+        zone = self.settings.zone
+        self.heartbeat = Heartbeat(started_at=self.clock.now())
+        self.backups = Backups(
+            db_path=self.settings.db, folder=Path(self.settings.backup_dir), zone=zone, now=self.clock.now
+        )
+        self.backlog = OutboxBacklog(self.db)
+        self.health = Health(
+            db=self.db,
+            backlog=self.backlog,
+            heartbeat=self.heartbeat,
+            clock=self.clock,
+            tick_seconds=self.settings.job_tick_seconds,
+            backups=self.backups,
+        )
+
+    async def refresh_metrics(self) -> None:
+        """Read what /metrics shows from the database at scrape time."""
+        now = self.clock.now()
+
+        async def backlog() -> tuple[int, float | None]:
+            queued, oldest = await self.backlog.measure(now)
+            return queued, (now - oldest).total_seconds() if oldest else None
+
+        await self.metrics.refresh(backlog, self.backlog.wishes_by_state)
+
     def attach_records(self) -> None:
-        """Issue 5's side: imports, figures, service records and data care."""
+        """Records in and out: imports, figures, service records and data care."""
         records = RecordsRepo(self.db)
         self.records = RecordsService(
             stats=self.stats,

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.texts.base import LANGS, Lang
+from bot.texts import LANGS, Lang
 
 DEFAULT_API_URL = "https://api.telegram.org"
 
@@ -46,6 +47,17 @@ class Settings(BaseSettings):
     # Replies in a private chat may come this many at once (then one a second); the outbox
     # keeps to one a second there.
     private_burst: int = 3
+    # The web server inside `wishwall run` (/healthz, /metrics, the webhook): host:port.
+    listen: str = "127.0.0.1:8080"
+    # Webhook mode: the public https URL Telegram posts updates to (path /telegram), and the
+    # secret it must send with each (X-Telegram-Bot-Api-Secret-Token). Empty: long polling.
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    # Where `wishwall backup` and the nightly backup write, and at what local hour.
+    backup_dir: str = "./backups"
+    backup_hour: int = Field(default=3, ge=0, le=23)
+    # "text" for people reading a terminal, "json" for log collectors (one object per line).
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -69,13 +81,36 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
-    # Before pydantic's own Literal check, so a wrong value gets this message rather than its.
-    @field_validator("default_lang", mode="before")
+    @field_validator("default_lang")
     @classmethod
-    def _check_lang(cls, value: object) -> object:
+    def _check_lang(cls, value: str) -> str:
         if value not in LANGS:
-            raise ValueError("WISHWALL_DEFAULT_LANG must be zh or en")
+            raise ValueError(f"WISHWALL_DEFAULT_LANG must be one of: {', '.join(LANGS)}")
         return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_secret(cls, value: str) -> str:
+        # Telegram's own rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+        if value and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+            raise ValueError("WISHWALL_WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and - (up to 256)")
+        return value
+
+    @field_validator("listen")
+    @classmethod
+    def _check_listen(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isascii() or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("WISHWALL_LISTEN must be host:port, e.g. 127.0.0.1:8080")
+        return value
+
+    @property
+    def listen_host(self) -> str:
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def listen_port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
 
     @property
     def zone(self) -> ZoneInfo:

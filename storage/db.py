@@ -88,6 +88,11 @@ async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] 
     return list(await conn.execute_fetchall(sql, params))
 
 
+def latest_migration() -> int:
+    """The schema version this code brings a database to."""
+    return len(migrations())
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) for every numbered file, in order."""
     found = []

@@ -90,7 +90,7 @@ class Wish(Frozen):
     def is_joint(self) -> bool:
         return self.needed_members > 1
 
-    # Issue 5: notes that came with an imported wish; when its personal data was erased.
+    # Notes that came with an imported wish; when its personal data was erased.
     notes: str | None = None
     personal_erased_at: datetime | None = None
 
@@ -296,7 +296,7 @@ class JoinRequest(Frozen):
     created_at: datetime
 
 
-# --- reminders, figures and bot-made pictures (issue 4) -------------------------------------
+# --- reminders, figures and bot-made pictures ----------------------------------------------
 
 
 class ReminderKind(StrEnum):

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.db import Database, fetch_all, fetch_one, utc_text
+from storage.db import Database, fetch_all, fetch_one, parse_utc, utc_text
 from storage.models import NewOutbox, OutboxItem, OutboxStatus, QueuedRef, Rendered
 
 INSERT_OUTBOX = (
@@ -180,3 +180,27 @@ def _item(row: aiosqlite.Row) -> OutboxItem:
     payload = data.pop("payload")
     data["payload"] = Rendered.model_validate_json(payload) if payload else None
     return OutboxItem.model_validate(data)
+
+
+class OutboxBacklog:
+    """How much waits to go out, and since when (for /healthz and /metrics)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def measure(self, now: datetime) -> tuple[int, datetime | None]:
+        """Rows due now and not sent, and when the oldest of them was queued."""
+        row = await fetch_one(
+            self._db.reader,
+            "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status = 'pending' AND not_before <= ?",
+            (utc_text(now),),
+        )
+        assert row is not None
+        return int(row[0]), parse_utc(row[1])
+
+    async def wishes_by_state(self) -> list[tuple[int, str, int]]:
+        """(community id, state, wishes) for every community: ids and states, nothing personal."""
+        rows = await fetch_all(
+            self._db.reader, "SELECT community_id, status, COUNT(*) FROM wishes GROUP BY community_id, status"
+        )
+        return [(int(r[0]), str(r[1]), int(r[2])) for r in rows]
