@@ -9,7 +9,13 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from telegram import (
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+)
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBUserWarning
@@ -20,7 +26,7 @@ from bot.messaging.aiohttp_request import AiohttpRequest
 from bot.messaging.persistence import ConversationPersistence
 from bot.messaging.processor import OrderedUpdateProcessor
 from bot.messaging.transport import LimitedRequest
-from bot.people.policies import ChatKind, menu_commands
+from bot.people.policies import Need, group_menu, menu_for_role
 from bot.reminders.jobs import register_jobs
 from bot.services import Services
 from bot.settings import Settings
@@ -93,15 +99,25 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 
 async def publish_commands(app: WishwallApp) -> None:
-    """The command menus users see, per chat kind and language."""
+    """The command menus people see, by role and language, all from the command table.
+
+    Everyone's private chat shows the members' commands, and a group shows what anyone may send
+    there (its administrators also see the coordinators' group commands). Coordinators and
+    super-admins get a menu of their own in their private chat, refreshed through the outbox
+    whenever their roles change; here every one of them is queued once, at start-up.
+    """
+    scopes: list[tuple[BotCommandScope, list[str]]] = [
+        (BotCommandScopeAllPrivateChats(), menu_for_role(Need.MEMBER)),
+        (BotCommandScopeAllGroupChats(), group_menu(administrators=False)),
+        (BotCommandScopeAllChatAdministrators(), group_menu(administrators=True)),
+    ]
     for lang in LANGS:
         code = None if lang == app.services.settings.default_lang else lang
-        for scope, names in (
-            (BotCommandScopeAllPrivateChats(), menu_commands(ChatKind.PRIVATE)),
-            (BotCommandScopeAllGroupChats(), menu_commands(ChatKind.GROUP)),
-        ):
+        for scope, names in scopes:
             await app.bot.set_my_commands(
                 [BotCommand(name, t(lang, f"cmd.{name}")) for name in names],
                 scope=scope,
                 language_code=code,
             )
+    for user_id in await app.services.directory.with_own_menus():
+        await app.services.notices.menu(user_id)

@@ -8,15 +8,17 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from telegram.request import BaseRequest
 
 from bot.clock import Clock
 from bot.event_loop import signal_handlers_restored, use_fastest_loop
+from bot.operations.logs import configure_logging
 from bot.reminders import kinds
 from bot.settings import Settings
+from bot.texts import LANGS
 from storage.db import DatabaseUnusable
 
 if TYPE_CHECKING:
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wishwall", description="Wishwall: community micro-wish bot")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the bot (long polling)")
+    run = sub.add_parser("run", help="run the bot (long polling, or a webhook), with /healthz and /metrics")
     run.add_argument("--log-level", default="INFO")
     sub.add_parser("migrate", help="create or upgrade the database and exit")
 
@@ -71,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     run_job.add_argument("--log-level", default="INFO")
     _add_records_commands(sub)
+    from bot.operations.cli import add_commands
+
+    add_commands(sub)
     return parser
 
 
@@ -89,6 +94,10 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
         settings = Settings()
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        if args.command == "doctor":
+            from bot.operations.doctor import settings_problem
+
+            return settings_problem(problems)
         print(f"wishwall: bad settings: {problems}", file=sys.stderr)
         return 2
     try:
@@ -124,6 +133,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings, clock: Clock | None)
         return _migrate(settings)
     if args.command == "jobs":
         return _jobs_run(settings, args.name, enqueue_only=args.enqueue_only, log_level=args.log_level)
+    if args.command in ("backup", "restore", "doctor"):
+        from bot.operations.cli import run_command
+
+        return run_command(args, settings)
     if args.command in ("import", "export", "retention"):
         from bot.records.cli import run_records_command
 
@@ -138,7 +151,7 @@ def _add_records_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     imp.add_argument("--community", required=True, help="community name or number")
     imp.add_argument("--by", type=int, help="Telegram user id recorded as collector (default: a coordinator)")
     imp.add_argument(
-        "--lang", choices=("zh", "en"), help="language of the report (default: WISHWALL_DEFAULT_LANG)"
+        "--lang", choices=LANGS, help="language of the report (default: WISHWALL_DEFAULT_LANG)"
     )
     exp = sub.add_parser("export", help="write the claim sheet (.xlsx with a summary sheet, or .csv)")
     exp.add_argument("--community", required=True, help="community name or number")
@@ -147,46 +160,34 @@ def _add_records_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     exp.add_argument(
         "--public", action="store_true", help="leave out beneficiaries' names, phones, addresses"
     )
-    exp.add_argument("--lang", choices=("zh", "en"), help="language of the column titles")
+    exp.add_argument("--lang", choices=LANGS, help="language of the column titles")
     exp.add_argument("--out", required=True, help="the file to write: .xlsx or .csv")
     ret = sub.add_parser("retention", help="erase beneficiaries' personal data past the retention period")
     ret.add_argument("action", choices=("run",))
 
 
-# Libraries whose debug lines carry what the bot's own lines never may: python-telegram-bot logs
-# whole updates and every request's parameters (a coordinator's /newwish answers, the details a
-# holder is sent), aiosqlite every statement's parameters; httpx logs URLs with the token at INFO.
-_CHATTY = {"telegram": logging.INFO, "aiosqlite": logging.INFO, "httpx": logging.WARNING}
-
-
-def configure_logging(log_level: str) -> None:
-    level = getattr(logging, str(log_level).upper(), logging.INFO)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for name, floor in _CHATTY.items():
-        logging.getLogger(name).setLevel(max(level, floor))
-
-
 def _run(settings: Settings, log_level: str) -> int:
     from bot.app import ConfigError, build_application
+    from bot.serve import ListenError, WebhookConfigError, check_webhook_settings, run_until_signalled
+    from storage.lock import AlreadyRunning
 
-    configure_logging(log_level)
+    configure_logging(log_level, settings.log_format)
     try:
+        check_webhook_settings(settings.webhook_url, settings.webhook_secret)
         app = build_application(settings)
-    except ConfigError as exc:
+    except (ConfigError, WebhookConfigError) as exc:
         print(f"wishwall: {exc}", file=sys.stderr)
         return 2
     from telegram.error import InvalidToken, NetworkError
 
     try:
-        try:
-            # The stop signals must work again once polling is over, above all when start-up failed
-            # and the process still has clients to close (see signal_handlers_restored).
-            with signal_handlers_restored():
-                app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
-        finally:
-            # A start-up that failed or was stopped ends before the application owns its HTTP
-            # clients, so its shutdown leaves them open: close them here (a no-op otherwise).
-            asyncio.run(_close_clients(app))
+        # The stop signals must work again once the bot is down, above all when start-up failed
+        # and the process still has clients to close (see signal_handlers_restored).
+        with signal_handlers_restored():
+            asyncio.run(run_until_signalled(app))
+    except AlreadyRunning as exc:
+        print(f"wishwall: {exc}; run one bot per database (and per token)", file=sys.stderr)
+        return 5
     except InvalidToken:
         print(
             "wishwall: Telegram rejected the token; check WISHWALL_BOT_TOKEN (from @BotFather)",
@@ -197,12 +198,10 @@ def _run(settings: Settings, log_level: str) -> int:
         # Only start-up gets here: once polling runs, PTB retries network errors itself.
         print(f"wishwall: cannot reach the Bot API at {settings.bot_api_url}: {exc}", file=sys.stderr)
         return 3
+    except ListenError as exc:
+        print(f"wishwall: {exc}; set WISHWALL_LISTEN to a free address", file=sys.stderr)
+        return 2
     return 0
-
-
-async def _close_clients(app: Any) -> None:
-    """aiohttp warns about a session left open; PTB's own httpx client for polling does not."""
-    await app.bot.request.shutdown()
 
 
 async def _organise(settings: Settings, args: argparse.Namespace) -> int:
@@ -261,7 +260,7 @@ def _jobs_run(settings: Settings, name: str, *, enqueue_only: bool, log_level: s
 
     from bot.app import ConfigError
 
-    configure_logging(log_level)
+    configure_logging(log_level, settings.log_format)
     try:
         results = asyncio.run(run_jobs(settings, name, deliver=not enqueue_only))
     except ConfigError as exc:

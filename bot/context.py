@@ -2,18 +2,60 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from typing import Any, cast
 
+from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.core import Core
 from bot.services import Services
+
+# Update fields Telegram fills, one per update; the first one set names the update's kind.
+UPDATE_KINDS = (
+    "message",
+    "edited_message",
+    "callback_query",
+    "my_chat_member",
+    "chat_member",
+    "channel_post",
+    "edited_channel_post",
+    "inline_query",
+    "chosen_inline_result",
+    "chat_join_request",
+    "poll",
+    "poll_answer",
+    "pre_checkout_query",
+    "shipping_query",
+)
+# How long a stopping bot gives the outbox to send what is due before it closes.
+STOP_GRACE_SECONDS = 5.0
+
+
+def update_kind(update: object) -> str:
+    if not isinstance(update, Update):
+        return "other"
+    return next((name for name in UPDATE_KINDS if getattr(update, name, None) is not None), "other")
 
 
 class WishwallApp(Application[Any, Any, Any, Any, Any, Any]):
     """The PTB application plus our services, opened and closed with it."""
 
     services: Services
+
+    async def process_update(self, update: object) -> None:
+        """Every update, whichever way it came (polling or webhook): noted for /healthz and
+        counted and timed for /metrics."""
+        started = time.perf_counter()
+        try:
+            await super().process_update(update)
+        finally:
+            services = self.services
+            services.heartbeat.last_update_at = services.clock.now()
+            services.metrics.updates.labels(kind=update_kind(update)).inc()
+            services.metrics.handler_seconds.observe(time.perf_counter() - started)
 
     async def initialize(self) -> None:
         # Storage first: PTB loads persisted conversation states during initialize().
@@ -26,9 +68,15 @@ class WishwallApp(Application[Any, Any, Any, Any, Any, Any]):
             self.services.sender.start()
 
     async def stop(self) -> None:
-        if self.services.sender is not None:
-            await self.services.sender.stop()
+        """Handlers in flight finish first (PTB's stop), then the outbox gets a few seconds to
+        send what they and earlier changes queued; what is left waits in the database."""
         await super().stop()
+        sender = self.services.sender
+        if sender is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(STOP_GRACE_SECONDS):
+                    await sender.drain()
+            await sender.stop()
 
     async def shutdown(self) -> None:
         await super().shutdown()

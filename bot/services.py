@@ -296,6 +296,7 @@ class Services:
             limits=self.limits,
             max_in_flight=self.settings.outbox_in_flight,
             media=self.media,
+            observe=self.metrics.outbox_outcome,
         )
         self.wishes.on_outbox = self.sender.wake
         self.notices.on_outbox = self.sender.wake

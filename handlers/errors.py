@@ -7,31 +7,12 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.context import WishwallContext
+from bot.context import WishwallContext, update_kind
 from bot.errors import DomainError
 from bot.texts import t
 from handlers.common import answer, lang_of, reply_text, say_error
 
 log = logging.getLogger(__name__)
-
-# Update fields Telegram fills, one per update; the first one set names the update's kind.
-_KINDS = (
-    "message",
-    "edited_message",
-    "callback_query",
-    "my_chat_member",
-    "chat_member",
-    "channel_post",
-    "edited_channel_post",
-    "inline_query",
-    "chosen_inline_result",
-    "chat_join_request",
-    "poll",
-    "poll_answer",
-    "pre_checkout_query",
-    "shipping_query",
-)
-
 
 def describe(update: object) -> str:
     """What a log line may say about an update: its id, kind, chat and user ids.
@@ -41,7 +22,7 @@ def describe(update: object) -> str:
     """
     if not isinstance(update, Update):
         return f"non-update {type(update).__name__}"
-    kind = next((name for name in _KINDS if getattr(update, name, None) is not None), "other")
+    kind = update_kind(update)
     chat = update.effective_chat.id if update.effective_chat else None
     user = update.effective_user.id if update.effective_user else None
     return f"update {update.update_id} ({kind}, chat {chat}, user {user})"

@@ -142,6 +142,7 @@ class OutboxKind(StrEnum):
     MESSAGE = "message"  # content fixed when the change happened
     CARD = "card"  # a wish's group card: rendered from the wish's state when sent
     REDACT = "redact"  # take a beneficiary's details back from a member's chat
+    MENU = "menu"  # a person's command menu, worked out from their roles when sent
 
 
 class OutboxStatus(StrEnum):

@@ -157,6 +157,11 @@ class CoordinatorRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    async def everyone(self) -> list[int]:
+        """Every coordinator of any community, once each."""
+        rows = await fetch_all(self._db.reader, "SELECT DISTINCT user_id FROM coordinators ORDER BY user_id")
+        return [int(r[0]) for r in rows]
+
     async def of_community(self, community_id: int) -> list[int]:
         rows = await fetch_all(
             self._db.reader,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ("bot", "handlers", "storage")
-COMPOSITION_ROOT = {"bot.app"}
+COMPOSITION_ROOT = {"bot.app", "bot.serve"}
 MODULE_MAX_LINES = 450
 CLASS_MAX_LINES = 300
 
@@ -115,3 +115,22 @@ def test_modules_and_classes_stay_small() -> None:
                 if length > CLASS_MAX_LINES:
                     too_big.append(f"class {name}.{node.name}: {length} lines")
     assert too_big == []
+
+
+def test_sql_lives_in_storage_and_storage_knows_no_telegram() -> None:
+    for name, path in MODULES.items():
+        source = path.read_text(encoding="utf-8")
+        if _layer(name) == "storage":
+            assert "telegram" not in {n.split(".")[0] for n in _all_imports(path)}, name
+        else:
+            assert "execute(" not in source, f"SQL outside storage/: {name}"
+
+
+def _all_imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names

@@ -55,6 +55,7 @@ class OutboxSender:
         max_in_flight: int = 32,
         batch: int = 500,
         monotonic: Callable[[], float] = time.monotonic,
+        observe: Callable[[str], None] = lambda _outcome: None,
         media: MediaRepo | None = None,
     ) -> None:
         self._bot = bot
@@ -84,6 +85,8 @@ class OutboxSender:
             media=media,
         )
         self.sent = 0  # a counter for logs and benchmarks
+        # Told "sent", "failed" or "429" as rows end or wait (the /metrics counters).
+        self._observe = observe
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -235,6 +238,8 @@ class OutboxSender:
                 return
             if item.kind is OutboxKind.REDACT:
                 await self._writer.redact(item)
+            elif item.kind is OutboxKind.MENU:
+                await self._writer.menu(item)
             elif item.tracks_details and item.wish_id is not None:
                 if not await self._writer.details(item):
                     await self._finish(item, OutboxStatus.SUPERSEDED, "no longer holds the wish")
@@ -243,6 +248,7 @@ class OutboxSender:
                 assert item.payload is not None
                 await self._writer.rendered(item.chat_id, item.payload)
         except RetryAfter as exc:
+            self._observe("429")
             seconds = _seconds(exc.retry_after)
             self._limits.pause(item.chat_id, self._mono() + seconds)
             await self._outbox.defer(item, now() + timedelta(seconds=seconds), f"429 retry after {seconds}s")
@@ -283,10 +289,14 @@ class OutboxSender:
         await self._outbox.finish(item, status, self._clock.now(), error, covers_through=covers_through)
         if status is OutboxStatus.SENT:
             self.sent += 1
+            self._observe("sent")
+        elif status is OutboxStatus.FAILED:
+            self._observe("failed")
 
     async def _retry_later(self, item: OutboxItem, error: str) -> None:
         if item.attempts + 1 >= MAX_ATTEMPTS:
             log.error("outbox item %s gave up after %s attempts: %s", item.id, MAX_ATTEMPTS, error)
+            self._observe("failed")
             await self._outbox.finish(item, OutboxStatus.FAILED, self._clock.now(), error)
             return
         backoff = min(300, 2 ** (item.attempts + 1))

@@ -8,12 +8,20 @@ import contextlib
 import logging
 from dataclasses import dataclass
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from telegram.error import BadRequest
 
 from bot.clock import Clock
 from bot.models import Media, OutboxItem, Rendered, WishStatus
 from bot.people.directory import Directory
+from bot.people.policies import Need, menu_for_role, role_of
 from bot.texts import t
 from bot.wishes import cards
 from storage.groups import GroupRepo
@@ -115,6 +123,19 @@ class MessageWriter:
         assert item.wish_id is not None
         wish = await self._wishes.get(item.wish_id)
         return wish is not None and wish.status in _HELD and item.chat_id in wish.holders
+
+    async def menu(self, item: OutboxItem) -> None:
+        """A person's command menu from their roles now: a coordinator's or a super-admin's in
+        their private chat, or (a member, or no longer a coordinator) back to the default."""
+        scope = BotCommandScopeChat(item.chat_id)
+        lang = await self._directory.lang_of(item.chat_id)
+        actor = await self._directory.actor(item.chat_id, lang)
+        role = role_of(actor)
+        if role is Need.MEMBER:
+            await self._bot.delete_my_commands(scope=scope)
+            return
+        commands = [BotCommand(name, t(lang, f"cmd.{name}")) for name in menu_for_role(role)]
+        await self._bot.set_my_commands(commands, scope=scope)
 
     async def redact(self, item: OutboxItem) -> None:
         """Replace every message that showed this member the wish's beneficiary details."""

@@ -16,10 +16,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.clock import SystemClock
+from bot.settings import Settings
 from storage.backup import BackupFailed, Copied, copy_database, put_in_place
 from storage.lock import AlreadyRunning, held_elsewhere
 
 KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 7, 4, 12
+RETRY_AFTER_FAILURE = timedelta(hours=1)
 _NAME = re.compile(r"^wishwall-(\d{8}-\d{6})\.db$")
 
 __all__ = ["BackupFailed", "BackupRecord", "Backups", "backup_name", "to_keep"]
@@ -97,6 +100,19 @@ class Backups:
             await asyncio.to_thread(self.prune)
         return copied
 
+    async def nightly(self, now: datetime, hour: int) -> Copied | None:
+        """Today's copy, once the backup hour has come and if no copy was taken since."""
+        local = now.astimezone(self._zone)
+        slot = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+        if local < slot:
+            return None
+        newest = self.newest()
+        if newest is not None and newest[0] >= slot:
+            return None
+        if self.last is not None and not self.last.ok and local - self.last.at < RETRY_AFTER_FAILURE:
+            return None  # a failing disk is not hammered every few minutes
+        return await self.make()
+
     def copies(self) -> list[tuple[datetime, Path]]:
         if not self.folder.is_dir():
             return []
@@ -123,6 +139,12 @@ class Backups:
         aside = self._db_path.with_name(f"{self._db_path.name}.before-restore-{stamp}")
         put_in_place(backup, self._db_path, aside)
         return aside
+
+
+def backups_for(settings: Settings) -> Backups:
+    """The backups of the configured database, on the system clock (the command line's view)."""
+    clock = SystemClock()
+    return Backups(db_path=settings.db, folder=Path(settings.backup_dir), zone=settings.zone, now=clock.now)
 
 
 def next_nightly(now: datetime, hour: int, zone: ZoneInfo) -> datetime:

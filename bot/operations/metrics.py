@@ -55,6 +55,9 @@ class Metrics:
         self._snapshot = _Snapshot()
         r.register(self._snapshot)
 
+    def outbox_outcome(self, outcome: str) -> None:
+        {"sent": self.outbox_sent, "failed": self.outbox_failed, "429": self.outbox_429}[outcome].inc()
+
     async def refresh(
         self,
         backlog: Callable[[], Awaitable[tuple[int, float | None]]],

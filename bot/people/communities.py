@@ -130,6 +130,7 @@ class Communities:
             if added:
                 await self._audit.change(conn, actor, "coordinator.appoint", community.id, {"user": user_id})
                 await self._notices.to_user(user_id, "org.appointed", conn=conn, community=community.name)
+                await self._notices.menu(user_id, conn=conn)
         self._notices.on_outbox()
         return added
 
@@ -139,6 +140,8 @@ class Communities:
             removed = await self._coordinators.remove(conn, community_id, user_id)
             if removed:
                 await self._audit.change(conn, actor, "coordinator.dismiss", community_id, {"user": user_id})
+                await self._notices.menu(user_id, conn=conn)
+        self._notices.on_outbox()
         return removed
 
     # --- coordinators: branches, settings, /use --------------------------------------------

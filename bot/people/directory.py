@@ -62,6 +62,10 @@ class Directory:
         appointed = await self._coordinators.of_community(community_id)
         return appointed or sorted(self._settings.admins)
 
+    async def with_own_menus(self) -> list[int]:
+        """People whose command menu is not the members' default: coordinators and super-admins."""
+        return sorted({*await self._coordinators.everyone(), *self._settings.admins})
+
     async def lang_of(self, user_id: int) -> str:
         member = await self._members.get(user_id)
         return member.lang if member else self._settings.default_lang

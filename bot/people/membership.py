@@ -278,6 +278,7 @@ class People:
                 conn, actor, f"member.{status.value}", membership.community_id, {"user": user_id}
             )
             await self._notices.to_user(user_id, f"org.you_are_{status.value}", conn=conn)
+            await self._notices.menu(user_id, conn=conn)
 
         if status is not MembershipStatus.REMOVED:
             async with self._db.transaction() as conn:

@@ -40,6 +40,17 @@ class Notices:
     ) -> None:
         await self._send([user_id], key, params, conn)
 
+    async def menu(self, user_id: int, *, conn: aiosqlite.Connection | None = None) -> None:
+        """Refresh a person's command menu (their roles changed). Queued like a message, so it
+        keeps Telegram's limits; several refreshes of one person go out as one."""
+        item = NewOutbox(kind=OutboxKind.MENU, chat_id=user_id, coalesce_key=f"menu:{user_id}")
+        if conn is not None:
+            await self._outbox.enqueue(conn, [item], self._clock.now())
+            return
+        async with self._db.transaction() as own:
+            await self._outbox.enqueue(own, [item], self._clock.now())
+        self.on_outbox()
+
     async def _send(
         self, user_ids: list[int], key: str, params: dict[str, object], conn: aiosqlite.Connection | None
     ) -> None:

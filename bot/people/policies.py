@@ -13,13 +13,14 @@ from bot.callbacks import (
 )
 from bot.errors import NotAllowed
 from bot.models import Action, Frozen, Member, Membership, MembershipStatus, Wish, WishStatus
+from bot.texts import FALLBACK
 
 
 class Actor(Frozen):
     """A user as the core sees them for one request, resolved from the database."""
 
     user_id: int
-    lang: str = "zh"
+    lang: str = FALLBACK
     member: Member | None = None
     membership: Membership | None = None
     is_admin: bool = False
@@ -214,6 +215,39 @@ def button_refusal(data: object, in_private: bool) -> str | None:
     if chat is ChatKind.GROUP and in_private:
         return "err.group_only"
     return None
+
+
+_ROLE_ORDER = (Need.ANYONE, Need.MEMBER, Need.COORDINATOR, Need.ADMIN)
+
+
+def menu_for_role(need: Need) -> list[str]:
+    """A private chat's menu for someone whose highest role is `need` (member, coordinator,
+    super-admin): the listed commands they may use there, in the table's order."""
+    allowed = set(_ROLE_ORDER[: _ROLE_ORDER.index(need) + 1])
+    return [
+        name
+        for name, rule in COMMAND_RULES.items()
+        if rule.menu and rule.chat in (ChatKind.PRIVATE, ChatKind.ANY) and rule.need in allowed
+    ]
+
+
+def role_of(actor: Actor) -> Need:
+    if actor.is_admin:
+        return Need.ADMIN
+    if actor.is_coordinator:
+        return Need.COORDINATOR
+    return Need.MEMBER
+
+
+def group_menu(*, administrators: bool) -> list[str]:
+    """A group's menu: everyone sees what anyone may send there; its administrators (who are
+    the coordinators who bind and post) also see the coordinators' group commands."""
+    needs = {Need.ANYONE, Need.MEMBER} | ({Need.COORDINATOR, Need.ADMIN} if administrators else set())
+    return [
+        name
+        for name, rule in COMMAND_RULES.items()
+        if rule.menu and rule.chat in (ChatKind.GROUP, ChatKind.ANY) and rule.need in needs
+    ]
 
 
 def menu_commands(chat: ChatKind) -> list[str]:

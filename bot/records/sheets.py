@@ -23,7 +23,7 @@ from bot.records import importer
 from bot.records.model import BranchReport, ExportSummary, MemberRecord, RecordLine, RecordSummary
 from bot.records.sheet_cells import append_row, csv_row
 from bot.reports import figures
-from bot.texts import t
+from bot.texts import LANGS, t
 from bot.wishes.cards import mask_name
 from storage.stats import Period, PeriodFigures, SheetRow
 
@@ -266,7 +266,8 @@ def template_xlsx(lang: str) -> bytes:
     for index, width in enumerate((12, 16, 30, 16, 30, 16, 16, 30), start=1):
         sheet.column_dimensions[chr(ord("A") + index - 1)].width = width
     sheet.freeze_panes = "A2"
-    labels = ",".join(t("zh", f"cat.{c.value}") for c in Category)
+    # The drop-down offers the first language's names; the importer reads every language's.
+    labels = ",".join(t(LANGS[0], f"cat.{c.value}") for c in Category)
     choose = DataValidation(type="list", formula1=f'"{labels}"', allow_blank=True)
     choose.add(f"D2:D{importer.MAX_ROWS + 1}")
     sheet.add_data_validation(choose)
@@ -277,7 +278,7 @@ def template_xlsx(lang: str) -> bytes:
     append_row(help_sheet, [t(lang, "imp.template_categories")])
     for category in Category:
         append_row(
-            help_sheet, [t("zh", f"cat.{category.value}"), t("en", f"cat.{category.value}"), category.value]
+            help_sheet, [*(t(code, f"cat.{category.value}") for code in LANGS), category.value]
         )
     help_sheet.column_dimensions["A"].width = 100
     buffer = io.BytesIO()

@@ -59,7 +59,7 @@ def import_report(outcome: ImportOutcome, lang: str) -> list[str]:
     if checked.errors:
         lines.append(t(lang, "imp.bad_rows", count=len(checked.errors)))
         for error in checked.errors[:MAX_ERROR_ROWS]:
-            reasons = "；" if lang == "zh" else "; "
+            reasons = t(lang, "sep.clauses")
             lines.append(
                 t(
                     lang,

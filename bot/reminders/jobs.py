@@ -15,6 +15,7 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.context import WishwallApp, WishwallContext
+from bot.operations.backups import BackupFailed
 from bot.reminders.kinds import BY_NAME, ON_TICK, Pass
 from bot.services import Services
 
@@ -47,9 +48,11 @@ async def run_all(services: Services, now: datetime) -> dict[str, int]:
     """Every pass the tick runs; one failing pass is logged and does not stop the others."""
     results: dict[str, int] = {}
     for name in ON_TICK:
+        services.metrics.job_runs.labels(job=name).inc()
         try:
             results[name] = await run_pass(services, name, now)
         except Exception:
+            services.metrics.job_failures.labels(job=name).inc()
             log.exception("job %s failed; it runs again at the next tick", name)
     try:
         # Data care rides on the same clock: erasing is idempotent, so every tick may ask.
@@ -64,7 +67,28 @@ async def run_all(services: Services, now: datetime) -> dict[str, int]:
 
 async def tick(context: WishwallContext) -> None:
     services = context.services
-    await run_all(services, services.clock.now())
+    now = services.clock.now()
+    services.heartbeat.last_tick_at = now
+    await run_all(services, now)
+    await nightly_backup(services, now)
+
+
+async def nightly_backup(services: Services, now: datetime) -> None:
+    """The night's backup, if it is due and not made yet (the backup folder says which). A
+    failure is told to the super-admins and shows on /healthz; the next tick tries again."""
+    services.metrics.job_runs.labels(job="backup").inc()
+    try:
+        made = await services.backups.nightly(now, services.settings.backup_hour)
+    except BackupFailed as exc:
+        services.metrics.job_failures.labels(job="backup").inc()
+        services.metrics.backups.labels(result="failed").inc()
+        log.error("nightly backup failed: %s", exc)
+        for admin in sorted(services.settings.admins):
+            await services.notices.to_user(admin, "notice.backup_failed", error=str(exc)[:300])
+        return
+    if made is not None:
+        services.metrics.backups.labels(result="ok").inc()
+        log.info("nightly backup written: %s (%d bytes)", made.path.name, made.size_bytes)
 
 
 def register_jobs(app: WishwallApp) -> None:

@@ -20,6 +20,8 @@ Texts = dict[str, str]
 # pyproject.toml). The first is the source the others translate, and the fallback for a text
 # missing in another language or for an unknown code.
 LANGS: tuple[Lang, ...] = ("zh", "en")
+# The language a text falls back to when a person's is unknown or lacks it.
+FALLBACK: Lang = LANGS[0]
 
 
 def parse(name: str, source: str) -> Texts:

@@ -240,4 +240,4 @@ def earlier_text(repeat: Repeat, lang: str) -> str:
     ]
     if repeat.more:
         parts.append(t(lang, "imp.earlier_more", count=repeat.more))
-    return ("、" if lang == "zh" else ", ").join(parts)
+    return t(lang, "sep.list").join(parts)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from bot.models import Action, NewOutbox, OutboxKind, Rendered, Wish, WishPost
 from bot.people.policies import Actor
-from bot.texts import t
+from bot.texts import FALLBACK, t
 from bot.wishes import cards
 
 
@@ -30,7 +30,7 @@ class EffectsContext:
     removed_name: str = ""
 
     def lang(self, user_id: int) -> str:
-        return self.langs.get(user_id, "zh")
+        return self.langs.get(user_id, FALLBACK)
 
 
 @dataclass(frozen=True)
@@ -272,7 +272,7 @@ def _notices(
     user_ids: Iterable[int], langs: Mapping[int, str], key: str, **params: object
 ) -> list[NewOutbox]:
     """The same notice to several people, each in their own language."""
-    return [_message(uid, t(langs.get(uid, "zh"), key, **params)) for uid in user_ids]
+    return [_message(uid, t(langs.get(uid, FALLBACK), key, **params)) for uid in user_ids]
 
 
 def _message(chat_id: int, text: str) -> NewOutbox:

@@ -49,16 +49,7 @@ async def test_unknown_commands_in_groups(bot: Bot) -> None:
     assert api.last_in(-1500).text == t("zh", "help.unknown_command")
 
 
-async def test_menus_are_the_tables(bot: Bot) -> None:
-    published = {
-        (call.params["scope"]["type"], call.params.get("language_code")): [
-            c["command"] for c in call.params["commands"]
-        ]
-        for call in bot.api.calls_to("setMyCommands")
-    }
-    assert published[("all_private_chats", None)] == menu_commands(ChatKind.PRIVATE)
-    assert published[("all_group_chats", "en")] == menu_commands(ChatKind.GROUP)
-    assert set(menu_commands(ChatKind.PRIVATE)) | set(menu_commands(ChatKind.GROUP)) <= set(COMMAND_RULES)
-    for rule_name, rule in COMMAND_RULES.items():
-        listed = rule_name in menu_commands(ChatKind.PRIVATE) or rule_name in menu_commands(ChatKind.GROUP)
-        assert listed == rule.menu
+def test_every_listed_command_is_in_some_menu() -> None:
+    for name, rule in COMMAND_RULES.items():
+        listed = name in menu_commands(ChatKind.PRIVATE) or name in menu_commands(ChatKind.GROUP)
+        assert listed == rule.menu, name

@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from bot.cli import configure_logging
 from bot.models import COMMUNITY_SETTINGS
+from bot.operations.logs import configure_logging
 from bot.texts import t
 from bot.wishes import cards
 from handlers.errors import describe

@@ -57,6 +57,23 @@ class BotMethods(Core):
             "has_main_web_app": False,
         }
 
+    def _set_webhook(self, params: JSONDict, uploads: Uploads) -> bool:
+        url = str(params.get("url", ""))
+        if url and not url.startswith("https://"):
+            raise bad("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise bad("bad webhook: secret token contains unallowed characters")
+        self.webhook = {"url": url, "secret_token": secret, "allowed_updates": params.get("allowed_updates")}
+        return True
+
+    def _delete_webhook(self, params: JSONDict, uploads: Uploads) -> bool:
+        self.webhook = {"url": "", "secret_token": None, "allowed_updates": None}
+        return True
+
+    def _get_webhook_info(self, params: JSONDict, uploads: Uploads) -> JSONDict:
+        return {"url": self.webhook["url"], "has_custom_certificate": False, "pending_update_count": 0}
+
     @staticmethod
     def _commands_key(params: JSONDict) -> tuple[str, str]:
         scope = params.get("scope") or {"type": "default"}

@@ -69,6 +69,8 @@ class Core:
         self._query_seq = itertools.count(1)
         self._faults: dict[str, list[Fault]] = defaultdict(list)
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
+        # What setWebhook was last told (an empty url: no webhook, updates by getUpdates).
+        self.webhook: JSONDict = {"url": "", "secret_token": None, "allowed_updates": None}
         self._global_window: deque[float] = deque()
         self._chat_windows: dict[int, deque[float]] = defaultdict(deque)
         self._initialized = False
