@@ -68,9 +68,12 @@ def copy_database(
 ) -> Copied:
     """A consistent copy of a live database (SQLite's online backup API), integrity-checked,
     written next to its target first and renamed into place only when it checks out."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
-    _private_file(partial)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _private_file(partial)
+    except OSError as exc:
+        raise BackupFailed(f"cannot write in {target.parent}: {exc.strerror or exc}") from exc
     try:
         src = sqlite3.connect(source)
         try:
@@ -91,7 +94,7 @@ def copy_database(
             raise BackupFailed(f"the copy of {source} did not check out: {problem}")
         os.chmod(partial, 0o600)
         os.replace(partial, target)
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, OSError) as exc:
         raise BackupFailed(f"could not copy {source}: {exc}") from exc
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.clock import FakeClock
 from bot.errors import DomainError
 from bot.operations.backups import Backups, to_keep
 from bot.services import Services
@@ -133,3 +134,37 @@ def test_rotation_keeps_the_newest_and_never_more_than_23(times: list[datetime])
     assert kept <= set(stamps) and len(kept) <= 23
     if stamps:
         assert max(stamps) in kept
+
+
+async def test_the_nightly_backup_runs_once_after_its_hour(services: Services, tmp_path: Path) -> None:
+    from bot.reminders.jobs import nightly_backup
+
+    clock = services.clock
+    assert isinstance(clock, FakeClock)
+    services.backups.folder = tmp_path / "nightly"
+    clock.set(datetime(2026, 11, 21, 2, 0, tzinfo=SHANGHAI))  # before the 03:00 backup hour
+    await nightly_backup(services, clock.now())
+    assert services.backups.copies() == []
+    clock.set(datetime(2026, 11, 21, 3, 5, tzinfo=SHANGHAI))
+    await nightly_backup(services, clock.now())
+    await nightly_backup(services, clock.now() + timedelta(minutes=5))  # the next tick: done already
+    assert len(services.backups.copies()) == 1
+    assert "wishwall_backups_total{result=\"ok\"} 1.0" in services.metrics.exposition().decode()
+
+
+async def test_a_failed_nightly_backup_tells_the_admins_and_health(services: Services, tmp_path: Path) -> None:
+    from bot.reminders.jobs import nightly_backup
+
+    clock = services.clock
+    assert isinstance(clock, FakeClock)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    services.backups.folder = blocker / "backups"  # cannot be created: its parent is a file
+    clock.set(datetime(2026, 11, 21, 4, 0, tzinfo=SHANGHAI))
+    await nightly_backup(services, clock.now())
+    queued = await services.outbox.due(clock.now())
+    assert [item.chat_id for item in queued] == sorted(services.settings.admins)
+    assert queued[0].payload is not None and "备份失败" in queued[0].payload.text
+    report = await services.health.report()
+    assert not report.ok and "backup" in report.as_json()["failed"]
+    assert "wishwall_backups_total{result=\"failed\"} 1.0" in services.metrics.exposition().decode()
