@@ -112,6 +112,10 @@ async def test_webhook_mode_takes_updates_with_the_secret_only(
                 url, data=b"not json", headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
             ) as bad:
                 assert bad.status == 400
+            huge = b'{"update_id": 3, "message": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+            headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+            async with http.post(url, data=huge, headers=headers) as big:
+                assert big.status == 413  # refused before it is taken for an update
         await asyncio.sleep(0.2)
         assert len([m for m in api.messages_in(boss.id) if m.from_bot]) == 1  # the refused ones did nothing
         assert app.services.heartbeat.last_update_at is not None
