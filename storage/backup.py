@@ -36,6 +36,13 @@ def _private_file(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
+def remove_with_side_files(path: Path) -> None:
+    """A database file and the -wal/-shm files SQLite may have made beside it."""
+    for victim in (path, *(path.with_name(path.name + suffix) for suffix in _SIDE_FILES)):
+        with contextlib.suppress(FileNotFoundError):
+            victim.unlink()
+
+
 def problem_with(path: Path) -> str | None:
     """What is wrong with a database file (integrity_check's first complaint), or None."""
     try:
@@ -85,6 +92,8 @@ def copy_database(
                         progress(total - remaining, total)
 
                 src.backup(dst, pages=_PAGES_PER_STEP, progress=step)
+                # A copy is one file on its own: out of WAL mode, nothing beside it to lose.
+                dst.execute("PRAGMA journal_mode=DELETE")
             finally:
                 dst.close()
         finally:
@@ -97,8 +106,7 @@ def copy_database(
     except (sqlite3.Error, OSError) as exc:
         raise BackupFailed(f"could not copy {source}: {exc}") from exc
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            partial.unlink()
+        remove_with_side_files(partial)
     return Copied(path=target, size_bytes=target.stat().st_size, schema_version=schema_version(target))
 
 

@@ -132,7 +132,8 @@ def test_rotation_keeps_the_newest_and_never_more_than_23(times: list[datetime])
     now = datetime(2026, 12, 2, tzinfo=UTC)
     kept = to_keep(stamps, now)
     assert kept <= set(stamps) and len(kept) <= 23
-    if stamps:
+    assert all(now - t <= timedelta(days=366) for t in kept)
+    if stamps and now - max(stamps) <= timedelta(days=366):
         assert max(stamps) in kept
 
 
@@ -168,3 +169,13 @@ async def test_a_failed_nightly_backup_tells_the_admins_and_health(services: Ser
     report = await services.health.report()
     assert not report.ok and "backup" in report.as_json()["failed"]
     assert "wishwall_backups_total{result=\"failed\"} 1.0" in services.metrics.exposition().decode()
+
+
+async def test_a_backup_is_one_file_with_nothing_beside_it(services: Services, tmp_path: Path) -> None:
+    backups = _backups(services, tmp_path / "backups")
+    await backups.make(tmp_path / "backups" / "wishwall-20000101-000000.db")  # an old one
+    copy = await backups.make()  # prunes the old one, side files and all
+    left = sorted(p.name for p in (tmp_path / "backups").iterdir())
+    assert left == [copy.path.name]
+    with sqlite3.connect(copy.path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"

@@ -18,11 +18,14 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import SystemClock
 from bot.settings import Settings
-from storage.backup import BackupFailed, Copied, copy_database, put_in_place
+from storage.backup import BackupFailed, Copied, copy_database, put_in_place, remove_with_side_files
 from storage.lock import AlreadyRunning, held_elsewhere
 
 KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 7, 4, 12
 RETRY_AFTER_FAILURE = timedelta(hours=1)
+# However few copies there are, none is kept longer than this: retention erases personal data
+# from the live database, and a copy must not keep it for much longer.
+MAX_AGE = timedelta(days=366)
 _NAME = re.compile(r"^wishwall-(\d{8}-\d{6})\.db$")
 
 __all__ = ["BackupFailed", "BackupRecord", "Backups", "backup_name", "to_keep"]
@@ -40,7 +43,8 @@ def taken_at(path: Path, zone: ZoneInfo) -> datetime | None:
 
 
 def to_keep(taken: Iterable[datetime], now: datetime) -> set[datetime]:
-    """The newest copy of each of the last 7 days, 4 ISO weeks and 12 months (they overlap)."""
+    """The newest copy of each of the last 7 days, 4 ISO weeks and 12 months that have copies
+    (they overlap), none older than MAX_AGE."""
     kept: set[datetime] = set()
     newest_first = sorted(taken, reverse=True)
     for count, bucket in (
@@ -57,7 +61,7 @@ def to_keep(taken: Iterable[datetime], now: datetime) -> set[datetime]:
             if len(seen) > count:
                 break
             kept.add(when)
-    return {t for t in kept if t <= now}
+    return {t for t in kept if t <= now and now - t <= MAX_AGE}
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,7 @@ class Backups:
         keep = to_keep([when for when, _ in copies], self._now().astimezone(self._zone))
         removed = [path for when, path in copies if when not in keep]
         for path in removed:
-            path.unlink(missing_ok=True)
+            remove_with_side_files(path)
         return removed
 
     def restore(self, backup: Path) -> Path:
