@@ -3,6 +3,26 @@
 Each run of a scenario happens in a fresh child process (``python -m bench --child KEY``), so
 no scenario's memory or leftovers colour another's figures, and a crash costs one row, not the
 table. Timings and rates are the median of ``--repeat`` runs; correctness counts the worst run.
+
+``--json FILE`` also writes the results as one JSON object::
+
+    {
+      "command": "python -m bench -s 2",          # what made the file
+      "machine": {"description": "2 cores (...), Linux ..., Python 3.11.7, ...",
+                  "nproc": "2", "cpu": ..., "python": ..., "python-telegram-bot": ...,
+                  "sqlite": ..., "system": ..., "loop": "uvloop"},
+      "finished_at": "2026-11-26T10:00:00+00:00",  # UTC
+      "elapsed_minutes": 3.2,
+      "round_trip_ms": 50,
+      "figures": [{"scenario": ..., "figure": ..., "value": 236.4, "unit": "/s",
+                   "target": ">= 200 /s", "met": true}, ...],
+      "display": [{"decimals": 0, "runs": 3, "aggregate": "median", "note": null}, ...]
+    }
+
+``figures`` is the contract (``Figure.to_json``): ``value`` null when the run failed, ``target``
+null when the figure is only reported, ``met`` true, false or null. ``display`` (optional, one
+entry per figure, in the same order) is how the table shows each value; ``python -m bench.table
+FILE`` renders the README's table from the file.
 """
 
 from __future__ import annotations
@@ -12,10 +32,12 @@ import asyncio
 import json
 import os
 import platform
+import shlex
 import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +47,7 @@ from bench.scenarios import SCENARIOS, find
 from bot.event_loop import use_fastest_loop
 
 
-def machine() -> dict[str, str]:
+def machine(loop: str) -> dict[str, str]:
     cpu = "unknown"
     with open("/proc/cpuinfo", encoding="utf-8") as info:
         for line in info:
@@ -34,14 +56,20 @@ def machine() -> dict[str, str]:
                 break
     import telegram
 
-    return {
+    info = {
         "nproc": str(os.cpu_count()),
         "cpu": cpu,
         "python": platform.python_version(),
         "python-telegram-bot": telegram.__version__,
         "sqlite": sqlite3.sqlite_version,
         "system": f"{platform.system()} {platform.release()}",
+        "loop": loop,
     }
+    info["description"] = (
+        f"{info['nproc']} cores ({cpu}), {info['system']}, Python {info['python']},"
+        f" python-telegram-bot {info['python-telegram-bot']}, SQLite {info['sqlite']}, {loop}"
+    )
+    return info
 
 
 def params_for(scenario: Scenario, overrides: dict[str, str], toy: bool) -> dict[str, Any]:
@@ -69,7 +97,7 @@ def _log(text: str) -> None:
 def _child(key: str, params: dict[str, Any], latency: float) -> None:
     quiet_logs()
     figures = asyncio.run(run_once(find(key), params, latency))
-    print(json.dumps([f.to_json() for f in figures], ensure_ascii=False))
+    print(json.dumps([f.to_dict() for f in figures], ensure_ascii=False))
 
 
 def _run_in_child(scenario: Scenario, params: dict[str, Any], latency: float, timeout: float) -> list[Figure]:
@@ -93,7 +121,7 @@ def _run_in_child(scenario: Scenario, params: dict[str, Any], latency: float, ti
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
         return [_failed(scenario, f"failed (exit code {done.returncode}); see the log above")]
-    return [Figure.from_json(f) for f in json.loads(lines[-1])]
+    return [Figure.from_dict(f) for f in json.loads(lines[-1])]
 
 
 def _failed(scenario: Scenario, why: str) -> Figure:
@@ -114,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--toy", action="store_true", help="toy sizes: checks the harness in seconds")
     parser.add_argument("--latency", type=float, default=0.05, help="Bot API round trip, seconds")
     parser.add_argument("--timeout", type=float, default=600, help="seconds one run may take")
-    parser.add_argument("--json", type=Path, help="also write the figures and the machine here")
+    parser.add_argument(
+        "--json", type=Path, metavar="FILE", help="also write the figures, the machine and the command here"
+    )
     parser.add_argument("--list", action="store_true", help="list scenarios and their parameters")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-params", help=argparse.SUPPRESS)
@@ -133,11 +163,8 @@ def main(argv: list[str] | None = None) -> int:
 
     overrides = dict(item.split("=", 1) for item in args.param)
     chosen = [find(key) for key in args.scenario] if args.scenario else SCENARIOS
-    info = machine()
-    print(f"Machine: {info['nproc']} cores, {info['cpu']}, Python {info['python']},", end=" ")
-    print(
-        f"python-telegram-bot {info['python-telegram-bot']}, SQLite {info['sqlite']}, {loop_name}", flush=True
-    )
+    info = machine(loop_name)
+    print(f"Machine: {info['description']}", flush=True)
     began = time.monotonic()
     figures: list[Figure] = []
     for scenario in chosen:
@@ -156,14 +183,32 @@ def main(argv: list[str] | None = None) -> int:
     print(table(figures))
     print(f"\n{len(chosen)} scenarios in {elapsed / 60:.1f} min; round trip {args.latency * 1000:.0f} ms.")
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(
-            json.dumps(
-                {"machine": info, "elapsed_seconds": elapsed, "figures": [f.to_json() for f in figures]},
-                ensure_ascii=False,
-                indent=1,
-            ),
-            encoding="utf-8",
-        )
+        command = shlex.join(["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
+        write_json(args.json, figures, command=command, machine=info, elapsed=elapsed, latency=args.latency)
+        print(f"Figures written to {args.json}.")
     missed = [f for f in figures if f.met is False]
     return 1 if missed else 0
+
+
+def write_json(
+    path: Path,
+    figures: list[Figure],
+    *,
+    command: str,
+    machine: dict[str, str],
+    elapsed: float,
+    latency: float,
+) -> None:
+    """The file ``--json`` writes (its shape is in this module's docstring)."""
+    data = {
+        "command": command,
+        "machine": machine,
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "elapsed_minutes": round(elapsed / 60, 1),
+        "round_trip_ms": round(latency * 1000),
+        "figures": [f.to_json() for f in figures],
+        "display": [f.display() for f in figures],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # allow_nan=False: to_json has made every value a number or null, so the file is strict JSON.
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, allow_nan=False) + "\n", encoding="utf-8")

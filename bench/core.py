@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 from collections.abc import Awaitable, Callable, Sequence
@@ -43,7 +44,7 @@ class Figure:
 
     @property
     def measured(self) -> str:
-        if self.value is None:
+        if self.value is None or not math.isfinite(self.value):
             return self.note or "-"
         text = f"{self.value:,.{self.decimals}f}{(' ' + self.unit) if self.unit else ''}"
         return text if self.runs == 1 else f"{text} ({self.aggregate} of {self.runs})"
@@ -58,22 +59,33 @@ class Figure:
         return f"{self.op} {limit}" if self.op != "==" else f"exactly {limit}"
 
     def to_json(self) -> dict[str, Any]:
+        """The figure in ``python -m bench --json``'s ``figures`` list: exactly these six keys.
+
+        ``value`` is the number measured (null when the run failed), ``target`` the target as the
+        table shows it (null when the figure is only reported), ``met`` true, false or null.
+        """
+        value = self.value
+        if value is not None and not math.isfinite(value):
+            value = None  # JSON has no NaN (a percentile of no samples)
         return {
             "scenario": self.scenario,
             "figure": self.figure,
-            "value": self.value,
+            "value": value,
             "unit": self.unit,
-            "op": self.op,
-            "limit": self.limit,
-            "aggregate": self.aggregate,
-            "note": self.note,
-            "target_text": self.target_text,
-            "decimals": self.decimals,
-            "runs": self.runs,
+            "target": None if self.target == "reported" else self.target,
+            "met": self.met,
         }
 
+    def display(self) -> dict[str, Any]:
+        """How the table shows the value: beside each figure in the JSON file, optional there."""
+        return {"decimals": self.decimals, "runs": self.runs, "aggregate": self.aggregate, "note": self.note}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field, for handing a figure from a scenario's child process to the runner."""
+        return dataclasses.asdict(self)
+
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Figure:
+    def from_dict(cls, data: dict[str, Any]) -> Figure:
         return cls(**data)
 
 
@@ -94,7 +106,7 @@ def combine(runs: Sequence[Sequence[Figure]]) -> list[Figure]:
             combined.append(first)
             continue
         value = _worst(first, values) if first.aggregate == "worst" else statistics.median(values)
-        combined.append(Figure(**{**first.to_json(), "value": value, "runs": len(values)}))
+        combined.append(dataclasses.replace(first, value=value, runs=len(values)))
     return combined
 
 
@@ -155,24 +167,22 @@ def parse_list(value: Any) -> list[int]:
     return [int(v) for v in str(value).split(",") if v.strip()]
 
 
+MET = {True: "yes", False: "NO", None: "-"}
+HEADER = ("scenario", "figure", "measured", "target", "met?")
+
+
 def table(figures: Sequence[Figure]) -> str:
     """The results as a Markdown table (readable in a terminal and pasteable in the README)."""
-    header = ("scenario", "figure", "measured", "target", "met?")
-    rows = [
-        (
-            f.scenario,
-            f.figure,
-            f.measured,
-            f.target,
-            {True: "yes", False: "NO", None: "-"}[f.met],
-        )
-        for f in figures
-    ]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return markdown([(f.scenario, f.figure, f.measured, f.target, MET[f.met]) for f in figures])
+
+
+def markdown(rows: Sequence[Sequence[str]]) -> str:
+    """Rows of (scenario, figure, measured, target, met?) as the README's table."""
+    widths = [max(len(r[i]) for r in [HEADER, *rows]) for i in range(len(HEADER))]
 
     def line(cells: Sequence[str]) -> str:
         return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
 
-    out = [line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    out = [line(HEADER), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     out += [line(r) for r in rows]
     return "\n".join(out)

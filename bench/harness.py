@@ -14,7 +14,9 @@
 
 The one thing added to the running bot is a probe around the update processor's
 ``do_process_update`` that notes when each update's handlers start and finish; it changes
-nothing about how updates are processed.
+nothing about how updates are processed. ``FedBot`` (feeding, the probe, tap-to-answer) works
+for any python-telegram-bot ``Application``, so scenario 2's plain-PTB anchors (bench/anchors.py)
+are fed and measured by the same code as Wishwall; ``BotUnderTest`` adds what only Wishwall has.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from typing import Any
 
 import httpx
 from telegram import Update
-from telegram.ext import ExtBot
+from telegram.ext import Application, ExtBot
 from telegram.warnings import PTBUserWarning
 
 from bench.seed import WorldSpec, bench_settings, card_layout
@@ -176,7 +178,7 @@ class LogCounter(logging.Handler):
 class Probe:
     """Notes when each update's handlers start and end, inside the processor's ordering."""
 
-    def __init__(self, app: WishwallApp) -> None:
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         self.started: dict[int, float] = {}
         self.finished: dict[int, float] = {}
         self.start_order: dict[tuple[int, int], list[int]] = defaultdict(list)
@@ -208,19 +210,21 @@ class Probe:
         return sum(1 for ids in self.start_order.values() for a, b in itertools.pairwise(ids) if b < a)
 
 
-class BotUnderTest:
-    def __init__(self, app: WishwallApp) -> None:
+class FedBot:
+    """Any PTB application, fed updates through its queue and watched by the probe.
+
+    ``query_prefix`` keeps callback query ids apart when several bots answer on one server
+    (the server refuses a query answered twice, as Telegram does).
+    """
+
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], *, query_prefix: str = "q") -> None:
         self.app = app
         self.received: dict[int, float] = {}  # update id -> when it was received
         self.query_update: dict[str, int] = {}  # callback query id -> update id
-        self.log = LogCounter()
         self.probe = Probe(app)
+        self._query_prefix = query_prefix
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1_000_000))
-
-    @property
-    def services(self) -> Any:
-        return self.app.services
 
     # --- updates ----------------------------------------------------------------------------
 
@@ -242,7 +246,7 @@ class BotUnderTest:
 
     def tap(self, user_id: int, chat_id: int, message_id: int, data: str, *, photo: bool = False) -> Update:
         """A press of an inline button under the bot's message ``message_id`` in ``chat_id``."""
-        query_id = f"q{next(self._update_ids)}"
+        query_id = f"{self._query_prefix}{next(self._update_ids)}"
         message: JSON = {"message_id": message_id, "date": 0, "chat": self.chat(chat_id), "from": BOT_USER}
         if photo:
             message["photo"] = [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]
@@ -296,6 +300,28 @@ class BotUnderTest:
             return False
         return True
 
+    def tap_latencies(self, answers: JSON) -> dict[str, float]:
+        """Query id -> seconds from the tap's arrival to its answerCallbackQuery reaching Telegram."""
+        latencies = {}
+        for query_id, (arrived, _text, _alert) in answers.items():
+            update_id = self.query_update.get(query_id)
+            if update_id is not None:
+                latencies[query_id] = arrived - self.received[update_id]
+        return latencies
+
+
+class BotUnderTest(FedBot):
+    """Wishwall's application: fed and probed like any bot, plus its log and its outbox."""
+
+    def __init__(self, app: WishwallApp) -> None:
+        super().__init__(app)
+        self.app: WishwallApp = app
+        self.log = LogCounter()
+
+    @property
+    def services(self) -> Any:
+        return self.app.services
+
     async def drain_outbox(self, within: float) -> bool:
         sender = self.services.sender
         assert sender is not None
@@ -305,15 +331,6 @@ class BotUnderTest:
         except TimeoutError:
             return False
         return True
-
-    def tap_latencies(self, answers: JSON) -> dict[str, float]:
-        """Query id -> seconds from the tap's arrival to its answerCallbackQuery reaching Telegram."""
-        latencies = {}
-        for query_id, (arrived, _text, _alert) in answers.items():
-            update_id = self.query_update.get(query_id)
-            if update_id is not None:
-                latencies[query_id] = arrived - self.received[update_id]
-        return latencies
 
 
 class Session:
@@ -335,6 +352,7 @@ class Session:
         self._log = log
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._bot: BotUnderTest | None = None
+        self._bot_stopped = False
 
     @property
     def bot(self) -> BotUnderTest:
@@ -370,14 +388,19 @@ class Session:
             await app.post_init(app)
         await app.start()
 
-    async def __aexit__(self, *exc: object) -> None:
-        if self._bot is not None:
+    async def stop_bot(self) -> None:
+        """Stop Wishwall (its outbox included) but keep the server: nothing of the bot runs on."""
+        if self._bot is not None and not self._bot_stopped:
+            self._bot_stopped = True
             app = self._bot.app
             with contextlib.suppress(Exception):
                 if app.running:
                     await app.stop()
                 await app.shutdown()
             logging.getLogger().removeHandler(self._bot.log)
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop_bot()
         await self.server.stop()
         if self._tmp is not None:
             self._tmp.cleanup()

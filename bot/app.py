@@ -22,7 +22,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.clock import Clock, SystemClock
 from bot.context import WishwallApp, WishwallContext
-from bot.messaging.aiohttp_request import AiohttpRequest
+from bot.messaging.aiohttp_request import AiohttpRequest, env_proxy
 from bot.messaging.persistence import ConversationPersistence
 from bot.messaging.processor import OrderedUpdateProcessor
 from bot.messaging.transport import LimitedRequest
@@ -62,11 +62,11 @@ def build_application(
         .post_init(_post_init)
     )
     # The HTTP client (or the test's fake), behind the bot's gate and shared limits.
-    pool = settings.http_connections + settings.outbox_in_flight
+    pool = settings.http_connections + settings.outbox_in_flight + settings.answer_connections
     custom_request = request is not None
     if request is None:
         request = (
-            AiohttpRequest(connection_pool_size=pool)
+            AiohttpRequest(connection_pool_size=pool, proxy=env_proxy(settings.bot_api_url))
             if settings.http_client == "aiohttp"
             else HTTPXRequest(connection_pool_size=pool)
         )
@@ -75,6 +75,7 @@ def build_application(
         services.limits,
         max_in_flight=settings.http_connections,
         outbox_in_flight=settings.outbox_in_flight,
+        answers_in_flight=settings.answer_connections,
     )
     builder = builder.request(limited)
     if custom_request:

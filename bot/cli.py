@@ -1,29 +1,30 @@
-"""The `wishwall` command (also `python -m bot`)."""
+"""The `wishwall` command (also `python -m bot`).
+
+The parser is built from plain data (the reminder kinds' table, the language codes), and each
+command imports what it uses when it runs: `wishwall --help` and a mistyped argument answer
+without loading pydantic, python-telegram-bot or the database driver, and a cron job loads
+only its own path (tests/test_cli_imports.py keeps the top light).
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-from telegram.request import BaseRequest
-
-from bot.clock import Clock
-from bot.event_loop import signal_handlers_restored, use_fastest_loop
-from bot.operations.logs import configure_logging
+from bot.languages import LANGS
 from bot.reminders import kinds
-from bot.settings import Settings
-from bot.texts import LANGS
-from storage.db import DatabaseUnusable
 
 if TYPE_CHECKING:
+    from telegram.request import BaseRequest
+
+    from bot.clock import Clock
     from bot.messaging.sender import OutboxSender
     from bot.services import Services
+    from bot.settings import Settings
+    from storage.db import DatabaseUnusable
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
     from bot.operations.cli import add_commands
 
     add_commands(sub)
+    demo = sub.add_parser("demo", help="the wish wall on this computer with a made-up community (no token)")
+    demo.add_argument("--db", help="a demo database to reopen or create (default: a new one, deleted after)")
+    demo.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (0: any free one)")
+    demo.add_argument("--host", default="127.0.0.1", help="a loopback address: the demo refuses any other")
     return parser
 
 
@@ -89,6 +94,13 @@ def _jobs_epilog() -> str:
 
 def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
     args = _parser().parse_args(argv)
+    # Imported only now: --help and a wrong argument have exited by here without them.
+    from pydantic import ValidationError
+
+    from bot.event_loop import use_fastest_loop
+    from bot.settings import Settings
+    from storage.db import DatabaseUnusable
+
     use_fastest_loop()
     try:
         settings = Settings()
@@ -129,6 +141,10 @@ def unusable_database_line(exc: DatabaseUnusable) -> str:
 def _dispatch(args: argparse.Namespace, settings: Settings, clock: Clock | None) -> int:
     if args.command == "run":
         return _run(settings, args.log_level)
+    if args.command == "demo":
+        from bot.demo.server import run_demo
+
+        return run_demo(args.db, args.host, args.port)
     if args.command == "migrate":
         return _migrate(settings)
     if args.command == "jobs":
@@ -141,6 +157,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings, clock: Clock | None)
         from bot.records.cli import run_records_command
 
         return run_records_command(args, settings, clock)
+    import asyncio
+
     return asyncio.run(_organise(settings, args))
 
 
@@ -167,7 +185,11 @@ def _add_records_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
 
 
 def _run(settings: Settings, log_level: str) -> int:
+    import asyncio
+
     from bot.app import ConfigError, build_application
+    from bot.event_loop import signal_handlers_restored
+    from bot.operations.logs import configure_logging
     from bot.serve import ListenError, WebhookConfigError, check_webhook_settings, run_until_signalled
     from storage.lock import AlreadyRunning
 
@@ -241,6 +263,8 @@ async def _organise(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _migrate(settings: Settings) -> int:
+    import asyncio
+
     from storage.db import Database
 
     async def go() -> int:
@@ -258,14 +282,21 @@ def _migrate(settings: Settings) -> int:
 def _jobs_run(settings: Settings, name: str, *, enqueue_only: bool, log_level: str) -> int:
     import asyncio
 
-    from bot.app import ConfigError
+    from bot.operations.logs import configure_logging
 
     configure_logging(log_level, settings.log_format)
-    try:
-        results = asyncio.run(run_jobs(settings, name, deliver=not enqueue_only))
-    except ConfigError as exc:
-        print(f"wishwall: {exc} (or use --enqueue-only)", file=sys.stderr)
-        return 2
+    if enqueue_only:
+        results = asyncio.run(run_jobs(settings, name, deliver=False))
+    else:
+        # Only delivering builds the bot's application (and only it can refuse the settings):
+        # a cron job that just queues does without importing it.
+        from bot.app import ConfigError
+
+        try:
+            results = asyncio.run(run_jobs(settings, name))
+        except ConfigError as exc:
+            print(f"wishwall: {exc} (or use --enqueue-only)", file=sys.stderr)
+            return 2
     for job, queued in results.items():
         print(f"{job}: {queued} message(s) queued")
     return 0
@@ -302,8 +333,8 @@ async def run_jobs(
     bot or the next run.
     """
     import asyncio
+    import logging
 
-    from bot.app import build_application
     from bot.clock import SystemClock
     from bot.reminders.jobs import run_all, run_pass
     from bot.services import Services
@@ -322,6 +353,8 @@ async def run_jobs(
             return await one(services)
         finally:
             await services.close()
+    from bot.app import build_application
+
     app = build_application(settings, request=request, clock=clock)
     await app.initialize()
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import time
 from typing import Any, cast
 
@@ -66,6 +67,11 @@ class WishwallApp(Application[Any, Any, Any, Any, Any, Any]):
         await super().start()
         if self.services.sender is not None:
             self.services.sender.start()
+        # What start-up built (modules, PTB's and pydantic's machinery, the handlers) lives as
+        # long as the process: out of the collector's sight, a full collection no longer walks
+        # it (bench/, scenario 2: ~7% of the CPU per update went to collections, each full one
+        # a pause of tens of milliseconds in front of the taps waiting).
+        gc.freeze()
 
     async def stop(self) -> None:
         """Handlers in flight finish first (PTB's stop), then the outbox gets a few seconds to

@@ -17,6 +17,7 @@ from bot.records.service import RecordsService
 from bot.reminders.service import ReminderService
 from bot.reports.weekly import ReportService
 from bot.settings import Settings
+from bot.wall.service import WallService
 from bot.wishes.balance import Balancer
 from bot.wishes.lifecycle import WishService
 
@@ -37,3 +38,4 @@ class Core:
     reports: ReportService
     records: RecordsService
     privacy: PrivacyService
+    wall: WallService

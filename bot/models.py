@@ -33,6 +33,8 @@ class Action(StrEnum):
     # See a beneficiary's name, phone and address: in a private chat, for the coordinators of
     # the wish's community, super-admins and whoever holds the claim while they hold it.
     VIEW_DETAILS = "view_details"
+    # See the open wishes of a community on the wish wall (the Mini App): what its groups see.
+    BROWSE = "browse"
     EXPORT = "export"
     INVITE = "invite"
     BIND = "bind"

@@ -25,6 +25,8 @@ from bot.reminders.service import ReminderService
 from bot.reports.chart_worker import ChartWorker
 from bot.reports.weekly import ReportService
 from bot.settings import Settings
+from bot.wall.dashboard import Dashboards
+from bot.wall.service import WallService
 from bot.wishes.balance import Balancer
 from bot.wishes.lifecycle import WishService
 from storage.db import Database
@@ -47,6 +49,7 @@ from storage.outbox import OutboxBacklog, OutboxRepo
 from storage.records import RecordsRepo
 from storage.reminders import ReminderRepo
 from storage.stats import StatsRepo
+from storage.wall import WallRepo
 from storage.wishes import WishRepo
 
 
@@ -89,6 +92,8 @@ class Services:
     # Drafts of conversations, and what people who have not joined yet see (handlers: `core`).
     draft_store: DraftService = field(init=False)
     newcomers: Newcomers = field(init=False)
+    # The wish wall (the Mini App's API): reads of its own, changes through the lifecycle.
+    wall: WallService = field(init=False)
     # The handlers' view of all this: the core's services without the repositories.
     core: Core = field(init=False)
     # Running it for years: what /healthz and /metrics report, and the backups.
@@ -133,6 +138,7 @@ class Services:
         )
         self.attach_records()
         self.attach_operations()
+        self.wall = self.build_wall()
         self.core = Core(
             settings=self.settings,
             clock=self.clock,
@@ -148,6 +154,7 @@ class Services:
             reports=self.reports,
             records=self.records,
             privacy=self.privacy,
+            wall=self.wall,
         )
 
     @classmethod
@@ -280,6 +287,33 @@ class Services:
             communities=self.communities,
             wishes=self.wishes,
             clock=self.clock,
+        )
+
+    def build_wall(self) -> WallService:
+        """The wish wall's API: its own reads, changes through the lifecycle, figures from the
+        same places as /stats and the weekly report."""
+        wall = WallRepo(self.db)
+        dashboards = Dashboards(
+            wall=wall,
+            stats=self.stats,
+            reports=self.reports,
+            wishes=self.wishes,
+            communities=self.communities,
+            branches=self.branches,
+            directory=self.directory,
+            zone=self.settings.zone,
+        )
+        return WallService(
+            settings=self.settings,
+            clock=self.clock,
+            db=self.db,
+            wall=wall,
+            media=self.media,
+            wishes=self.wishes,
+            communities=self.communities,
+            branches=self.branches,
+            directory=self.directory,
+            dashboards=dashboards,
         )
 
     def attach_sender(self, bot: Bot) -> OutboxSender:

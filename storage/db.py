@@ -9,7 +9,6 @@ import re
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -17,6 +16,9 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import aiosqlite
+
+from storage.quick import Fetcher, QuickReader
+from storage.units import Units
 
 T = TypeVar("T")
 
@@ -71,7 +73,7 @@ def parse_utc(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+async def fetch_one(conn: Fetcher, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
     """One row in one trip to the connection's thread.
 
     ``async with conn.execute(...) as cur: await cur.fetchone()`` takes three trips (execute,
@@ -83,7 +85,7 @@ async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] 
     return next(iter(rows), None)
 
 
-async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+async def fetch_all(conn: Fetcher, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
     """All rows in one trip (see fetch_one); not for results too big to hold at once."""
     return list(await conn.execute_fetchall(sql, params))
 
@@ -108,27 +110,27 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 class Database:
-    """Writers guarded by one lock, and one reader connection.
+    """One reader connection, a quick in-loop reader, and writers that never run side by side.
 
     aiosqlite runs each connection on its own thread; two coroutines interleaving statements on
-    one connection would share a transaction, so writes take the lock for the whole transaction.
-    Reads use a second connection so they never see another coroutine's uncommitted writes
-    (WAL gives them a consistent snapshot).
+    one connection would share a transaction, so a `transaction()` has the writers to itself
+    from BEGIN to COMMIT. Reads use other connections so they never see another coroutine's
+    uncommitted writes (WAL gives them a consistent snapshot): `quick` for small reads by key,
+    in the event loop's own thread (see QuickReader), `reader` for everything bigger.
 
-    A transaction of the writer connection holds the lock across one trip to its thread per
-    statement, and each trip waits two turns of the event loop: under load, a claim held the
-    lock for ~5 ms and claims queued behind it (bench/, scenario 2). The hottest change runs as
-    a unit instead (`run_unit`): a plain function doing the whole transaction on a writer
-    thread of its own, in one trip. Both writers take the same lock, so they never contend.
+    The hot changes run as units instead (`run_unit`, storage/units.py): a plain function doing
+    the whole transaction in one go. A `transaction()` waits for the units handed over already
+    and keeps new ones back until it ends, so the two kinds never meet in SQLite's lock.
     """
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
-        self._write_lock = asyncio.Lock()
-        self._unit_thread: ThreadPoolExecutor | None = None
-        self._unit_conn: sqlite3.Connection | None = None
+        self._quick: QuickReader | None = None
+        self._quick_conn: sqlite3.Connection | None = None
+        self._session_lock = asyncio.Lock()  # one transaction() at a time
+        self._units = Units(self._connect_sync)
         self._opening: asyncio.Future[None] | None = None
 
     async def open(self) -> None:
@@ -158,10 +160,10 @@ class Database:
             await self._migrate(self._writer)
             self._reader = await self._connect() if self.path != ":memory:" else self._writer
             if self.path != ":memory:":  # a second connection to :memory: would be another database
-                self._unit_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wishwall-writer")
-                self._unit_conn = await asyncio.get_running_loop().run_in_executor(
-                    self._unit_thread, self._connect_sync
-                )
+                await self._units.open()
+                # Made here, in the event loop's thread: the only thread sqlite3 lets use it.
+                self._quick_conn = self._connect_sync(query_only=True)
+                self._quick = QuickReader(self._quick_conn)
         except BaseException as exc:
             await self._close_connections()
             unusable = _as_unusable(self.path, exc)
@@ -206,15 +208,12 @@ class Database:
     async def _close_connections(self) -> None:
         connections = {id(c): c for c in (self._reader, self._writer) if c is not None}.values()
         self._reader = self._writer = None
-        unit_thread, self._unit_thread = self._unit_thread, None
-        unit_conn, self._unit_conn = self._unit_conn, None
+        quick, self._quick_conn, self._quick = self._quick_conn, None, None
         # An exit stack runs every step even when one fails, so no thread is left behind.
         async with contextlib.AsyncExitStack() as steps:
-            if unit_thread is not None:
-                steps.callback(unit_thread.shutdown, wait=True)
-                if unit_conn is not None:
-                    loop = asyncio.get_running_loop()
-                    steps.push_async_callback(loop.run_in_executor, unit_thread, unit_conn.close)
+            if quick is not None:
+                steps.callback(quick.close)
+            self._units.close_into(steps)
             for conn in connections:
                 steps.push_async_callback(conn.close)
 
@@ -230,11 +229,11 @@ class Database:
             raise
         return conn
 
-    def _connect_sync(self) -> sqlite3.Connection:
+    def _connect_sync(self, *, query_only: bool = False) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None)
         try:
             conn.row_factory = sqlite3.Row
-            for pragma in _PRAGMAS:
+            for pragma in (*_PRAGMAS, "PRAGMA query_only=ON") if query_only else _PRAGMAS:
                 conn.execute(pragma)
         except BaseException:
             conn.close()
@@ -243,37 +242,22 @@ class Database:
 
     @property
     def has_units(self) -> bool:
-        return self._unit_conn is not None
+        return self._units.available
+
+    async def write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One statement as a unit of its own (see run_unit); the number of rows it changed."""
+        return await self.run_unit(lambda conn: conn.execute(sql, params).rowcount)
 
     async def run_unit(self, unit: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `unit` as one transaction on the unit writer's thread, in one trip.
-
-        The unit must only run SQL: it holds the write lock and the thread while it runs. An
-        exception rolls it back and reaches the caller. If the caller is cancelled meanwhile,
-        the lock is kept until the unit has finished, so no other write can start beside it.
-        """
-        if self._unit_thread is None or self._unit_conn is None:
-            raise RuntimeError("units need a database file (not :memory:) and an open database")
-        async with self._write_lock:
-            running = asyncio.get_running_loop().run_in_executor(self._unit_thread, self._in_unit, unit)
-            try:
-                return await asyncio.shield(running)
-            except asyncio.CancelledError:
-                with contextlib.suppress(Exception):
-                    await running
-                raise
-
-    def _in_unit(self, unit: Callable[[sqlite3.Connection], T]) -> T:
-        conn = self._unit_conn
-        assert conn is not None
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = unit(conn)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        return result
+        """Run `unit` as one transaction, in one go (see storage/units.py): small and SQL only."""
+        if self._units.available:
+            return await self._units.run(unit)
+        if self._writer is None:
+            raise RuntimeError("database is not open")
+        # :memory: has one connection only: the unit runs on its thread, as a transaction().
+        async with self.transaction() as conn:
+            result: T = await conn._execute(unit, conn._conn)
+            return result
 
     async def _migrate(self, conn: aiosqlite.Connection) -> None:
         await conn.execute(
@@ -311,12 +295,19 @@ class Database:
             raise RuntimeError("database is not open")
         return self._reader
 
+    @property
+    def quick(self) -> Fetcher:
+        """For small reads by key (see QuickReader); the reader itself for an in-memory database."""
+        if self._quick is not None:
+            return self._quick
+        return self.reader
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE takes the write lock up front, so a claim race is decided here."""
         if self._writer is None:
             raise RuntimeError("database is not open")
-        async with self._write_lock:
+        async with self._session_lock, self._units.exclusive():
             conn = self._writer
             await conn.execute("BEGIN IMMEDIATE")
             try:

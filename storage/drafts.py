@@ -14,17 +14,16 @@ class DraftRepo:
         self._db = db
 
     async def save(self, user_id: int, kind: str, data: dict[str, Any], now: datetime) -> None:
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO drafts (user_id, kind, data, updated_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (user_id, kind) DO UPDATE SET data = excluded.data,"
-                " updated_at = excluded.updated_at",
-                (user_id, kind, json.dumps(data, ensure_ascii=False), utc_text(now)),
-            )
+        await self._db.write(
+            "INSERT INTO drafts (user_id, kind, data, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (user_id, kind) DO UPDATE SET data = excluded.data,"
+            " updated_at = excluded.updated_at",
+            (user_id, kind, json.dumps(data, ensure_ascii=False), utc_text(now)),
+        )
 
     async def load(self, user_id: int, kind: str) -> dict[str, Any] | None:
         row = await fetch_one(
-            self._db.reader, "SELECT data FROM drafts WHERE user_id = ? AND kind = ?", (user_id, kind)
+            self._db.quick, "SELECT data FROM drafts WHERE user_id = ? AND kind = ?", (user_id, kind)
         )
         return json.loads(row[0]) if row else None
 
@@ -33,10 +32,7 @@ class DraftRepo:
         if not kinds:
             return
         marks = ", ".join("?" * len(kinds))
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                f"DELETE FROM drafts WHERE user_id = ? AND kind IN ({marks})", (user_id, *kinds)
-            )
+        await self._db.write(f"DELETE FROM drafts WHERE user_id = ? AND kind IN ({marks})", (user_id, *kinds))
 
 
 class ConversationRepo:
@@ -52,12 +48,11 @@ class ConversationRepo:
             return {str(r[0]): str(r[1]) for r in await cur.fetchall()}
 
     async def set(self, name: str, key: str, state: str | None) -> None:
-        async with self._db.transaction() as conn:
-            if state is None:
-                await conn.execute("DELETE FROM conversations WHERE name = ? AND key = ?", (name, key))
-            else:
-                await conn.execute(
-                    "INSERT INTO conversations (name, key, state) VALUES (?, ?, ?)"
-                    " ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-                    (name, key, state),
-                )
+        if state is None:
+            await self._db.write("DELETE FROM conversations WHERE name = ? AND key = ?", (name, key))
+        else:
+            await self._db.write(
+                "INSERT INTO conversations (name, key, state) VALUES (?, ?, ?)"
+                " ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
+                (name, key, state),
+            )

@@ -52,7 +52,7 @@ class GroupRepo:
         return Group.model_validate(dict(row)) if row is not None else None
 
     async def get(self, chat_id: int) -> Group | None:
-        row = await fetch_one(self._db.reader, "SELECT * FROM groups WHERE chat_id = ?", (chat_id,))
+        row = await fetch_one(self._db.quick, "SELECT * FROM groups WHERE chat_id = ?", (chat_id,))
         return Group.model_validate(dict(row)) if row else None
 
     async def active_for_community(self, community_id: int) -> list[Group]:

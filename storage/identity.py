@@ -28,7 +28,7 @@ class IdentityRepo:
         self._db = db
 
     async def of(self, user_id: int) -> Identity:
-        row = await fetch_one(self._db.reader, _SQL, (user_id,))
+        row = await fetch_one(self._db.quick, _SQL, (user_id,))
         assert row is not None  # the query always yields its one row
         fields = dict(row)
 

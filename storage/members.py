@@ -13,14 +13,14 @@ class MemberRepo:
         self._db = db
 
     async def get(self, user_id: int) -> Member | None:
-        row = await fetch_one(self._db.reader, "SELECT * FROM members WHERE user_id = ?", (user_id,))
+        row = await fetch_one(self._db.quick, "SELECT * FROM members WHERE user_id = ?", (user_id,))
         return Member.model_validate(dict(row)) if row else None
 
     async def get_many(self, user_ids: list[int]) -> dict[int, Member]:
         if not user_ids:
             return {}
         marks = ", ".join("?" for _ in user_ids)
-        rows = await fetch_all(self._db.reader, f"SELECT * FROM members WHERE user_id IN ({marks})", user_ids)
+        rows = await fetch_all(self._db.quick, f"SELECT * FROM members WHERE user_id IN ({marks})", user_ids)
         return {int(r["user_id"]): Member.model_validate(dict(r)) for r in rows}
 
     async def register(self, user_id: int, full_name: str, lang: str, now: datetime) -> Member:
@@ -39,12 +39,11 @@ class MemberRepo:
 
     async def touch(self, user_id: int, lang: str) -> None:
         """A user who writes to the bot is reachable again and may have changed language."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "UPDATE members SET lang = ?, unreachable_at = NULL WHERE user_id = ?"
-                " AND (lang <> ? OR unreachable_at IS NOT NULL)",
-                (lang, user_id, lang),
-            )
+        await self._db.write(
+            "UPDATE members SET lang = ?, unreachable_at = NULL WHERE user_id = ?"
+            " AND (lang <> ? OR unreachable_at IS NOT NULL)",
+            (lang, user_id, lang),
+        )
 
     async def mark_unreachable(self, user_id: int, now: datetime) -> bool:
         """True when this is news (the member was reachable until now)."""

@@ -24,7 +24,7 @@ class CommunityRepo:
         self._db = db
 
     async def get(self, community_id: int) -> Community | None:
-        row = await fetch_one(self._db.reader, "SELECT * FROM communities WHERE id = ?", (community_id,))
+        row = await fetch_one(self._db.quick, "SELECT * FROM communities WHERE id = ?", (community_id,))
         return Community.model_validate(dict(row)) if row else None
 
     async def by_name(self, name: str) -> Community | None:
@@ -100,7 +100,7 @@ class MembershipRepo:
 
     async def get(self, user_id: int, conn: aiosqlite.Connection | None = None) -> Membership | None:
         row = await fetch_one(
-            conn or self._db.reader, "SELECT * FROM memberships WHERE user_id = ?", (user_id,)
+            conn or self._db.quick, "SELECT * FROM memberships WHERE user_id = ?", (user_id,)
         )
         return Membership.model_validate(dict(row)) if row else None
 
@@ -164,7 +164,7 @@ class CoordinatorRepo:
 
     async def of_community(self, community_id: int) -> list[int]:
         rows = await fetch_all(
-            self._db.reader,
+            self._db.quick,
             "SELECT user_id FROM coordinators WHERE community_id = ? ORDER BY user_id",
             (community_id,),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,6 +15,29 @@ from storage.models import NewOutbox, OutboxItem, OutboxStatus, QueuedRef, Rende
 INSERT_OUTBOX = (
     "INSERT INTO outbox (kind, chat_id, wish_id, payload, coalesce_key, tracks_details, not_before,"
     " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+# The sender's writes: one statement (or two) each, run as units (one trip, see Database.run_unit).
+_LEASE = (
+    "UPDATE outbox SET lease_until = ? WHERE id = ? AND status = 'pending'"
+    " AND (lease_until IS NULL OR lease_until <= ?) RETURNING id"
+)
+_FINISH = "UPDATE outbox SET status = ?, sent_at = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?"
+_SUPERSEDE = (
+    "UPDATE outbox SET status = 'superseded', sent_at = ?"
+    " WHERE coalesce_key = ? AND status = 'pending' AND id <= ?"
+)
+_DEFER = (
+    "UPDATE outbox SET not_before = ?, attempts = attempts + 1, last_error = ?,"
+    " lease_until = NULL WHERE id = ? AND status = 'pending'"
+)
+
+# For the sender's floor (OutboxRepo.pending_floor): the lowest pending id, or the next id.
+_NEXT_ID = "(SELECT COALESCE(MAX(id), 0) + 1 FROM outbox)"
+_FLOOR = f"SELECT COALESCE((SELECT MIN(id) FROM outbox WHERE status = 'pending'), {_NEXT_ID})"
+_FLOOR_FROM = (
+    "SELECT COALESCE((SELECT id FROM outbox NOT INDEXED WHERE id >= ? AND status = 'pending'"
+    f" ORDER BY id LIMIT 1), {_NEXT_ID})"
 )
 
 
@@ -56,25 +80,39 @@ class OutboxRepo:
 
     async def lease(self, item: OutboxItem, now: datetime, until: datetime) -> bool:
         """Take a due row for sending; False when another sender (process) holds it."""
-        async with (
-            self._db.transaction() as conn,
-            conn.execute(
-                "UPDATE outbox SET lease_until = ? WHERE id = ? AND status = 'pending'"
-                " AND (lease_until IS NULL OR lease_until <= ?) RETURNING id",
-                (utc_text(until), item.id, utc_text(now)),
-            ) as cur,
-        ):
-            return await cur.fetchone() is not None
+        params = (utc_text(until), item.id, utc_text(now))
 
-    async def queued(self, now: datetime, limit: int = 500) -> list[QueuedRef]:
-        """The head of the queue in id order, without payloads: what the sender decides on."""
+        def unit(conn: sqlite3.Connection) -> bool:
+            return conn.execute(_LEASE, params).fetchone() is not None
+
+        return await self._db.run_unit(unit)
+
+    async def queued(self, now: datetime, limit: int = 500, *, floor: int = 0) -> list[QueuedRef]:
+        """The head of the queue in id order, without payloads: what the sender decides on.
+
+        `floor` is an id no pending row lies below (see `pending_floor`). From there the rows
+        are walked in id order, which needs no sort and stops at `limit`: the index on pending
+        rows by due time yields them in another order, and sorting a backlog of 11,000 rows
+        took 8 ms a pass (0.8 ms this way; bench/, scenario 2).
+        """
+        at = utc_text(now)
         rows = await fetch_all(
             self._db.reader,
-            "SELECT id, chat_id, coalesce_key FROM outbox WHERE status = 'pending' AND not_before <= ?"
-            " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id LIMIT ?",
-            (utc_text(now), utc_text(now), limit),
+            "SELECT id, chat_id, coalesce_key FROM outbox NOT INDEXED WHERE id >= ? AND status = 'pending'"
+            " AND not_before <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id LIMIT ?",
+            (floor, at, at, limit),
         )
         return [QueuedRef(int(r[0]), int(r[1]), r[2]) for r in rows]
+
+    async def pending_floor(self, floor: int = 0) -> int:
+        """An id no pending row lies below, as high as it can be: the lowest pending row's, or
+        (none pending) the next id. From `floor`, a floor known before, it walks only past the
+        rows closed since: a row never becomes pending again, and new rows take higher ids."""
+        if floor > 0:
+            row = await fetch_one(self._db.quick, _FLOOR_FROM, (floor,))
+        else:  # not known: the index on pending rows finds it
+            row = await fetch_one(self._db.reader, _FLOOR)
+        return int(row[0]) if row else floor
 
     async def get_many(self, ids: list[int]) -> list[OutboxItem]:
         """Full rows (still pending) for the ids the sender chose, in id order."""
@@ -82,7 +120,7 @@ class OutboxRepo:
             return []
         marks = ", ".join("?" for _ in ids)
         rows = await fetch_all(
-            self._db.reader,
+            self._db.quick,
             f"SELECT * FROM outbox WHERE id IN ({marks}) AND status = 'pending' ORDER BY id",
             ids,
         )
@@ -119,35 +157,34 @@ class OutboxRepo:
         was sent, every row of its key up to ``covers_through`` (the newest one queued before
         the card was read: its change is on the card already).
         """
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "UPDATE outbox SET status = ?, sent_at = ?, last_error = ?,"
-                " attempts = attempts + 1 WHERE id = ?",
-                (status.value, utc_text(now), error, item.id),
-            )
-            if item.coalesce_key is not None and status is OutboxStatus.SENT:
-                await conn.execute(
-                    "UPDATE outbox SET status = 'superseded', sent_at = ?"
-                    " WHERE coalesce_key = ? AND status = 'pending' AND id <= ?",
-                    (utc_text(now), item.coalesce_key, max(item.id - 1, covers_through or 0)),
-                )
+        closed = (status.value, utc_text(now), error, item.id)
+        covered = None
+        if item.coalesce_key is not None and status is OutboxStatus.SENT:
+            covered = (utc_text(now), item.coalesce_key, max(item.id - 1, covers_through or 0))
+
+        def unit(conn: sqlite3.Connection) -> None:
+            conn.execute(_FINISH, closed)
+            if covered is not None:
+                conn.execute(_SUPERSEDE, covered)
+
+        await self._db.run_unit(unit)
 
     async def newest_pending(self, coalesce_key: str) -> int | None:
         """Id of the newest pending row with this key, due or not."""
         row = await fetch_one(
-            self._db.reader,
+            self._db.quick,
             "SELECT MAX(id) FROM outbox WHERE coalesce_key = ? AND status = 'pending'",
             (coalesce_key,),
         )
         return int(row[0]) if row and row[0] is not None else None
 
     async def defer(self, item: OutboxItem, not_before: datetime, error: str) -> None:
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "UPDATE outbox SET not_before = ?, attempts = attempts + 1, last_error = ?,"
-                " lease_until = NULL WHERE id = ? AND status = 'pending'",
-                (utc_text(not_before), error, item.id),
-            )
+        params = (utc_text(not_before), error, item.id)
+
+        def unit(conn: sqlite3.Connection) -> None:
+            conn.execute(_DEFER, params)
+
+        await self._db.run_unit(unit)
 
     async def retarget(self, old_chat: int, new_chat: int) -> None:
         """A group became a supergroup: its queued messages follow it."""

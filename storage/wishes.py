@@ -180,7 +180,7 @@ class WishRepo:
         return row_to_wish(row)
 
     async def get(self, wish_id: int, conn: aiosqlite.Connection | None = None) -> Wish | None:
-        row = await fetch_one(conn or self._db.reader, f"{_SELECT} WHERE w.id = ?", (wish_id,))
+        row = await fetch_one(conn or self._db.quick, f"{_SELECT} WHERE w.id = ?", (wish_id,))
         return row_to_wish(row) if row else None
 
     async def list_by_status(self, community_id: int, status: WishStatus, *, limit: int = 50) -> list[Wish]:
@@ -215,7 +215,7 @@ class WishRepo:
 
     async def posts(self, wish_id: int, conn: aiosqlite.Connection | None = None) -> list[WishPost]:
         rows = await fetch_all(
-            conn or self._db.reader,
+            conn or self._db.quick,
             "SELECT wish_id, chat_id, message_id FROM wish_posts WHERE wish_id = ? ORDER BY chat_id",
             (wish_id,),
         )
@@ -223,18 +223,17 @@ class WishRepo:
 
     async def get_post(self, wish_id: int, chat_id: int) -> WishPost | None:
         row = await fetch_one(
-            self._db.reader,
+            self._db.quick,
             "SELECT wish_id, chat_id, message_id FROM wish_posts WHERE wish_id = ? AND chat_id = ?",
             (wish_id, chat_id),
         )
         return WishPost.model_validate(dict(row)) if row else None
 
     async def set_post_message(self, wish_id: int, chat_id: int, message_id: int | None) -> None:
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "UPDATE wish_posts SET message_id = ? WHERE wish_id = ? AND chat_id = ?",
-                (message_id, wish_id, chat_id),
-            )
+        await self._db.write(
+            "UPDATE wish_posts SET message_id = ? WHERE wish_id = ? AND chat_id = ?",
+            (message_id, wish_id, chat_id),
+        )
 
     # --- conditional writes -------------------------------------------------------------------
 
@@ -289,16 +288,15 @@ class WishRepo:
     async def track_detail_message(
         self, wish_id: int, user_id: int, chat_id: int, message_id: int, now: datetime
     ) -> None:
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT OR IGNORE INTO detail_messages (wish_id, user_id, chat_id, message_id, sent_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (wish_id, user_id, chat_id, message_id, utc_text(now)),
-            )
+        await self._db.write(
+            "INSERT OR IGNORE INTO detail_messages (wish_id, user_id, chat_id, message_id, sent_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (wish_id, user_id, chat_id, message_id, utc_text(now)),
+        )
 
     async def detail_messages(self, wish_id: int, user_id: int) -> list[tuple[int, int]]:
         rows = await fetch_all(
-            self._db.reader,
+            self._db.quick,
             "SELECT chat_id, message_id FROM detail_messages WHERE wish_id = ? AND user_id = ?"
             " ORDER BY message_id",
             (wish_id, user_id),
@@ -306,10 +304,9 @@ class WishRepo:
         return [(int(r[0]), int(r[1])) for r in rows]
 
     async def forget_detail_message(self, chat_id: int, message_id: int) -> None:
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "DELETE FROM detail_messages WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
-            )
+        await self._db.write(
+            "DELETE FROM detail_messages WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
+        )
 
     # --- imports ------------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ MATRIX: dict[Action, tuple[bool, ...]] = {
     Action.EXPORT: (Y, Y, N, N, N, N),
     Action.INVITE: (Y, Y, N, N, N, N),
     Action.BIND: (Y, Y, N, N, N, N),
+    Action.BROWSE: (Y, Y, N, Y, N, N),  # the wish wall: the community's members and coordinators
 }
 
 

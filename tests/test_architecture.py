@@ -12,7 +12,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ("bot", "handlers", "storage")
-COMPOSITION_ROOT = {"bot.app", "bot.serve"}
+# bot.demo.server puts the same application and web server together for `wishwall demo`.
+COMPOSITION_ROOT = {"bot.app", "bot.serve", "bot.demo.server"}
 MODULE_MAX_LINES = 450
 CLASS_MAX_LINES = 300
 

@@ -13,6 +13,13 @@ Each tap is a random member on a random card in one of the groups: most claim a 
 it taken or hit their cap; every one must be answered. Checked as well: no update of one person
 in one chat started before an earlier one (the probe's record), every conversation ended with
 exactly the wish the coordinator typed, and nothing logged an error.
+
+Then, on the same server once Wishwall has stopped, the two anchors of bench/anchors.py (plain
+python-telegram-bot bots: the same work per claim, and answering only) each get the same
+saturated phase: the same taps in the same order (more if they are faster), the same window,
+length and warm-up, counted by the same probe. Wishwall's saturated rate is reported as a ratio
+to each: the anchors move with the machine, the ratios much less. The same-work bot works on a
+copy of the database with Wishwall's claims undone, so it finds the wishes as open as Wishwall did.
 """
 
 from __future__ import annotations
@@ -23,40 +30,53 @@ import random
 import sqlite3
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from telegram import Update
 
+from bench.anchors import KINDS, Anchor
 from bench.core import Figure, Param, RunContext, Scenario, percentile
-from bench.harness import BotUnderTest, Session
+from bench.harness import FedBot, Session
 from bench.people import Coordinator, Inbox
 from bench.seed import WorldSpec, card_of, coordinator_id, member_id
 from bot.callbacks import WishButton, WishCallback
 
 WARM_UP = 2.0
+# Taps prepared for a saturated phase, per second of it: more than Wishwall takes. The anchors
+# get the same taps first and then more of the same kind, as many as the ceiling might take.
+PREPARED_PER_SECOND = 600
+ANCHOR_PREPARED_PER_SECOND = 1200
+ANCHOR_TOKEN = "123456:ANCHOR-TOKEN"  # the fake server answers any token
+
+Tap = tuple[int, int, int, str]  # user, chat, card message, callback data
 
 
 class Tapper:
-    """Random members tapping Claim on random cards; the updates are built before they are fed."""
+    """Random members tapping Claim on random cards, drawn in a fixed order from ``seed``."""
 
-    def __init__(self, bot: BotUnderTest, spec: WorldSpec, wish_ids: list[int], seed: int) -> None:
-        self.bot = bot
+    def __init__(self, spec: WorldSpec, wish_ids: list[int], seed: int) -> None:
         self.spec = spec
         self.wish_ids = wish_ids
         self.rng = random.Random(seed)
 
-    def make(self, count: int) -> list[Update]:
-        updates = []
+    def draw(self, count: int) -> list[Tap]:
+        taps = []
         for _ in range(count):
             k = self.rng.randrange(len(self.wish_ids))
             chat_id, message_id = card_of(self.spec, k)
             data = WishCallback(action=WishButton.CLAIM, wish_id=self.wish_ids[k]).pack()
             user = member_id(self.rng.randrange(self.spec.members))
-            updates.append(self.bot.tap(user, chat_id, message_id, data))
-        return updates
+            taps.append((user, chat_id, message_id, data))
+        return taps
 
 
-async def steady(bot: BotUnderTest, updates: list[Update], rate: float) -> None:
+def updates_for(bot: FedBot, taps: list[Tap]) -> list[Update]:
+    """The taps as ``bot``'s updates, built before they are fed."""
+    return [bot.tap(*tap) for tap in taps]
+
+
+async def steady(bot: FedBot, updates: list[Update], rate: float) -> None:
     """Feed at ``rate`` per second on a fixed schedule (late slots are fed at once, not skipped)."""
     start = time.monotonic()
     for i, update in enumerate(updates):
@@ -66,7 +86,7 @@ async def steady(bot: BotUnderTest, updates: list[Update], rate: float) -> None:
         bot.feed([update])
 
 
-async def saturate(bot: BotUnderTest, updates: list[Update], window: int, seconds: float) -> int:
+async def saturate(bot: FedBot, updates: list[Update], window: int, seconds: float) -> int:
     """Keep ``window`` updates outstanding for ``seconds``; returns how many taps went in."""
     end = time.monotonic() + seconds
     fed = 0
@@ -86,7 +106,7 @@ async def saturate(bot: BotUnderTest, updates: list[Update], window: int, second
     return fed
 
 
-def handled_between(bot: BotUnderTest, start: float, end: float) -> int:
+def handled_between(bot: FedBot, start: float, end: float) -> int:
     return sum(1 for at in bot.probe.finished.values() if start <= at < end)
 
 
@@ -103,10 +123,11 @@ async def run(ctx: RunContext) -> list[Figure]:
     throughput_seconds = float(ctx.get("throughput_seconds"))
     async with Session(spec, latency=ctx.latency, log=ctx.log) as session:
         bot = session.bot
-        tapper = Tapper(bot, spec, session.wish_ids, seed=2)
-        steady_taps = tapper.make(int(rate * latency_seconds))
-        # Enough for 600 taps a second; if the bot is faster, the phase ends early and says so.
-        saturating_taps = tapper.make(int(600 * throughput_seconds))
+        tapper = Tapper(spec, session.wish_ids, seed=2)
+        steady_taps = updates_for(bot, tapper.draw(int(rate * latency_seconds)))
+        # If the bot is faster than this, the phase ends early and says so.
+        saturating_draw = tapper.draw(int(PREPARED_PER_SECOND * throughput_seconds))
+        saturating_taps = updates_for(bot, saturating_draw)
         inbox = Inbox(session.server, [coordinator_id(c) for c in range(spec.coordinators)])
         inbox.start()
         stop = asyncio.Event()
@@ -128,6 +149,10 @@ async def run(ctx: RunContext) -> list[Figure]:
         ended = time.monotonic()
         handled = handled_between(bot, begun + WARM_UP, ended)
         throughput = handled / (ended - begun - WARM_UP)
+        tap_ids = {bot.query_update[u.callback_query.id] for u in saturating_taps if u.callback_query}
+        tap_rate = sum(
+            1 for i, at in bot.probe.finished.items() if i in tap_ids and begun + WARM_UP <= at < ended
+        ) / (ended - begun - WARM_UP)
         if fed >= len(saturating_taps):
             ctx.log("    (ran out of prepared taps: the bot is faster than this phase can show)")
         all_processed = await bot.wait_processed(len(bot.received), within=120)
@@ -164,13 +189,53 @@ async def run(ctx: RunContext) -> list[Figure]:
         finished = sum(len(c.entered) for c in coordinators)
         stuck = [s for c in coordinators for s in c.stuck]
         ctx.log(
-            f"    handled {handled} updates in the window ({throughput:.0f}/s), all done: {all_processed};"
+            f"    handled {handled} updates in the window ({throughput:.0f}/s, of which taps"
+            f" {tap_rate:.0f}/s), all done: {all_processed};"
             f" conversations {finished}/{started}, stuck at {stuck[:5]};"
             f" 429s {dict(limited)}; errors {bot.log.errors}; {bot.log.samples[:3]}"
         )
+
+        # The anchors: Wishwall (and its outbox) stopped first, so nothing of it runs meanwhile.
+        await session.stop_bot()
+        anchor_db = session.db_path.with_name("anchor.db")
+        await asyncio.to_thread(_reopened_copy, session.db_path, anchor_db)
+        anchor_draw = saturating_draw + tapper.draw(
+            int((ANCHOR_PREPARED_PER_SECOND - PREPARED_PER_SECOND) * throughput_seconds)
+        )
+        anchor_rates = {}
+        for kind in KINDS:
+            anchor = Anchor(
+                kind,
+                token=ANCHOR_TOKEN,
+                api_url=session.server.url,
+                concurrency=ctx.get("anchor_concurrency"),
+                db_path=anchor_db,
+            )
+            anchor_rates[kind] = await measure_anchor(
+                anchor, anchor_draw, ctx.get("window"), throughput_seconds, ctx.log
+            )
     name = "2. Update throughput"
+    same, ceiling = anchor_rates["same-work"], anchor_rates["answer-only"]
     return [
         Figure(name, "updates handled per second, saturated", throughput, unit="/s", op=">=", limit=200),
+        Figure(name, "same-work bot (plain PTB): taps per second, saturated", same, unit="/s"),
+        Figure(name, "answer-only ceiling (plain PTB): taps per second, saturated", ceiling, unit="/s"),
+        Figure(
+            name,
+            "saturated rate, ratio to the same-work bot",
+            _ratio(throughput, same),
+            op=">=",
+            limit=1,
+            decimals=2,
+        ),
+        Figure(
+            name,
+            "saturated rate, ratio to the answer-only ceiling",
+            _ratio(throughput, ceiling),
+            op=">=",
+            limit=0.5,
+            decimals=2,
+        ),
         Figure(name, f"tap to answer p50 at {rate:.0f} taps/s", percentile(steady_ms, 50), unit="ms"),
         Figure(
             name,
@@ -178,7 +243,7 @@ async def run(ctx: RunContext) -> list[Figure]:
             percentile(steady_ms, 99),
             unit="ms",
             op="<",
-            limit=100,
+            limit=20,
         ),
         Figure(name, "taps not answered", unanswered, op="==", limit=0, aggregate="worst"),
         Figure(
@@ -208,6 +273,46 @@ async def run(ctx: RunContext) -> list[Figure]:
         ),
         Figure(name, "errors logged", bot.log.errors, op="==", limit=0, aggregate="worst"),
     ]
+
+
+async def measure_anchor(
+    anchor: Anchor, taps: list[Tap], window: int, seconds: float, log: Callable[[str], None]
+) -> float:
+    """Wishwall's saturated phase, measured the same way, on a plain bot; returns updates/s."""
+    await anchor.start()
+    try:
+        bot = FedBot(anchor.app, query_prefix=f"{anchor.kind}-")
+        updates = updates_for(bot, taps)
+        log(f"    anchor {anchor.kind}: {window} outstanding for {seconds:.0f}s")
+        begun = time.monotonic()
+        fed = await saturate(bot, updates, window, seconds)
+        ended = time.monotonic()
+        rate = handled_between(bot, begun + WARM_UP, ended) / (ended - begun - WARM_UP)
+        if fed >= len(updates):
+            log(f"    (anchor {anchor.kind} ran out of prepared taps: its rate is a lower bound)")
+        done = await bot.wait_processed(len(bot.received), within=120)
+    finally:
+        await anchor.stop()
+    log(f"    anchor {anchor.kind}: {rate:.0f}/s; fed {fed}, all done: {done}; {anchor.summary()}")
+    return rate
+
+
+def _ratio(value: float, anchor: float) -> float | None:
+    return value / anchor if anchor > 0 else None
+
+
+def _reopened_copy(source: Path, target: Path) -> None:
+    """Wishwall's database with its claims undone, for the same-work anchor: the seeded wishes as
+    open as Wishwall found them. Copied after Wishwall's phases, so the copy's disk writes fall
+    outside them."""
+    with (
+        contextlib.closing(sqlite3.connect(source)) as src,
+        contextlib.closing(sqlite3.connect(target, isolation_level=None)) as dst,
+    ):
+        src.backup(dst)
+        dst.execute(
+            "UPDATE wishes SET status = 'open', holder_id = NULL, claimed_at = NULL WHERE status = 'claimed'"
+        )
 
 
 def _wrong_conversations(db: Path, coordinators: list[Coordinator]) -> int:
@@ -244,5 +349,8 @@ SCENARIO = Scenario(
         Param("groups", 40, 2, "branch groups holding the cards"),
         Param("members", 8000, 50, "members who tap"),
         Param("wishes", 20000, 100, "open wishes with cards in the groups"),
+        Param(
+            "anchor_concurrency", 256, 256, "updates the anchors process at once (PTB's concurrent_updates)"
+        ),
     ],
 )

@@ -75,6 +75,7 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._in_flight: dict[int, asyncio.Task[None]] = {}  # chat_id -> its one send
+        self._floor = 0  # no pending row has a lower id (0: not known yet)
         self._writer = MessageWriter(
             bot=bot,
             outbox=outbox,
@@ -143,14 +144,16 @@ class OutboxSender:
         faster than Telegram lets them out), and this runs after every finished send. So it
         reads nothing while the overall window is full, decides on bare (id, chat, key) tuples,
         and parses payloads only for the rows it actually sends: reading and parsing the whole
-        head of the queue on every pass once took 40% of the event loop under load.
+        head of the queue on every pass once took 40% of the event loop under load. It reads the
+        head from the lowest pending row up (`OutboxRepo.queued`), a floor that only rises.
         """
         overall = self._limits.overall_wait(self._mono())
         if overall > 0:
             return overall
         if len(self._in_flight) >= self._max_in_flight:
             return 1.0  # a finishing send wakes the loop
-        refs = await self._outbox.queued(self._clock.now(), limit=self._batch)
+        self._floor = await self._outbox.pending_floor(self._floor)
+        refs = await self._outbox.queued(self._clock.now(), limit=self._batch, floor=self._floor)
         if not refs:
             self._limits.forget_idle(self._mono())
             return await self._idle_pause()

@@ -1,15 +1,18 @@
-"""`wishwall backup`, `wishwall restore` and `wishwall doctor`: the operator's commands."""
+"""`wishwall backup`, `wishwall restore` and `wishwall doctor`: the operator's commands.
+
+`wishwall --help` builds its parser from add_commands(), so this module imports no more than
+argparse at the top; each command imports what it needs when it runs.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.operations.backups import BackupFailed, backups_for
-from bot.settings import Settings
-from storage.lock import AlreadyRunning
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -36,12 +39,18 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
         return _backup(settings, Path(args.out) if args.out else None)
     if args.command == "restore":
         return _restore(settings, Path(args.file))
+    import asyncio
+
     from bot.operations.doctor import run_doctor
 
     return asyncio.run(run_doctor(settings, online=not args.offline))
 
 
 def _backup(settings: Settings, out: Path | None) -> int:
+    import asyncio
+
+    from bot.operations.backups import BackupFailed, backups_for
+
     if not Path(settings.db).exists():
         print(f"wishwall: there is no database at {settings.db} to back up", file=sys.stderr)
         return 1
@@ -57,6 +66,9 @@ def _backup(settings: Settings, out: Path | None) -> int:
 
 
 def _restore(settings: Settings, file: Path) -> int:
+    from bot.operations.backups import BackupFailed, backups_for
+    from storage.lock import AlreadyRunning
+
     if not file.is_file():
         print(f"wishwall: no backup file at {file}", file=sys.stderr)
         return 1

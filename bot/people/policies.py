@@ -76,6 +76,11 @@ def check(actor: Actor, action: Action, wish: Wish | None, community_id: int) ->
     if action in (Action.CLAIM, Action.JOIN):
         _check_member_of(actor, community_id)
         return
+    if action is Action.BROWSE:
+        # The wall shows what the community's group cards show, to whoever could claim there.
+        if not actor.coordinates(community_id):
+            _check_member_of(actor, community_id)
+        return
     holds = wish is not None and actor.user_id in wish.holders
     if action is Action.VIEW_DETAILS:
         if actor.coordinates(community_id) or (holds and wish is not None and wish.status in _HELD):

@@ -13,11 +13,16 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from bot.context import WishwallApp, WishwallContext
 from bot.operations.backups import BackupFailed
 from bot.reminders.kinds import BY_NAME, ON_TICK, Pass
 from bot.services import Services
+
+if TYPE_CHECKING:
+    # Types only: `wishwall jobs run --enqueue-only` runs the passes without the bot's
+    # application, so it need not import telegram.ext for them.
+    from bot.context import WishwallApp, WishwallContext
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,9 @@
 """Every user-facing text and button label: one TOML file per language (`zh.toml`, `en.toml`),
 each a flat table key = text, grouped by feature with comments.
 
-Adding a language is adding its file (a copy of `en.toml`, translated) and its code to `LANGS`.
-Texts are plain (no parse mode) so user-typed names and wishes can never break formatting.
+Adding a language is adding its file (a copy of `en.toml`, translated) and its code to `LANGS`
+in bot/languages.py. Texts are plain (no parse mode) so user-typed names and wishes can never
+break formatting.
 """
 
 from __future__ import annotations
@@ -11,15 +12,12 @@ import tomllib
 from importlib.resources import files
 from typing import Any
 
+from bot.languages import LANGS, Lang
+
 __all__ = ["CATALOG", "LANGS", "LANGUAGES", "Lang", "pick_lang", "t", "t_error"]
 
-Lang = str  # a code listed in LANGS
 Texts = dict[str, str]
 
-# The registry: each code names a file of this package, `<code>.toml` (package data, see
-# pyproject.toml). The first is the source the others translate, and the fallback for a text
-# missing in another language or for an unknown code.
-LANGS: tuple[Lang, ...] = ("zh", "en")
 # The language a text falls back to when a person's is unknown or lacks it.
 FALLBACK: Lang = LANGS[0]
 

@@ -154,10 +154,21 @@ def holder_card(wish: Wish, lang: str, *, intro: bool = False) -> Rendered:
     return Rendered(text="\n".join(lines), buttons=buttons)
 
 
+# A delivery photo is a Telegram file_id (sent in the chat) or, uploaded through the wish wall,
+# a picture kept in storage/media.py until the outbox has sent it: then this prefix and its key.
+MEDIA_REF = "media:"
+
+
+def media_ref(key: str) -> str:
+    return MEDIA_REF + key
+
+
 def delivery_report(wish: Wish, lang: str, holder_name: str) -> Rendered:
     lines = [t(lang, "notice.delivered", holder=holder_name, code=wish.code, description=wish.description)]
     if wish.delivery_note:
         lines.append(t(lang, "card.delivery_note", note=wish.delivery_note))
+    photo = wish.delivery_photo_id
+    uploaded = photo.removeprefix(MEDIA_REF) if photo and photo.startswith(MEDIA_REF) else None
     return Rendered(
         text="\n".join(lines),
         buttons=(
@@ -166,7 +177,8 @@ def delivery_report(wish: Wish, lang: str, holder_name: str) -> Rendered:
                 wish_button(lang, WishButton.DISPUTE, wish.id),
             ),
         ),
-        photo_file_id=wish.delivery_photo_id,
+        photo_file_id=None if uploaded else photo,
+        photo_media=uploaded,
     )
 
 

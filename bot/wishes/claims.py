@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 import aiosqlite
 
 from bot.codes import format_code
-from bot.errors import AlreadyTaken, DomainError, NotAllowed, NotFound
+from bot.errors import AlreadyTaken, DomainError, InvalidInput, NotAllowed, NotFound
 from bot.models import Action, Community, Wish, WishStatus
 from bot.people.directory import Directory
 from bot.people.policies import Actor, check
 from bot.wishes import effects
 from bot.wishes.effects import EFFECTS, Effect, EffectsContext
-from bot.wishes.graph import CLAIMED, DELIVERED, EDGES
+from bot.wishes.graph import CLAIMED, DELIVERED, EDGES, MAX_REASON
 from bot.wishes.transitions import Change, Explain, Hook, Plan, Transitions, edge, wrong_state
 from storage.wishes import HolderCap, WishRepo, WishWrite
 
@@ -126,21 +126,37 @@ class Claims:
 
         return await self._template.apply(actor, wish, joining, ctx)
 
-    async def release(self, actor: Actor, wish_id: int) -> Wish:
-        """A holder gives a wish back (or leaves a joint one); a coordinator takes it back."""
+    async def release(self, actor: Actor, wish_id: int, reason: str = "") -> Wish:
+        """A holder gives a wish back (or leaves a joint one); a coordinator takes it back.
+
+        A reason (the wall asks for one; a chat button does not) is recorded with the event and
+        told to the coordinators with the notice.
+        """
+        reason = reason.strip()
+        if len(reason) > MAX_REASON:
+            raise InvalidInput("val.too_long", max=MAX_REASON)
         wish = await self._template.checked(actor, Action.RELEASE, wish_id)
         if wish.status is S.CLAIMED and actor.user_id in wish.holders and len(wish.holders) > 1:
-            return await self._leave(actor, wish)
-        details = {"holders": list(wish.holders), "by_holder": actor.user_id in wish.holders}
-        return await self._template.apply(actor, wish, _releasing(details))
+            return await self._leave(actor, wish, reason)
+        details: dict[str, object] = {
+            "holders": list(wish.holders),
+            "by_holder": actor.user_id in wish.holders,
+        }
+        if reason:
+            details["reason"] = reason
+        return await self._template.apply(
+            actor, wish, _releasing(details), lambda: self._template.context(wish, actor, reason=reason)
+        )
 
-    async def _leave(self, actor: Actor, wish: Wish) -> Wish:
+    async def _leave(self, actor: Actor, wish: Wish, reason: str = "") -> Wish:
         """One of several holders steps out; the wish stays claimed by the others."""
         coordinators = await self._directory.coordinators(wish.community_id)
         ctx = EffectsContext(
-            coordinators=tuple(coordinators), langs=await self._directory.langs_of(coordinators)
+            coordinators=tuple(coordinators),
+            langs=await self._directory.langs_of(coordinators),
+            reason=reason,
         )
-        return await self._template.apply(actor, wish, leave_change(actor.user_id, effects.left), ctx)
+        return await self._template.apply(actor, wish, leave_change(actor.user_id, effects.left, reason), ctx)
 
     async def withdraw_member(self, actor: Actor, user_id: int, community_id: int, first: Hook) -> Withdrawal:
         """A member leaves the program: `first` (their new status) and what it means for every
@@ -190,7 +206,7 @@ def _releasing(details: dict[str, object]) -> Change:
     return edge(Action.RELEASE, {"holder_id": None, "claimed_at": None}, details=details, clear_holders=True)
 
 
-def leave_change(leaver: int, effect: Effect) -> Plan:
+def leave_change(leaver: int, effect: Effect, reason: str = "") -> Plan:
     """One holder of a joint wish is no longer one of them; if they led, the next one leads."""
 
     def leaving(current: Wish) -> Change:
@@ -199,7 +215,9 @@ def leave_change(leaver: int, effect: Effect) -> Plan:
         rest = [uid for uid in current.holders if uid != leaver]
         lead = {"holder_id": rest[0]} if current.holder_id == leaver else {}
         write = WishWrite(from_statuses=CLAIMED, set_fields=lead, remove_holder=leaver)
-        details = {"holders": len(rest), "member": leaver}
+        details: dict[str, object] = {"holders": len(rest), "member": leaver}
+        if reason:
+            details["reason"] = reason
         return Change(Action.RELEASE, write, effect, event="leave", details=details)
 
     return leaving

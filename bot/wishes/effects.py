@@ -24,7 +24,7 @@ class EffectsContext:
     coordinators: tuple[int, ...] = ()  # who hears of the community's wishes
     langs: Mapping[int, str] = field(default_factory=dict)  # of everyone who may be told
     holder_name: str | None = None  # the holders' names before the change, as a card shows them
-    reason: str = ""  # a dispute's reason, for the holders
+    reason: str = ""  # a dispute's reason, for the holders; a release's, for the coordinators
     by_holder: bool = False  # a new due date a holder asked for (not one a coordinator set)
     removed: int | None = None  # a member removed from the program, and their name
     removed_name: str = ""
@@ -100,10 +100,7 @@ def released(o: Outcome) -> list[NewOutbox]:
     # The details leave every former holder's chat with the claim.
     items = [*o.cards, *(_redact(uid, o.after.id) for uid in o.before.holders)]
     if o.actor.user_id in o.before.holders:
-        return items + _notices(
-            o.ctx.coordinators, o.ctx.langs, "notice.released_to_coordinators",
-            holder=o.ctx.holder_name or "?", code=o.after.code,
-        )  # fmt: skip
+        return items + _release_notices(o, o.ctx.holder_name or "?")
     return items + _notices(
         o.before.holders, o.ctx.langs, "notice.released_by_coordinator", code=o.after.code
     )
@@ -182,10 +179,15 @@ def extended(o: Outcome) -> list[NewOutbox]:
 
 def left(o: Outcome) -> list[NewOutbox]:
     """One of several holders stepped out: the details leave their chat, the coordinators hear."""
-    return left_on_removal(o) + _notices(
-        o.ctx.coordinators, o.ctx.langs, "notice.released_to_coordinators",
-        holder=o.actor.display_name, code=o.after.code,
-    )  # fmt: skip
+    return left_on_removal(o) + _release_notices(o, o.actor.display_name)
+
+
+def _release_notices(o: Outcome, holder: str) -> list[NewOutbox]:
+    """The coordinators hear that a holder gave a wish back, and why if they said."""
+    key = "notice.released_with_reason" if o.ctx.reason else "notice.released_to_coordinators"
+    return _notices(
+        o.ctx.coordinators, o.ctx.langs, key, holder=holder, code=o.after.code, reason=o.ctx.reason
+    )
 
 
 def left_on_removal(o: Outcome) -> list[NewOutbox]:

@@ -184,8 +184,8 @@ class WishService:
     async def claim(self, actor: Actor, wish_id: int, *, group_chat: int | None = None) -> Wish:
         return await self.claims.claim(actor, wish_id, group_chat=group_chat)
 
-    async def release(self, actor: Actor, wish_id: int) -> Wish:
-        return await self.claims.release(actor, wish_id)
+    async def release(self, actor: Actor, wish_id: int, reason: str = "") -> Wish:
+        return await self.claims.release(actor, wish_id, reason)
 
     async def withdraw_member(self, actor: Actor, user_id: int, community_id: int, first: Hook) -> Withdrawal:
         return await self.claims.withdraw_member(actor, user_id, community_id, first)

@@ -1,0 +1,103 @@
+"""A coordinator's dashboard on the wall: where the community's wishes stand, this week's
+completion rate so far, the last eight finished weeks per branch, who is late, what waits for
+verification. Every figure comes from where /stats and the weekly report take theirs (the
+stats module and the report service), so the wall can never count differently from the chat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+
+from bot.clock import local_today
+from bot.errors import NotAllowed, NotFound
+from bot.models import Action, Branch, Community, Wish
+from bot.people.directory import Directory
+from bot.people.policies import Actor, check
+from bot.reports.model import WeeklyReport
+from bot.reports.weekly import HISTORY_WEEKS, ReportService
+from bot.timing import IsoWeek, community_zone
+from bot.wishes.lifecycle import WishService
+from storage.organisation import BranchRepo, CommunityRepo
+from storage.stats import Period, PeriodFigures, Scope, Snapshot, StatsRepo
+from storage.wall import WallRepo
+
+
+@dataclass(frozen=True)
+class Late:
+    wish: Wish
+    holders: list[str]
+    days_late: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    community: Community
+    today: date
+    counts: Snapshot
+    week: IsoWeek
+    this_week: PeriodFigures  # the week under way, fulfilments counted up to now
+    weeks: list[WeeklyReport]  # the finished weeks, oldest first, each with its branch rows
+    overdue: list[Late]
+    pending: list[Wish]
+    branches: list[Branch]
+
+
+class Dashboards:
+    def __init__(
+        self,
+        *,
+        wall: WallRepo,
+        stats: StatsRepo,
+        reports: ReportService,
+        wishes: WishService,
+        communities: CommunityRepo,
+        branches: BranchRepo,
+        directory: Directory,
+        zone: tzinfo,
+    ) -> None:
+        self._zone = zone  # for a community whose own time zone is unknown
+        self._wall = wall
+        self._stats = stats
+        self._reports = reports
+        self._wishes = wishes
+        self._communities = communities
+        self._branches = branches
+        self._directory = directory
+
+    async def build(self, actor: Actor, community_id: int | None, now: datetime) -> Dashboard:
+        """For the coordinators of the community (its figures and lists are what they export)."""
+        wanted = community_id if community_id is not None else actor.current_community
+        if wanted is None:
+            raise NotAllowed("err.coordinators_only")
+        check(actor, Action.EXPORT, None, wanted)  # before saying whether it exists
+        community = await self._communities.get(wanted)
+        if community is None:
+            raise NotFound("err.no_community")
+        today = local_today(now, community_zone(community, self._zone))
+        scope = Scope(community_id=community.id)
+        week = IsoWeek.of(today)
+        this_week = await self._stats.figures(
+            scope, Period(start=week.first_day, end=week.last_day + timedelta(days=1), tz=community.tz), now
+        )
+        finished = week.shifted(-1)
+        weeks = [
+            await self._reports.build(community, finished.shifted(-back))
+            for back in range(HISTORY_WEEKS - 1, -1, -1)
+        ]
+        late = []
+        for wish in await self._wall.overdue(community.id, today):
+            names = [await self._directory.name_of(uid) for uid in wish.holders]
+            late.append(Late(wish, names, (today - wish.due_date).days))
+        pending = [w for w in await self._wishes.pending(actor) if w.community_id == community.id]
+        return Dashboard(
+            community=community,
+            today=today,
+            counts=await self._stats.snapshot(scope, today),
+            week=week,
+            this_week=this_week,
+            weeks=weeks,
+            overdue=late,
+            pending=pending,
+            branches=await self._branches.for_community(community.id),
+        )

@@ -1,0 +1,47 @@
+"""The wish wall's JSON API (/wall/api/...), what the Mini App's page calls.
+
+Every request carries `Authorization: tma <Telegram.WebApp.initData>` (else 401). Answers are
+`{"ok": true, ...}` or `{"ok": false, "error": code, "message": text}` (codes in common.py);
+texts and labels are in the language of the initData's user. A card is the group card as data:
+`{id, code, masked_name, category, category_label, description, value_yuan, due_date, branch,
+joint: {have, need} | null, status, status_label}`.
+
+GET  me                        {user: {id, name, lang}, member: {community_id, community, branch,
+                               status} | null, coordinates: [{id, name}], admin}
+GET  wishes?category=&branch=&min_value=&max_value=&due_within=&sort=due|new&q=&limit=&offset=
+                               {total, wishes: [card], categories: [{key, label}], branches: [{id, name}]}
+POST wishes/{code}/claim       {wish: card, message}; 409 taken | cap | already_yours | wrong_state
+GET  mine                      {wishes: [card + {details: {name, phone, address}, delivery_note,
+                               extend: {earliest, latest} | null}]}
+POST wishes/{code}/release     JSON {reason?}            -> {wish: card, message}
+POST wishes/{code}/extend      JSON {date: YYYY-MM-DD}   -> {wish: card, message}
+POST wishes/{code}/deliver     multipart note?, photo? (JPEG/PNG, <= 5 MB) -> {wish: card, message}
+GET  dashboard?community=      coordinators: {community, today, counts, this_week, weeks (8, each
+                               with branches), formula, overdue: [card + {holders, days_late}],
+                               pending: [card]}
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.core import Core
+from handlers.web.wall import coordinators, members
+from handlers.web.wall.common import CORE, unknown
+
+PREFIX = "/wall/api"
+
+
+def add_wall_routes(web_app: web.Application, core: Core) -> None:
+    web_app[CORE] = core
+    router = web_app.router
+    router.add_get(f"{PREFIX}/me", members.me)
+    router.add_get(f"{PREFIX}/wishes", members.wishes)
+    router.add_post(f"{PREFIX}/wishes/{{code}}/claim", members.claim)
+    router.add_get(f"{PREFIX}/mine", members.mine)
+    router.add_post(f"{PREFIX}/wishes/{{code}}/release", members.release)
+    router.add_post(f"{PREFIX}/wishes/{{code}}/extend", members.extend)
+    router.add_post(f"{PREFIX}/wishes/{{code}}/deliver", members.deliver)
+    router.add_get(f"{PREFIX}/dashboard", coordinators.dashboard)
+    # Last: whatever else is asked under the API gets JSON, not aiohttp's HTML page.
+    router.add_route("*", f"{PREFIX}/{{tail:.*}}", unknown)

@@ -1,0 +1,82 @@
+"""The wall's route for coordinators: the dashboard of a community they coordinate.
+
+Cards here are the masked ones: a beneficiary's details stay in the coordinators' private chat
+with the bot (/wish), where taking them back and keeping them out of screenshots of a shared
+screen are already thought through.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from bot.models import Figures
+from bot.reports.model import WeeklyReport
+from bot.texts import t
+from bot.wall import cards
+from bot.wall.dashboard import Late
+from bot.wall.query import ID_MAX, single, whole
+from handlers.web.wall.common import Caller, api, ok
+
+
+def _rate(due: int, fulfilled: int) -> float | None:
+    return round(fulfilled / due, 4) if due else None
+
+
+def _figures(figures: Figures) -> dict[str, Any]:
+    return {
+        "due": figures.due,
+        "due_fulfilled": figures.due_fulfilled,
+        "completion_rate": _rate(figures.due, figures.due_fulfilled),
+        "overdue": figures.overdue,
+    }
+
+
+def _week(report: WeeklyReport, lang: str) -> dict[str, Any]:
+    return {
+        "label": report.week.label,
+        **_figures(report.this),
+        "branches": [
+            {"id": row.branch_id, "name": row.name or t(lang, "report.unassigned"), **_figures(row.figures)}
+            for row in report.branches
+        ],
+    }
+
+
+def _late(late: Late, lang: str, names: dict[int, str]) -> dict[str, Any]:
+    card = cards.wall_card(late.wish, lang, names).model_dump(mode="json")
+    return {**card, "holders": late.holders, "days_late": late.days_late}
+
+
+@api
+async def dashboard(request: web.Request, caller: Caller) -> web.Response:
+    raw = single({name: request.query.getall(name) for name in request.query}, ("community",))
+    community_id = whole("community", raw["community"], 1, ID_MAX) if raw.get("community") else None
+    found = await caller.core.wall.dashboard(caller.actor, community_id)
+    lang, names = caller.lang, {b.id: b.name for b in found.branches}
+    counts = found.counts
+    return ok(
+        {
+            "community": {"id": found.community.id, "name": found.community.name},
+            "today": found.today.isoformat(),
+            "counts": {
+                "pending": counts.pending,
+                "verified": counts.verified,
+                "open": counts.open,
+                "claimed": counts.claimed,
+                "delivered": counts.delivered,
+                "overdue": counts.overdue,
+            },
+            "this_week": {
+                "label": found.week.label,
+                "due": found.this_week.due,
+                "due_fulfilled": found.this_week.due_fulfilled,
+                "completion_rate": _rate(found.this_week.due, found.this_week.due_fulfilled),
+            },
+            "weeks": [_week(report, lang) for report in found.weeks],
+            "formula": t(lang, "fig.formula"),
+            "overdue": [_late(late, lang, names) for late in found.overdue],
+            "pending": [cards.wall_card(w, lang, names).model_dump(mode="json") for w in found.pending],
+        }
+    )

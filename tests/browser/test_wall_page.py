@@ -1,0 +1,258 @@
+"""Members at the wish wall in headless Chromium: filter, claim, lose a race, look after what
+they hold; a link to one wish; the page without Telegram's script or any outside request.
+Screenshots of the wall and of My wishes, in both languages, go to test-artifacts/."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("selenium", reason="selenium is not installed (pip install -e '.[dev]')")
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from tests.browser.wall import COORDINATOR, Wall
+
+
+@pytest.fixture
+def wall(chrome: Any, demo: str) -> Wall:
+    chrome.delete_all_cookies()
+    return Wall(chrome, demo)
+
+
+def test_a_member_filters_claims_and_sees_the_card_change(wall: Wall, artifacts: Path) -> None:
+    member = wall.free_members()[0]
+    wall.sign_in(member, "en")
+    everything = wall.count()
+    assert everything >= 10 and wall.cards()
+    assert wall.driver.find_element(By.ID, "tab-wall").text == "Wish wall"
+    assert not wall.driver.find_element(By.ID, "tab-dash").is_displayed()  # coordinators only
+    wall.screenshot(artifacts / "wall-en.png")
+
+    code = wall.first_single_claimable()
+    label = wall.card(code).find_element(By.TAG_NAME, "h2").text.split(" · ")[1]
+    wall.driver.find_element(By.CSS_SELECTOR, "#more-filters summary").click()
+    Select(wall.driver.find_element(By.ID, "category")).select_by_visible_text(label)
+    wall.until(lambda d: wall.count() < everything)
+    headings = [card.find_element(By.TAG_NAME, "h2").text for card in wall.cards()]
+    assert headings and all(h.endswith(f"· {label}") for h in headings)
+    filtered = wall.api(
+        f"wishes?category={wall.driver.find_element(By.ID, 'category').get_attribute('value')}"
+    )
+    assert wall.count() == filtered["total"]
+
+    # Searching for its wish narrows the list further, and the card is still there.
+    description = wall.card(code).find_element(By.CSS_SELECTOR, ".wish").text
+    wall.driver.find_element(By.ID, "q").send_keys(description)
+    wall.until(lambda d: all(description in c.text for c in wall.cards()))
+    Select(wall.driver.find_element(By.ID, "sort")).select_by_value("new")
+    wall.until(lambda d: wall.card(code))
+
+    result = wall.claim(code)
+    card = wall.card(code)
+    assert "ok" in result.get_attribute("class").split()
+    assert code in result.text
+    assert card.find_element(By.CSS_SELECTOR, ".badge.mine").text == "Mine"
+    assert not card.find_elements(By.CSS_SELECTOR, ".claim")
+    assert [w["code"] for w in wall.api("mine")["wishes"]] == [code]
+
+
+def test_a_second_members_claim_of_the_same_card_is_refused(wall: Wall) -> None:
+    first, second = wall.free_members()[:2]
+    wall.sign_in(second, "zh")
+    code = wall.first_single_claimable()
+    late = wall.driver.current_window_handle
+
+    wall.driver.switch_to.new_window("tab")
+    wall.sign_in(first, "en")
+    wall.claim(code)
+    wall.driver.close()
+    wall.driver.switch_to.window(late)
+
+    # The second member's page still offers the card; their tap is refused and the card says so.
+    result = wall.claim(code)
+    card = wall.card(code)
+    assert "err" in result.get_attribute("class").split()
+    assert code in result.text
+    assert card.find_element(By.CSS_SELECTOR, ".badge").text == "已被认领"
+    assert not card.find_elements(By.CSS_SELECTOR, ".claim")
+    assert code not in {w["code"] for w in wall.api("mine")["wishes"]}
+
+
+def test_my_wishes_shows_the_holder_the_details_and_what_they_can_do(wall: Wall, artifacts: Path) -> None:
+    holder, other = wall.free_members()[:2]
+    wall.sign_in(holder, "en")
+    code = wall.first_single_claimable()
+    wall.claim(code)
+    wall.tab("mine")
+    card = wall.held(code)
+    details = wall.api("mine")["wishes"][0]["details"]
+    shown = card.find_element(By.CSS_SELECTOR, ".details").text
+    assert details["name"] in shown and details["phone"] in shown and details["address"] in shown
+    assert "**" not in details["name"]
+    assert card.find_element(By.CSS_SELECTOR, f"a[href='tel:{details['phone']}']")
+    wall.screenshot(artifacts / "mine-en.png")
+
+    # Need more time: the latest day the window allows.
+    card.find_element(By.CSS_SELECTOR, ".extend").click()
+    day = card.find_element(By.CSS_SELECTOR, ".extend-form input[type=date]")
+    latest = day.get_attribute("max")
+    wall.driver.execute_script("arguments[0].value = arguments[1]", day, latest)
+    card.find_element(By.CSS_SELECTOR, ".extend-form .go").click()
+    wall.until(lambda d: latest in wall.held(code).find_element(By.CSS_SELECTOR, ".facts").text)
+
+    # Mark delivered, with a note and a photo chosen from the phone.
+    photo = artifacts / "delivery-photo.png"
+    photo.write_bytes(_png(64, 48))
+    wall.held(code).find_element(By.CSS_SELECTOR, ".deliver").click()
+    form = wall.held(code).find_element(By.CSS_SELECTOR, ".deliver-form")
+    form.find_element(By.TAG_NAME, "textarea").send_keys("Delivered with the community worker")
+    form.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(photo))
+    form.find_element(By.CSS_SELECTOR, ".go").click()
+    wall.until(
+        lambda d: (
+            "delivered" in wall.held(code).find_element(By.CSS_SELECTOR, ".badge").get_attribute("class")
+        )
+    )
+    assert wall.api("mine")["wishes"][0]["status"] == "delivered"
+
+    # Another claim, given back with a reason: it leaves My wishes and is on the wall again.
+    wall.tab("wall")
+    wall.wait_for_wall()
+    second = wall.first_single_claimable()
+    wall.claim(second)
+    wall.tab("mine")
+    held = wall.held(second)
+    held.find_element(By.CSS_SELECTOR, ".release").click()
+    go = held.find_element(By.CSS_SELECTOR, ".release-form .go")
+    assert not go.is_enabled()  # a reason first
+    held.find_element(By.CSS_SELECTOR, ".release-form textarea").send_keys("Away on a work trip")
+    go.click()
+    wall.until(lambda d: not d.find_elements(By.ID, f"mine-{second}"))
+    assert second in {w["code"] for w in wall.api("wishes?limit=100")["wishes"]}
+
+    # Nobody else sees those details: not another member.
+    wall.sign_in(other, "en")
+    assert code not in {w["code"] for w in wall.api("mine")["wishes"]}
+
+
+def test_the_wall_and_my_wishes_in_chinese(wall: Wall, artifacts: Path) -> None:
+    member = wall.free_members()[0]
+    wall.sign_in(member, "zh")
+    page = wall.driver.find_element(By.TAG_NAME, "body").text
+    assert "心愿墙" in page and "我的心愿" in page and "认领" in page
+    assert "Claim" not in page and "Wish wall" not in page
+    wall.screenshot(artifacts / "wall-zh.png")
+    code = wall.first_single_claimable()
+    wall.claim(code)
+    wall.tab("mine")
+    card = wall.held(code)
+    assert "姓名" in card.text and "标记已送达" in card.text and "放弃认领" in card.text
+    card.find_element(By.CSS_SELECTOR, ".deliver").click()
+    wall.screenshot(artifacts / "mine-zh.png")
+
+
+def test_a_member_at_the_communitys_cap_is_told_and_may_try_again_later(wall: Wall) -> None:
+    member = wall.free_members()[0]
+    wall.sign_in(member, "en")
+    for _ in range(2):  # the demo community lets a member hold two wishes at once
+        wall.claim(wall.first_single_claimable())
+    third = wall.first_single_claimable()
+    result = wall.claim(third)
+    card = wall.card(third)
+    assert "err" in result.get_attribute("class").split() and result.text
+    assert card.find_element(By.CSS_SELECTOR, ".claim").is_enabled()
+    assert card.find_element(By.CSS_SELECTOR, ".badge").text != "Taken"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_coordinator_sees_the_dashboard(wall: Wall, artifacts: Path, lang: str) -> None:
+    wall.sign_in(COORDINATOR, lang)
+    wall.tab("dash")
+    wall.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#dash-body .tile"))
+    figures = wall.api("dashboard")
+    for key, number in figures["counts"].items():
+        tile = wall.driver.find_element(By.CSS_SELECTOR, f".tile[data-count={key}] strong")
+        assert tile.text == str(number)
+    assert (
+        len(wall.driver.find_elements(By.CSS_SELECTOR, "#dash-body svg .bar")) == len(figures["weeks"]) >= 8
+    )
+    body = wall.driver.find_element(By.ID, "dash-body").text
+    assert figures["formula"] in body
+    assert all(late["code"] in body for late in figures["overdue"]) and figures["overdue"]
+    assert all(wish["code"] in body for wish in figures["pending"]) and figures["pending"]
+    wall.screenshot(artifacts / f"dashboard-{lang}.png")
+
+
+def test_a_link_to_one_wish_brings_its_card_into_view(wall: Wall) -> None:
+    member = wall.free_members()[0]
+    wall.sign_in(member, "en")
+    last = wall.cards()[-1].get_attribute("data-code")
+    wall.sign_in(member, "en", startapp=last)
+    card = wall.until(
+        lambda d: wall.card(last) if "focus" in wall.card(last).get_attribute("class") else False
+    )
+    top, bottom, height = wall.driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect(); return [r.top, r.bottom, innerHeight];", card
+    )
+    assert top >= 0 and bottom <= height
+
+
+def test_the_page_needs_nothing_from_outside(wall: Wall, artifacts: Path) -> None:
+    member = wall.free_members()[0]
+    wall.sign_in(member, "en")
+    driver = wall.driver
+    # Telegram's script could not load here: the page read the launch data itself.
+    assert driver.execute_script("return typeof window.Telegram") == "undefined"
+    loaded = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    outside = [url for url in loaded if not url.startswith(wall.base)]
+    assert all(url.startswith("https://telegram.org/") for url in outside), outside
+    background = driver.execute_script("return getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(241, 242, 246)"  # the light fallback of --tg-theme-secondary-bg-color
+
+    driver.execute_cdp_cmd(
+        "Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]}
+    )
+    try:
+        dark = driver.execute_script("return getComputedStyle(document.body).backgroundColor")
+        assert dark == "rgb(15, 16, 19)"
+        wall.screenshot(artifacts / "wall-en-dark.png")
+    finally:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
+
+def test_without_telegram_init_data_the_page_says_where_to_open_it(wall: Wall) -> None:
+    driver = wall.driver
+    driver.switch_to.new_window("tab")  # a fresh tab: nothing remembered in sessionStorage
+    try:
+        driver.get(f"{wall.base}/wall/")
+        notice = wall.until(
+            lambda d: d.find_element(By.ID, "notice") if d.find_element(By.ID, "notice").text else False
+        )
+        assert "Telegram" in notice.text
+        assert not driver.find_element(By.ID, "wall").is_displayed()
+    finally:
+        driver.close()
+        driver.switch_to.window(driver.window_handles[0])
+
+
+def _png(width: int, height: int) -> bytes:
+    """A small picture like a phone's, made here (a warm orange square)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + bytes((230, 120, 40)) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
