@@ -16,7 +16,9 @@ from storage.wishes import row_to_wish
 
 # Still claimable: open, or a joint wish whose holders are fewer than it needs. The status range
 # comes first so the (community_id, status, due_date, ...) index narrows the rows read to the
-# community's open and claimed wishes (its fulfilled years are never touched).
+# community's open and claimed wishes (its fulfilled years are never touched). The filters'
+# columns carry a unary + so the planner never walks another index (category, due date) over
+# the community's whole history instead.
 _CLAIMABLE = (
     "w.community_id = ? AND w.status IN ('open', 'claimed')"
     " AND (w.status = 'open' OR w.needed_members >"
@@ -51,19 +53,19 @@ def _where(f: WallFilter) -> tuple[str, list[object]]:
     clauses = [_CLAIMABLE]
     params: list[object] = [f.community_id]
     if f.category is not None:
-        clauses.append("w.category = ?")
+        clauses.append("+w.category = ?")
         params.append(f.category)
     if f.branch_id is not None:
-        clauses.append("w.branch_id = ?")
+        clauses.append("+w.branch_id = ?")
         params.append(f.branch_id)
     if f.min_fen is not None:
-        clauses.append("w.value_fen >= ?")
+        clauses.append("+w.value_fen >= ?")
         params.append(f.min_fen)
     if f.max_fen is not None:
-        clauses.append("w.value_fen <= ?")
+        clauses.append("+w.value_fen <= ?")
         params.append(f.max_fen)
     if f.due_by is not None:
-        clauses.append("w.due_date <= ?")
+        clauses.append("+w.due_date <= ?")
         params.append(f.due_by.isoformat())
     if f.text:
         clauses.append("w.description LIKE ? ESCAPE '\\'")
