@@ -61,21 +61,21 @@ def build_application(
         .defaults(Defaults(tzinfo=settings.zone))
         .post_init(_post_init)
     )
-    # The HTTP client (or the test's fake), behind the bot's gate and shared limits.
-    pool = settings.http_connections + settings.outbox_in_flight + settings.answer_connections
+    # The HTTP client (or the test's fake), behind the bot's gate and shared limits; taps'
+    # answers on a pool of their own (see bot/messaging/transport.py).
+    pool = settings.http_connections + settings.outbox_in_flight
     custom_request = request is not None
+    answers: BaseRequest | None = None
     if request is None:
-        request = (
-            AiohttpRequest(connection_pool_size=pool, proxy=env_proxy(settings.bot_api_url))
-            if settings.http_client == "aiohttp"
-            else HTTPXRequest(connection_pool_size=pool)
-        )
+        request = _client(settings, pool)
+        answers = _client(settings, settings.answer_connections)
     limited = LimitedRequest(
         request,
         services.limits,
         max_in_flight=settings.http_connections,
         outbox_in_flight=settings.outbox_in_flight,
         answers_in_flight=settings.answer_connections,
+        answers=answers,
     )
     builder = builder.request(limited)
     if custom_request:
@@ -90,6 +90,12 @@ def build_application(
         warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
         register(app)
     return app
+
+
+def _client(settings: Settings, pool: int) -> BaseRequest:
+    if settings.http_client == "aiohttp":
+        return AiohttpRequest(connection_pool_size=pool, proxy=env_proxy(settings.bot_api_url))
+    return HTTPXRequest(connection_pool_size=pool)
 
 
 async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -13,7 +13,7 @@ from telegram import Bot
 from telegram.error import RetryAfter
 from telegram.request import BaseRequest, RequestData
 
-from bot.messaging.ratelimit import PRIVATE_MARGIN, SendLimits
+from bot.messaging.ratelimit import OVERALL_MARGIN, PRIVATE_MARGIN, SendLimits
 from bot.messaging.transport import LimitedRequest, OutboxTicket, outbox_send
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -151,10 +151,10 @@ def test_replies_have_headroom_above_the_outbox_share() -> None:
     assert limits.reply_wait(3, 10.45) == 0  # a reply still goes at once
     limits.record(1, 10.5)
     limits.record(2, 10.6)
-    # Seven in the window: a reply waits for the oldest to leave (at 11.0), the outbox for
-    # three of them (the third leaves at 11.2).
-    assert limits.reply_wait(3, 10.7) == pytest.approx(0.3)
-    assert limits.overall_wait(10.7) == pytest.approx(0.5)
+    # Seven in the window: a reply waits for the oldest to leave (at 11.0 and the margin), the
+    # outbox for three of them (the third leaves at 11.2 and the margin).
+    assert limits.reply_wait(3, 10.7) == pytest.approx(0.3 + OVERALL_MARGIN)
+    assert limits.overall_wait(10.7) == pytest.approx(0.5 + OVERALL_MARGIN)
 
 
 async def test_a_reply_holds_off_only_while_the_whole_window_is_full(
@@ -163,7 +163,7 @@ async def test_a_reply_holds_off_only_while_the_whole_window_is_full(
     for i in range(28):  # 25 for the outbox and the 3 of headroom, all just now
         limits.record(100 + i, ticks.now)
     await tg.send_message(1, "the next question")
-    assert ticks.slept == [pytest.approx(1.0)]
+    assert ticks.slept == [pytest.approx(1.0 + OVERALL_MARGIN)]
     assert [c.ok for c in api.calls_to("sendMessage")] == [True]
 
 

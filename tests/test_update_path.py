@@ -218,6 +218,18 @@ async def test_answers_do_not_wait_behind_other_requests() -> None:
     await asyncio.gather(*stuck)
 
 
+async def test_answers_go_through_a_pool_of_their_own() -> None:
+    paced, answering = _Held(), _Held()
+    paced.go.set()
+    request = LimitedRequest(paced, SendLimits(), max_in_flight=2, answers=answering)
+    await request.initialize()
+    api = "https://api.test/bot1:x"
+    await request.post(f"{api}/answerCallbackQuery")
+    await request.post(f"{api}/getChatMember")
+    assert answering.through == ["answerCallbackQuery"] and paced.through == ["getChatMember"]
+    await request.shutdown()
+
+
 # --- callback data ----------------------------------------------------------------------------
 
 

@@ -13,9 +13,12 @@ Three things measured with the benchmarks (bench/, scenario 2) made this necessa
   does not fill a chat's budget right before a reply. They may use a little room above the
   outbox's overall share and hold off briefly only when even that is full, rather than meet a
   429. The outbox's own sends are recorded by the sender itself (``outbox_send`` marks them).
-- A tap's answer (answerCallbackQuery) has connections of its own: Telegram does not limit it,
-  and queued behind other replies or the outbox it was what kept 500 tappers waiting ~1.5 s
-  (bench/, scenario 1: 24 shared connections at a 50 ms round trip carry ~480 answers a second).
+- A tap's answer (answerCallbackQuery) has slots and connections of its own: Telegram does not
+  limit it, and queued behind other replies or the outbox it was what kept 500 tappers waiting
+  ~1.5 s (bench/, scenario 1: 24 shared connections at a 50 ms round trip carry ~480 answers a
+  second). A pool of their own also keeps a storm of answers from taking the connections the
+  paced sends use: a send that has to open a new connection leaves later than it was stamped,
+  and may reach Telegram together with the sends after it.
 - When a direct reply still meets a 429, Telegram asks to wait ``retry_after`` and repeat; the
   handler would otherwise fail and the person would never get their answer (a conversation
   stalls). Short waits are waited out here; the outbox handles its own 429s by deferring rows.
@@ -82,10 +85,12 @@ class LimitedRequest(BaseRequest):
         max_in_flight: int,
         outbox_in_flight: int = 8,
         answers_in_flight: int | None = None,
+        answers: BaseRequest | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Any] = asyncio.sleep,
     ) -> None:
         self._inner = inner
+        self._answers = answers if answers is not None else inner
         self._limits = limits
         self._gate = asyncio.Semaphore(max_in_flight)
         # The outbox has slots of its own: its sends leave when it stamped them, never after
@@ -103,9 +108,13 @@ class LimitedRequest(BaseRequest):
 
     async def initialize(self) -> None:
         await self._inner.initialize()
+        if self._answers is not self._inner:
+            await self._answers.initialize()
 
     async def shutdown(self) -> None:
         await self._inner.shutdown()
+        if self._answers is not self._inner:
+            await self._answers.shutdown()
 
     async def do_request(
         self,
@@ -122,10 +131,13 @@ class LimitedRequest(BaseRequest):
         ticket = outbox_send.get()
         counted = api_method in COUNTED and chat_id is not None
         direct = counted and ticket is None
+        inner = self._inner
         if ticket is not None:
             gate = self._outbox_gate
+        elif api_method in ANSWERS:
+            gate, inner = self._answer_gate, self._answers
         else:
-            gate = self._answer_gate if api_method in ANSWERS else self._gate
+            gate = self._gate
         if ticket is not None and counted and not (ticket.open and ticket.chat_id == chat_id):
             # A further request of one outbox item (details edited into their placeholder,
             # several messages redacted) had no slot reserved: it waits for the overall window.
@@ -146,7 +158,7 @@ class LimitedRequest(BaseRequest):
                     assert chat_id is not None
                     await self._hold_off(chat_id)
                     self._limits.record(chat_id, self._mono())
-                status, payload = await self._inner.do_request(
+                status, payload = await inner.do_request(
                     url,
                     method,
                     request_data,
