@@ -1,28 +1,36 @@
-"""Scenario 5: report and export queries on 1,000,000 wishes over 1,000 communities.
+"""Scenario 5: report and export queries on 1,000,000 wishes over 1,000 communities, and one
+community with ten years of history.
 
-    .venv/bin/python -m bench.query_world [--wishes 1000000] [--communities 1000] [--big 100000]
+    .venv/bin/python -m bench.query_world [--wishes 1000000] [--communities 1000] [--big 100000] [--years 10]
 
 Builds a throwaway database once (community 1 holds `--big` wishes, the others share the
-rest), with the events the bot itself would have written, then times the weekly report and
-/stats through the product's own services, and the 100,000-row .xlsx export as the
-`wishwall export` command (a child process, so its peak memory is its own).
+rest, all made in the nine weeks before NOW; one more community has `--years` of history at a
+typical community's pace), with the events the bot itself would have written, then times the
+weekly report and /stats through the product's own services, and the 100,000-row .xlsx export
+as the `wishwall export` command (a child process, so its peak memory is its own).
+
+The rows are generated inside SQLite (INSERT ... SELECT over a recursive counter, one
+transaction), into the schema and indexes the migrations make: building them in Python, row by
+row, took three minutes for the million.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
-import random
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.clock import FakeClock
 from bot.services import Services
@@ -34,37 +42,108 @@ ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
 ADMIN = 9001
 CATEGORIES = ["elderly_alone", "left_behind_child", "disabled", "veteran", "hardship_family", "poor_student"]
-# Share of wishes by status, roughly a program a few weeks in.
-STATUSES = [
-    ("fulfilled", 40),
-    ("delivered", 5),
-    ("claimed", 15),
-    ("open", 20),
-    ("verified", 5),
-    ("pending", 10),
-    ("cancelled", 3),
-    ("rejected", 2),
-]
-STEPS = {
-    "pending": 1,
-    "verified": 2,
-    "open": 3,
-    "claimed": 4,
-    "delivered": 5,
-    "fulfilled": 6,
-    "cancelled": 1,
-    "rejected": 1,
-}
-ACTIONS = ["create", "verify", "post", "claim", "deliver", "confirm"]
 MEMBERS_PER_COMMUNITY = 20
+RECENT_DAYS = 63  # the million wishes were all made in the nine weeks before NOW
+DAY = 86_400
+
+# A wish's status from a number 0..99: roughly a program a few weeks in (fulfilled 40%,
+# delivered 5, claimed 15, open 20, verified 5, pending 10, cancelled 3, rejected 2) ...
+_RECENT_STATUS = (
+    "CASE WHEN pick < 40 THEN 'fulfilled' WHEN pick < 45 THEN 'delivered' WHEN pick < 60 THEN 'claimed'"
+    " WHEN pick < 80 THEN 'open' WHEN pick < 85 THEN 'verified' WHEN pick < 95 THEN 'pending'"
+    " WHEN pick < 98 THEN 'cancelled' ELSE 'rejected' END"
+)
+# ... and, for a wish made before those nine weeks, long finished one way or another.
+_OLD_STATUS = "CASE WHEN pick < 85 THEN 'fulfilled' WHEN pick < 95 THEN 'cancelled' ELSE 'rejected' END"
+# How far along its way a wish in each status went (create, verify, post, claim, deliver, confirm).
+_STEPS = (
+    "CASE {status} WHEN 'verified' THEN 2 WHEN 'open' THEN 3 WHEN 'claimed' THEN 4"
+    " WHEN 'delivered' THEN 5 WHEN 'fulfilled' THEN 6 ELSE 1 END"
+)
+_ACTIONS = ("create", "verify", "post", "claim", "deliver", "confirm")
 
 
-def stamp(when: datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def _stamp(seconds: str) -> str:
+    """SQL for the product's timestamp text of a Unix time."""
+    return f"(strftime('%Y-%m-%dT%H:%M:%S', {seconds}, 'unixepoch') || '.000000Z')"
 
 
-def build(path: Path, wishes: int, communities: int, big: int) -> None:
-    """Schema by the product's migrations; rows in bulk (the services would take hours)."""
+# Wishes first_id .. first_id + count - 1, `per` to a community from `community` on, made within
+# `span` seconds before :now. Every number is drawn from the id by a multiplicative hash, so the
+# world is the same on every run, and a wish's events are drawn again from the same numbers.
+_DRAWN = f"""
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < :count),
+h AS (SELECT :first_id + i AS id, :community + i / :per AS community,
+        ((:first_id + i) * 1103515245 + 12345) % 2147483647 AS h FROM n),
+d AS (SELECT id, community, (h * 16807) % 2147483647 AS h3, (h * 39373) % 2147483647 AS h4,
+        :now - ((h * 48271) % 2147483647) % :span AS born, ((h * 69621) % 2147483647) % 100 AS pick FROM h),
+s AS (SELECT *, CASE WHEN :now - born > {RECENT_DAYS * DAY} THEN {_OLD_STATUS} ELSE {_RECENT_STATUS} END
+        AS status FROM d),
+drawn AS (SELECT *, {_STEPS.format(status="status")} AS steps,
+        CASE WHEN status IN ('claimed', 'delivered', 'fulfilled')
+            THEN community * 1000 + h3 % 20 END AS holder
+      FROM s)"""
+_WISHES = f"""
+INSERT INTO wishes (id, community_id, status, beneficiary_name, beneficiary_phone, beneficiary_address,
+    category, description, value_fen, due_date, created_by, created_at, holder_id, claimed_at,
+    delivered_at, fulfilled_at, updated_at, branch_id)
+{_DRAWN}
+SELECT id, community, status, '受助人' || id, '13800000000', '幸福路' || id || '号',
+    CASE h3 % 6 {" ".join(f"WHEN {i} THEN '{c}'" for i, c in enumerate(CATEGORIES))} END,
+    '心愿' || id, (50 + h4 % 250) * 100,
+    date(born + {DAY} * CASE h4 % 3 WHEN 0 THEN 7 WHEN 1 THEN 14 ELSE 30 END, 'unixepoch'),
+    {ADMIN}, {_stamp("born")},
+    holder,
+    CASE WHEN holder IS NOT NULL THEN {_stamp("born + 3 * 21600")} END,
+    CASE WHEN holder IS NOT NULL AND steps >= 5 THEN {_stamp("born + 4 * 21600")} END,
+    CASE WHEN holder IS NOT NULL AND steps >= 6 THEN {_stamp("born + 5 * 21600")} END,
+    {_stamp("born + (steps - 1) * 21600")},
+    CASE WHEN steps >= 3 THEN community END
+FROM drawn
+"""
+# Each wish's steps as the lifecycle records them, six hours apart, wish after wish (CROSS JOIN
+# keeps the wishes the outer loop: no sort of millions of rows).
+_EVENTS = f"""
+INSERT INTO events (wish_id, community_id, actor_id, action, at)
+{_DRAWN}, a(i, action) AS (VALUES {", ".join(f"({i}, '{name}')" for i, name in enumerate(_ACTIONS))})
+SELECT id, community, {ADMIN}, a.action, {_stamp("born + 21600 * a.i")}
+FROM drawn CROSS JOIN a WHERE a.i < steps
+"""
+_HOLDERS = """
+INSERT INTO wish_holders (wish_id, user_id, joined_at)
+SELECT id, holder_id, claimed_at FROM wishes WHERE holder_id IS NOT NULL AND id BETWEEN :first_id AND :last_id
+"""
+
+
+def decade_size(wishes: int, communities: int, big: int, years: int) -> int:
+    """Wishes of a community that went on for `years` at a typical community's pace."""
+    per_small = (wishes - big) // max(1, communities - 1)
+    return per_small * years * 365 // RECENT_DAYS if years > 0 else 0
+
+
+def decade_community(wishes: int, communities: int, big: int, years: int) -> int | None:
+    """The id of the community with `years` of history (the last one), or None without one."""
+    return communities + 1 if decade_size(wishes, communities, big, years) else None
+
+
+def build_apart(path: Path, wishes: int, communities: int, big: int, years: int = 0) -> int | None:
+    """`build` in a process of its own. SQLite's caches while the indexes fill take hundreds of
+    megabytes, which this process would keep; and a child started from a big process reports
+    that size as its own peak (wait4's maxrss counts the parent's pages it began with), which
+    would be charged to the export."""
+    process = multiprocessing.get_context("spawn").Process(
+        target=build, args=(path, wishes, communities, big, years)
+    )
+    process.start()
+    process.join()
+    if process.exitcode != 0:
+        raise RuntimeError(f"building the database failed (exit code {process.exitcode})")
+    return decade_community(wishes, communities, big, years)
+
+
+def build(path: Path, wishes: int, communities: int, big: int, years: int = 0) -> int | None:
+    """Schema by the product's migrations, rows generated inside SQLite. Returns the id of the
+    community with `years` of history (the last one), or None when there is none."""
 
     async def migrate() -> None:
         db = Database(path)
@@ -72,22 +151,23 @@ def build(path: Path, wishes: int, communities: int, big: int) -> None:
         await db.close()
 
     asyncio.run(migrate())
-    rng = random.Random(42)
-    weights = [w for _, w in STATUSES]
-    names = [s for s, _ in STATUSES]
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA journal_mode=WAL")
+    decade = decade_size(wishes, communities, big, years)
+    total = communities + (1 if decade else 0)
+    conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA synchronous=OFF")
-    created = stamp(NOW - timedelta(days=70))
+    conn.execute("PRAGMA cache_size=-400000")  # 400 MB: the indexes being filled stay in memory
+    conn.execute("PRAGMA temp_store=MEMORY")
+    created = NOW.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    conn.execute("BEGIN")
     conn.executemany(
         "INSERT INTO communities (id, name, created_at) VALUES (?, ?, ?)",
-        [(c, f"社区{c}", created) for c in range(1, communities + 1)],
+        [(c, f"社区{c}", created) for c in range(1, total + 1)],
     )
     conn.executemany(
         "INSERT INTO branches (id, community_id, name, created_at) VALUES (?, ?, ?, ?)",
-        [(c, c, f"支部{c}", created) for c in range(1, communities + 1)],
+        [(c, c, f"支部{c}", created) for c in range(1, total + 1)],
     )
-    members = [(c * 1000 + m, c) for c in range(1, communities + 1) for m in range(MEMBERS_PER_COMMUNITY)]
+    members = [(c * 1000 + m, c) for c in range(1, total + 1) for m in range(MEMBERS_PER_COMMUNITY)]
     conn.executemany(
         "INSERT INTO members (user_id, full_name, lang, registered_at) VALUES (?, ?, 'zh', ?)",
         [(uid, f"志愿者{uid}", created) for uid, _ in members],
@@ -99,104 +179,77 @@ def build(path: Path, wishes: int, communities: int, big: int) -> None:
     )
     conn.executemany(
         "INSERT INTO coordinators (community_id, user_id, appointed_at) VALUES (?, ?, ?)",
-        [(c, ADMIN, created) for c in range(1, communities + 1)],
+        [(c, ADMIN, created) for c in range(1, total + 1)],
     )
     per_small = (wishes - big) // max(1, communities - 1)
-
-    def rows() -> Iterator[tuple[tuple[object, ...], list[tuple[object, ...]]]]:
-        wish_id = 0
-        for community in range(1, communities + 1):
-            for _ in range(big if community == 1 else per_small):
-                wish_id += 1
-                status = rng.choices(names, weights)[0]
-                born = NOW - timedelta(days=rng.uniform(0, 63))
-                due = (born + timedelta(days=rng.choice((7, 14, 30)))).date()
-                steps = STEPS[status]
-                times = [born + timedelta(hours=6 * i) for i in range(steps)]
-                holder = (
-                    community * 1000 + rng.randrange(MEMBERS_PER_COMMUNITY)
-                    if steps >= 4 and status not in ("cancelled", "rejected")
-                    else None
-                )
-                wish = (
-                    wish_id,
-                    community,
-                    status,
-                    f"受助人{wish_id}",
-                    "13800000000",
-                    f"幸福路{wish_id}号",
-                    rng.choice(CATEGORIES),
-                    f"心愿{wish_id}",
-                    rng.randrange(50, 300) * 100,
-                    due.isoformat(),
-                    ADMIN,
-                    stamp(born),
-                    holder,
-                    stamp(times[3]) if holder and steps >= 4 else None,
-                    stamp(times[4]) if holder and steps >= 5 else None,
-                    stamp(times[5]) if holder and steps >= 6 else None,
-                    stamp(times[-1]),
-                    community if steps >= 3 else None,
-                )
-                events = [
-                    (wish_id, community, ADMIN, ACTIONS[i], stamp(times[i])) for i in range(min(steps, 6))
-                ]
-                yield wish, events
-
-    batch: list[tuple[object, ...]] = []
-    events: list[tuple[object, ...]] = []
-    holders: list[tuple[object, ...]] = []
-
-    def flush() -> None:
-        conn.executemany(
-            "INSERT INTO wishes (id, community_id, status, beneficiary_name, beneficiary_phone,"
-            " beneficiary_address, category, description, value_fen, due_date, created_by, created_at,"
-            " holder_id, claimed_at, delivered_at, fulfilled_at, updated_at, branch_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            batch,
-        )
-        conn.executemany(
-            "INSERT INTO events (wish_id, community_id, actor_id, action, at) VALUES (?, ?, ?, ?, ?)", events
-        )
-        conn.executemany("INSERT INTO wish_holders (wish_id, user_id, joined_at) VALUES (?, ?, ?)", holders)
-        batch.clear()
-        events.clear()
-        holders.clear()
-
-    for wish, wish_events in rows():
-        batch.append(wish)
-        events.extend(wish_events)
-        if wish[12] is not None:
-            holders.append((wish[0], wish[12], wish[13]))
-        if len(batch) >= 20_000:
-            flush()
-    flush()
-    conn.commit()
+    now = int(NOW.timestamp())
+    recent = RECENT_DAYS * DAY
+    parts = [
+        (1, big, big, 1, recent),
+        (big + 1, per_small * (communities - 1), per_small, 2, recent),
+        (big + per_small * (communities - 1) + 1, decade, max(1, decade), total, years * 365 * DAY),
+    ]
+    for first_id, count, per, community, span in parts:
+        if count <= 0:
+            continue
+        params: dict[str, Any] = {"first_id": first_id, "count": count, "per": per, "community": community}
+        conn.execute(_WISHES, {**params, "now": now, "span": span})
+        conn.execute(_EVENTS, {**params, "now": now, "span": span})
+        conn.execute(_HOLDERS, {"first_id": first_id, "last_id": first_id + count - 1})
+    conn.execute("COMMIT")
     conn.execute("ANALYZE")
     conn.close()
+    return decade_community(wishes, communities, big, years)
 
 
-async def time_queries(path: Path, runs: int) -> dict[str, float]:
+async def _median_ms(
+    runs: int, work: Callable[[], Awaitable[object]], before: Callable[[], Awaitable[object]] | None = None
+) -> float:
+    """The median time of `work`, each run after `before` (not timed)."""
+    times = []
+    for _ in range(max(1, runs)):
+        if before is not None:
+            await before()
+        started = time.perf_counter()
+        await work()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+async def time_queries(path: Path, runs: int, decade: int | None = None) -> dict[str, float]:
+    """Per community (big: 1, typical: 2, decade): the weekly report the first time (no week
+    stored: the first report after upgrading), the first time after a week ended (that week
+    alone to compute: the scheduler stores it at the week's end, this is when it has not yet),
+    and from then on (every week stored); and /stats."""
     settings = Settings(_env_file=None, bot_token="1:x", db=str(path), admins=frozenset({ADMIN}))  # type: ignore[call-arg]
     services = Services.build(settings, FakeClock(NOW))
     await services.db.open()
     try:
         actor = await services.directory.actor(ADMIN, "zh")
-        week = IsoWeek.of(NOW.date()).shifted(-1)
+        week = IsoWeek.of(NOW.astimezone(ZoneInfo("Asia/Shanghai")).date()).shifted(-1)
         figures: dict[str, float] = {}
-        for label, community_id in (("big", 1), ("typical", 2)):
+        chosen = [("big", 1), ("typical", 2)] + ([("decade", decade)] if decade else [])
+        for label, community_id in chosen:
             community = await services.communities.get(community_id)
             assert community is not None
-            report_times, stats_times = [], []
-            for _ in range(runs):
-                started = time.perf_counter()
-                await services.reports.build(community, week)
-                report_times.append(time.perf_counter() - started)
-                started = time.perf_counter()
-                await services.records.stats(actor, community_id)
-                stats_times.append(time.perf_counter() - started)
-            figures[f"report_{label}_ms"] = statistics.median(report_times) * 1000
-            figures[f"stats_{label}_ms"] = statistics.median(stats_times) * 1000
+
+            async def report(community: Any = community) -> object:
+                return await services.reports.build(community, week)
+
+            async def forget_last_week(community_id: int = community_id) -> None:
+                async with services.db.transaction() as conn:
+                    await conn.execute(
+                        "DELETE FROM report_weeks WHERE community_id = ? AND first_day = ?",
+                        (community_id, week.first_day.isoformat()),
+                    )
+
+            async def stats(community_id: int = community_id) -> object:
+                return await services.records.stats(actor, community_id)
+
+            figures[f"report_{label}_cold_ms"] = await _median_ms(1, report)
+            figures[f"report_{label}_new_week_ms"] = await _median_ms(runs, report, forget_last_week)
+            figures[f"report_{label}_ms"] = await _median_ms(runs, report)
+            figures[f"stats_{label}_ms"] = await _median_ms(runs, stats)
         return figures
     finally:
         await services.close()
@@ -248,16 +301,19 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--wishes", type=int, default=1_000_000)
     parser.add_argument("--communities", type=int, default=1000)
     parser.add_argument("--big", type=int, default=100_000, help="wishes of community 1 (exported)")
+    parser.add_argument("--years", type=int, default=10, help="history of one more community (0: none)")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-export", action="store_true")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"
         started = time.perf_counter()
-        build(path, args.wishes, args.communities, args.big)
+        decade = build_apart(path, args.wishes, args.communities, args.big, args.years)
         figures = {"seed_s": time.perf_counter() - started}
-        figures |= asyncio.run(time_queries(path, args.runs))
-        seconds, peak, rows = time_export(path, Path(tmp) / "sheet.xlsx")
-        figures |= {"export_s": seconds, "export_peak_mb": peak, "export_rows": rows}
+        figures |= asyncio.run(time_queries(path, args.runs, decade))
+        if not args.no_export:
+            seconds, peak, rows = time_export(path, Path(tmp) / "sheet.xlsx")
+            figures |= {"export_s": seconds, "export_peak_mb": peak, "export_rows": rows}
     for key, value in figures.items():
         print(f"{key}\t{value:,.1f}")
     return figures

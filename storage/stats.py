@@ -17,9 +17,10 @@ Vocabulary (the formulas are in bot/figures.py, the user-facing wording in bot/t
 - **open / claimed / delivered / overdue** (a snapshot, not a period): overdue is claimed, not
   yet delivered, and past its due date (DOMAIN.md).
 
-The weekly report (bot/reports.py) reads per-branch figures for a finished week through
-`by_branch`/`totals`, counting each step by its event in the week; it uses the same due /
-due_fulfilled definitions, and for a finished week the two agree by construction.
+The weekly report (bot/reports/weekly.py) reads per-branch figures of a week from `by_branch`,
+counting each step by its event in the week, with the same due / due_fulfilled definitions. A
+finished week's are stored once (storage/stats_weeks.py); migration 0007's triggers keep the
+stored copy equal to what `by_branch` gives, whatever changes later.
 """
 
 from __future__ import annotations
@@ -29,16 +30,26 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from storage.db import Database, utc_text
+from storage.db import Database, fetch_all, utc_text
 from storage.models import Category, Figures, Frozen, WishStatus
 from storage.models import Period as ReportPeriod
 
 # Wishes that stop counting towards "due": they were withdrawn, not failed.
 _NOT_DUE = ("rejected", "cancelled")
-# A member is one of a wish's holders: the lead holder, or one of a joint wish's holders.
+# The same as a list of the statuses that do count (the table's CHECK allows no others), so an
+# index on (community, status, ...) reads one range per status instead of every wish.
+_DUE_STATUSES = tuple(s.value for s in WishStatus if s.value not in _NOT_DUE)
+# Where a wish stands now, for the snapshot: the statuses of a wish still under way.
+_UNDER_WAY = ("pending", "verified", "open", "claimed", "delivered")
+# A member is one of a wish's holders: the lead holder, or one of a joint wish's holders. The
+# member's wishes are found first, each half by its own index (wish_holders_user, wishes_holder),
+# and only those are read: `holder_id = :user OR EXISTS (...)` made SQLite test every wish of
+# the community, and `w.id IN (... UNION ...)` still let it prefer a period's index range. CROSS
+# JOIN fixes the order: the member's wishes outside, each wish then found by its id.
 _HELD_BY = (
-    "(w.holder_id = :user OR EXISTS"
-    " (SELECT 1 FROM wish_holders h WHERE h.wish_id = w.id AND h.user_id = :user))"
+    "(SELECT h.wish_id AS id FROM wish_holders h WHERE h.user_id = :user"
+    " UNION SELECT l.id FROM wishes l WHERE l.holder_id = :user) held"
+    " CROSS JOIN wishes w ON w.id = held.id"
 )
 
 
@@ -151,15 +162,16 @@ class SheetRow(Frozen):
 
 
 def _scope_sql(scope: Scope) -> tuple[str, dict[str, Any]]:
+    """What follows FROM in a query of the scope's wishes (as `w`): the table and the condition."""
+    source = _HELD_BY if scope.user_id is not None else "wishes w"
     where = "w.community_id = :community"
     params: dict[str, Any] = {"community": scope.community_id}
+    if scope.user_id is not None:
+        params["user"] = scope.user_id
     if scope.branch_id is not None:
         where += " AND w.branch_id = :branch"
         params["branch"] = scope.branch_id
-    if scope.user_id is not None:
-        where += " AND " + _HELD_BY
-        params["user"] = scope.user_id
-    return where, params
+    return f"{source} WHERE {where}", params
 
 
 def _period_params(period: Period) -> dict[str, Any]:
@@ -169,6 +181,10 @@ def _period_params(period: Period) -> dict[str, Any]:
         "day_start": period.start.isoformat(),
         "day_end": period.end.isoformat(),
     }
+
+
+def _listed(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
 
 
 def _int(value: Any) -> int:
@@ -191,12 +207,18 @@ class StatsRepo:
         self._db = db
 
     async def snapshot(self, scope: Scope, today: date) -> Snapshot:
-        where, params = _scope_sql(scope)
+        """A whole community's from its counts by status (wish_counts, kept by triggers) and its
+        overdue wishes from an index range; a branch's or a member's from their wishes under
+        way only (wishes_community_status_due, one range per status). The finished wishes,
+        most of a community's history, are never read."""
+        if scope.branch_id is None and scope.user_id is None:
+            return await self._community_snapshot(scope.community_id, today)
+        scoped, params = _scope_sql(scope)
         async with self._db.reader.execute(
             "SELECT SUM(w.status = 'pending'), SUM(w.status = 'verified'), SUM(w.status = 'open'),"
             " SUM(w.status = 'claimed'), SUM(w.status = 'delivered'),"
             " SUM(w.status = 'claimed' AND w.due_date < :today)"
-            f" FROM wishes w WHERE {where}",
+            f" FROM {scoped} AND w.status IN ({_listed(_UNDER_WAY)})",
             {**params, "today": today.isoformat()},
         ) as cur:
             row = await cur.fetchone()
@@ -211,23 +233,47 @@ class StatsRepo:
             overdue=values[5],
         )
 
+    async def _community_snapshot(self, community_id: int, today: date) -> Snapshot:
+        rows = await fetch_all(
+            self._db.reader,
+            "SELECT status, n FROM wish_counts WHERE community_id = ?"
+            " UNION ALL SELECT 'overdue', COUNT(*) FROM wishes"
+            " WHERE community_id = ? AND status = 'claimed' AND due_date < ?",
+            (community_id, community_id, today.isoformat()),
+        )
+        counts = {str(status): int(n) for status, n in rows}
+        return Snapshot(**{name: counts.get(name, 0) for name in (*_UNDER_WAY, "overdue")})
+
     async def figures(self, scope: Scope, period: Period, now: datetime) -> PeriodFigures:
-        where, params = _scope_sql(scope)
+        """A community's or a branch's: each count from an index range of its own column
+        (created_at, claimed_at, fulfilled_at, due_date), so a year's figures read that year's
+        wishes and nothing older. A member's: one pass over the few wishes they held."""
+        scoped, params = _scope_sql(scope)
         # Fulfilment counts towards the completion rate up to the period's end, or up to now.
         cutoff = min(period.end_instant(), now.astimezone(UTC))
-        not_due = ", ".join(f"'{s}'" for s in _NOT_DUE)
+        in_period = "{column} >= :start AND {column} < :end"
+        collected = in_period.format(column="w.created_at")
+        claimed = in_period.format(column="w.claimed_at")
+        fulfilled = "w.status = 'fulfilled' AND " + in_period.format(column="w.fulfilled_at")
+        due = f"w.status IN ({_listed(_DUE_STATUSES)}) AND w.due_date >= :day_start AND w.due_date < :day_end"
+        due_fulfilled = "w.status = 'fulfilled' AND w.fulfilled_at < :cutoff"
+        if scope.user_id is not None:
+            sql = (
+                f"SELECT SUM({collected}), SUM({claimed}), SUM({fulfilled}),"
+                f" SUM(CASE WHEN {fulfilled} THEN COALESCE(w.value_fen, 0) ELSE 0 END),"
+                f" SUM({due}), SUM({due} AND {due_fulfilled}) FROM {scoped}"
+            )
+        else:
+            sql = (
+                "SELECT c.n, k.n, f.n, f.value, d.n, d.fulfilled FROM"
+                f" (SELECT COUNT(*) AS n FROM {scoped} AND {collected}) c,"
+                f" (SELECT COUNT(*) AS n FROM {scoped} AND {claimed}) k,"
+                " (SELECT COUNT(*) AS n, SUM(COALESCE(w.value_fen, 0)) AS value"
+                f"   FROM {scoped} AND {fulfilled}) f,"
+                f" (SELECT COUNT(*) AS n, SUM({due_fulfilled}) AS fulfilled FROM {scoped} AND {due}) d"
+            )
         async with self._db.reader.execute(
-            "SELECT"
-            " SUM(w.created_at >= :start AND w.created_at < :end),"
-            " SUM(w.claimed_at >= :start AND w.claimed_at < :end),"
-            " SUM(w.status = 'fulfilled' AND w.fulfilled_at >= :start AND w.fulfilled_at < :end),"
-            " SUM(CASE WHEN w.status = 'fulfilled' AND w.fulfilled_at >= :start AND w.fulfilled_at < :end"
-            "     THEN COALESCE(w.value_fen, 0) ELSE 0 END),"
-            f" SUM(w.status NOT IN ({not_due}) AND w.due_date >= :day_start AND w.due_date < :day_end),"
-            " SUM(w.status = 'fulfilled' AND w.due_date >= :day_start AND w.due_date < :day_end"
-            "     AND w.fulfilled_at < :cutoff)"
-            f" FROM wishes w WHERE {where}",
-            {**params, **_period_params(period), "cutoff": utc_text(cutoff)},
+            sql, {**params, **_period_params(period), "cutoff": utc_text(cutoff)}
         ) as cur:
             row = await cur.fetchone()
         assert row is not None
@@ -242,12 +288,24 @@ class StatsRepo:
         )
 
     async def top_categories(self, scope: Scope, period: Period, limit: int = 3) -> list[CategoryCount]:
-        """Categories of the wishes collected in the period (rejected ones left out), most first."""
-        where, params = _scope_sql(scope)
+        """Categories of the wishes collected in the period (rejected ones left out), most first.
+
+        A community's are counted one category at a time (wishes_community_category: category,
+        then created_at), each an index range of the period: grouping the period's wishes read
+        every one of their rows. A member's few wishes are grouped."""
+        scoped, params = _scope_sql(scope)
+        collected = "w.created_at >= :start AND w.created_at < :end AND w.status <> 'rejected'"
+        if scope.user_id is not None:
+            counts = f"SELECT w.category, COUNT(*) AS n FROM {scoped} AND {collected} GROUP BY w.category"
+        else:
+            names = ", ".join(f"('{c.value}')" for c in Category)
+            counts = (
+                "SELECT category, n FROM (SELECT c.column1 AS category,"
+                f"  (SELECT COUNT(*) FROM {scoped} AND w.category = c.column1 AND {collected}) AS n"
+                f"  FROM (VALUES {names}) c) WHERE n > 0"
+            )
         async with self._db.reader.execute(
-            "SELECT w.category, COUNT(*) AS n FROM wishes w"
-            f" WHERE {where} AND w.created_at >= :start AND w.created_at < :end AND w.status <> 'rejected'"
-            " GROUP BY w.category ORDER BY n DESC, w.category LIMIT :limit",
+            f"SELECT category, n FROM ({counts}) ORDER BY n DESC, category LIMIT :limit",
             {**params, **_period_params(period), "limit": limit},
         ) as cur:
             rows = await cur.fetchall()
@@ -262,7 +320,7 @@ class StatsRepo:
         async with self._db.reader.execute(
             "SELECT w.id AS wish_id, w.category, w.description, w.value_fen, w.due_date, w.status,"
             " w.claimed_at, w.delivered_at, w.fulfilled_at, w.beneficiary_name"
-            f" FROM wishes w WHERE w.community_id = :community AND {_HELD_BY}"
+            f" FROM {_HELD_BY} WHERE w.community_id = :community"
             " AND w.status IN ('claimed', 'delivered', 'fulfilled')"
             " AND w.claimed_at < :end AND (w.fulfilled_at IS NULL OR w.fulfilled_at >= :start)"
             " ORDER BY w.claimed_at, w.id",
@@ -327,9 +385,11 @@ class StatsRepo:
         marks = ", ".join("?" for _ in _STEPS)
         async with self._db.reader.execute(
             "SELECT w.branch_id, e.action, COUNT(DISTINCT e.wish_id) FROM events e"
-            " JOIN wishes w ON w.id = e.wish_id"
+            " JOIN wishes w INDEXED BY wishes_branch_of ON w.id = e.wish_id"
             # e.community_id is the wish's community (the lifecycle writes both); it lets the
-            # events_community_at index find the week's events of this community alone.
+            # events_community_at_action index yield the week's events of this community alone.
+            # Each one's branch comes from wishes_branch_of, not the wide wish row (named:
+            # without statistics SQLite reads the row).
             f" WHERE e.community_id = ? AND e.at >= ? AND e.at < ? AND e.action IN ({marks})"
             " GROUP BY w.branch_id, e.action",
             (community_id, start, end, *_STEPS),
@@ -348,12 +408,25 @@ class StatsRepo:
                 row = slot(branch)
                 row["due"], row["due_fulfilled"] = int(due), int(fulfilled or 0)
 
-        end_day = period.last_day + timedelta(days=1)
+        # Overdue at the week's end: held, claimed before it, due before it, and not delivered
+        # by then. In two halves, each read from its own index: held and not delivered at all
+        # (wishes_held_undelivered: only wishes under way), and delivered after the week ended
+        # (wishes_community_delivered). One query over due_date < end read every wish the
+        # community ever had, more each week. The indexes are named: without statistics SQLite
+        # cannot tell that the partial one is small, and took wishes never delivered at all
+        # (every cancelled and rejected one) from the other.
+        end_day = (period.last_day + timedelta(days=1)).isoformat()
         async with self._db.reader.execute(
-            "SELECT branch_id, COUNT(*) FROM wishes WHERE community_id = ? AND holder_id IS NOT NULL"
-            " AND claimed_at < ? AND due_date < ? AND (delivered_at IS NULL OR delivered_at >= ?)"
-            " GROUP BY branch_id",
-            (community_id, end, end_day.isoformat(), end),
+            "SELECT branch_id, COUNT(*) FROM ("
+            " SELECT branch_id FROM wishes INDEXED BY wishes_held_undelivered"
+            "  WHERE community_id = ? AND holder_id IS NOT NULL AND delivered_at IS NULL"
+            "  AND due_date < ? AND claimed_at < ?"
+            " UNION ALL"
+            " SELECT branch_id FROM wishes INDEXED BY wishes_community_delivered"
+            "  WHERE community_id = ? AND holder_id IS NOT NULL AND delivered_at >= ?"
+            "  AND claimed_at < ? AND due_date < ?"
+            ") GROUP BY branch_id",
+            (community_id, end_day, end, community_id, end, end, end_day),
         ) as cur:
             for branch, count in await cur.fetchall():
                 slot(branch)["overdue"] = int(count)

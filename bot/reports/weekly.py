@@ -47,6 +47,7 @@ from storage.organisation import BranchRepo, CommunityRepo
 from storage.outbox import OutboxRepo
 from storage.reminders import ReminderRepo
 from storage.stats import StatsRepo
+from storage.stats_weeks import StoredWeeks
 
 HISTORY_WEEKS = 8
 
@@ -80,6 +81,7 @@ class ReportService:
         self._media = media
         self._outbox = outbox
         self._settings = settings
+        self._weeks = StoredWeeks(db, stats)
 
     def zone(self, community: Community) -> tzinfo:
         return community_zone(community, self._settings.zone)
@@ -87,8 +89,15 @@ class ReportService:
     # --- numbers --------------------------------------------------------------------------
 
     async def build(self, community: Community, week: IsoWeek) -> WeeklyReport:
+        """The report of a week that has ended, with the weeks before it for the history.
+
+        Every week it shows has ended, and a finished week's figures are stored once (see
+        storage/stats_weeks.py): only weeks not stored yet are computed.
+        """
         zone = self.zone(community)
-        by_branch = await self._stats.by_branch(community.id, week.period(zone))
+        weeks = [week.shifted(-back) for back in range(HISTORY_WEEKS - 1, -1, -1)]  # oldest first
+        figures = await self._weeks.figures(community.id, [w.period(zone) for w in weeks])
+        by_branch = figures[-1]
         rows = [
             BranchRow(branch_id=b.id, name=b.name, figures=by_branch.get(b.id, Figures(branch_id=b.id)))
             for b in await self._branches.for_community(community.id)
@@ -97,26 +106,15 @@ class ReportService:
         if unposted is not None and (unposted.due or unposted.overdue):
             # Wishes due this week that never reached a branch: the table must show them.
             rows.append(BranchRow(branch_id=None, name="", figures=unposted))
-        this = _total(list(by_branch.values()))
-        history = []
-        for back in range(HISTORY_WEEKS - 1, 0, -1):
-            earlier = week.shifted(-back)
-            history.append(
-                (
-                    earlier.label,
-                    (await self._stats.totals(community.id, earlier.period(zone))).completion_rate,
-                )
-            )
-        history.append((week.label, this.completion_rate))
-        previous = await self._stats.totals(community.id, week.shifted(-1).period(zone))
+        totals = [_total(list(f.values())) for f in figures]
         return WeeklyReport(
             community_id=community.id,
             community_name=community.name,
             week=week,
-            this=this,
-            previous=previous,
+            this=totals[-1],
+            previous=totals[-2],
             branches=rows,
-            history=history,
+            history=[(w.label, total.completion_rate) for w, total in zip(weeks, totals, strict=True)],
         )
 
     async def output(self, report: WeeklyReport, lang: str) -> ReportOutput:
@@ -157,11 +155,14 @@ class ReportService:
         for community in await self._communities.all():
             zone = self.zone(community)
             local = now.astimezone(zone)
+            if not await self._stats.has_wishes(community.id):
+                continue  # nothing to report before the first wish
+            # The week that ended last is stored as soon as the pass sees it end (quiet hours
+            # or not: nothing is sent), so /report and the report day find it ready.
+            await self._weeks.figures(community.id, [IsoWeek.of(local.date()).shifted(-1).period(zone)])
             if in_quiet_hours(local.hour, community):
                 continue
             week = report_week_for(latest_weekly_slot(local, community, zone))
-            if not await self._stats.has_wishes(community.id):
-                continue  # nothing to report before the first wish
             waiting = [
                 (chat, lang)
                 for chat, lang in await self._recipients(community)
