@@ -31,6 +31,7 @@ from bot.reminders.jobs import register_jobs
 from bot.services import Services
 from bot.settings import Settings
 from bot.texts import LANGS, t
+from bot.wall.links import publish_menu_button
 
 
 class ConfigError(Exception):
@@ -102,6 +103,7 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # PTB's builder types this hook for a plain Application; application_class() above makes it ours.
     assert isinstance(app, WishwallApp)
     await publish_commands(app)
+    await publish_menu_button(app.bot, app.services.settings)  # the wish wall, if configured
     register_jobs(app)  # reminders and reports: re-registered at every start (see bot/jobs.py)
 
 

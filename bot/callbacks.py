@@ -84,6 +84,7 @@ class WishButton(StrEnum):
     REJECT = "rj"
     POST = "ps"
     REOPEN = "ro"
+    HANDOVER = "ho"  # the holder offers their claim to another member (bot/wishes/handover.py)
 
 
 class WishCallback(CallbackData):
@@ -102,6 +103,7 @@ class DraftChoice(StrEnum):
     DUE = "due"
     SUBMIT = "ok"
     CANCEL = "no"
+    SOURCE = "src"  # where the wish came from, chosen on the summary
 
 
 class ChoiceCallback(CallbackData):
@@ -209,3 +211,83 @@ class ForgetCallback(CallbackData):
     prefix: ClassVar[str] = "fg1"
     wish_id: int = Field(gt=0, lt=10**12)
     erase: str = Field(pattern=r"^[yn]$")
+
+
+class HandoverButton(StrEnum):
+    """The holder's handover list: offer to a member (value: their id), another page (value:
+    the page), or make a link to forward (value 0)."""
+
+    PICK = "pk"
+    PAGE = "pg"
+    LINK = "ln"
+
+
+class HandoverCallback(CallbackData):
+    prefix: ClassVar[str] = "ho1"
+    action: HandoverButton
+    wish_id: int = Field(gt=0, lt=10**12)
+    value: int = Field(ge=0, lt=10**15)
+
+
+class HandoverAnswerCallback(CallbackData):
+    """Accept (y) or decline (n) a handover offer, named by its token (never guessable, unlike
+    an id: a link offer is for whoever holds the link)."""
+
+    prefix: ClassVar[str] = "ha1"
+    token: str = Field(pattern=r"^[A-Za-z0-9_-]{16}$")
+    answer: str = Field(pattern=r"^[yn]$")
+
+
+class ReleaseChoice(StrEnum):
+    """Why a holder gives a wish back (bot/wishes/releases.py), or keep it after all."""
+
+    UNREACHABLE = "ur"
+    NO_TIME = "nt"
+    CHANGED = "ch"
+    OTHER = "ot"
+    KEEP = "kp"
+
+
+class ReleaseCallback(CallbackData):
+    prefix: ClassVar[str] = "rr1"
+    wish_id: int = Field(gt=0, lt=10**12)
+    choice: ReleaseChoice
+
+
+class HoursBy(StrEnum):
+    MEMBER = "m"  # the holder states the hours they served (while delivering, or after)
+    COORDINATOR = "c"  # a coordinator confirms the delivery with these hours instead
+
+
+class HoursCallback(CallbackData):
+    """Service hours for one wish, in tenths of an hour (25: 2.5 h); bot/points/hours.py."""
+
+    prefix: ClassVar[str] = "h1"
+    by: HoursBy
+    wish_id: int = Field(gt=0, lt=10**12)
+    tenths: int = Field(ge=0, le=240)
+
+
+class PrivacyCallback(CallbackData):
+    """/set_privacy: hide (y) from the leaderboards or show (n) one's name there."""
+
+    prefix: ClassVar[str] = "pv1"
+    hide: str = Field(pattern=r"^[yn]$")
+
+
+class FollowupButton(StrEnum):
+    """/followup: start from the /followups list, the beneficiary's answer, skip the step asked."""
+
+    START = "go"
+    SATISFIED = "sat"
+    PARTLY = "par"
+    NOT = "not"
+    SKIP = "skip"
+
+
+class FollowupCallback(CallbackData):
+    """A follow-up visit's button; the wish is checked again against the draft and the policy."""
+
+    prefix: ClassVar[str] = "fu1"
+    action: FollowupButton
+    wish_id: int = Field(gt=0, lt=10**12)

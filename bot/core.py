@@ -5,13 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.browse.service import Browse
+from bot.categories.service import Categories
 from bot.clock import Clock
 from bot.drafts import DraftService
+from bot.followups.service import FollowupService
+from bot.outreach.service import Outreach
 from bot.people.communities import Communities
 from bot.people.directory import Directory
 from bot.people.groups import Groups
 from bot.people.membership import People
 from bot.people.newcomers import Newcomers
+from bot.points.service import PointsService
 from bot.records.retention import PrivacyService
 from bot.records.service import RecordsService
 from bot.reminders.service import ReminderService
@@ -39,3 +44,8 @@ class Core:
     records: RecordsService
     privacy: PrivacyService
     wall: WallService
+    points: PointsService
+    categories: Categories
+    browse: Browse
+    outreach: Outreach
+    followups: FollowupService

@@ -14,8 +14,9 @@ from typing import Any, ClassVar, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.clock import Clock
-from bot.models import Beneficiary, Category, Rendered, WishDraft
+from bot.models import Beneficiary, CategoryKey, Rendered, SourceKind, WishDraft, WishSource
 from storage.drafts import DraftRepo
+from storage.followups import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -55,16 +56,20 @@ class NewWishDraft(Draft):
         ("photo", "photo_file_id"),
     )
     CONFIRM: ClassVar[str] = "confirm"
+    # Asked from the summary, optionally: who recommended the wish (a kind's button was tapped).
+    SOURCE_NAME: ClassVar[str] = "source_name"
 
     step: str = "name"
     name: str | None = None
     phone: str | None = None
     address: str | None = None
-    category: Category | None = None
+    category: CategoryKey | None = None
     description: str | None = None
     value_fen: int | None = None
     due_date: date | None = None
     photo_file_id: str | None = None
+    source_kind: SourceKind | None = None
+    source_name: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -79,7 +84,7 @@ class NewWishDraft(Draft):
     @field_validator("step")
     @classmethod
     def _known_step(cls, step: str) -> str:
-        if step not in {s for s, _ in cls.STEPS} | {cls.CONFIRM}:
+        if step not in {s for s, _ in cls.STEPS} | {cls.CONFIRM, cls.SOURCE_NAME}:
             raise ValueError(f"unknown step {step!r}")
         return step
 
@@ -101,6 +106,7 @@ class NewWishDraft(Draft):
             value_fen=self.value_fen,
             due_date=self.due_date,
             photo_file_id=self.photo_file_id,
+            source=WishSource(kind=self.source_kind, name=self.source_name) if self.source_kind else None,
         )
 
 
@@ -120,6 +126,7 @@ class DeliveryDraft(Draft):
 
     conversation: ClassVar[str] = "deliver"
     wish_id: int = Field(gt=0)
+    hours: int | None = Field(default=None, ge=0, le=240)  # tenths the member tapped; None: default
 
 
 class ExtendDraft(Draft):
@@ -132,13 +139,47 @@ class ExtendDraft(Draft):
     message: Rendered | None = None
 
 
+class ReleaseDraft(Draft):
+    """Release: the wish whose reason is asked, and the reminder tapped (to edit it once done)."""
+
+    conversation: ClassVar[str] = "release"
+    wish_id: int = Field(gt=0)
+    chat_id: int | None = None
+    message_id: int | None = None
+    message: Rendered | None = None
+
+
+FollowupStep = Literal["outcome", "note", "photo"]
+
+
+class FollowupDraft(Draft):
+    """/followup: the wish being followed up, the step asked now and the answers so far."""
+
+    conversation: ClassVar[str] = "followup"
+    wish_id: int = Field(gt=0)
+    step: FollowupStep = "outcome"
+    outcome: Outcome | None = None
+    note: str | None = None
+
+
+class CategoryDraft(Draft):
+    """/categories: the names being asked for a new category (number 0) or for renaming one."""
+
+    conversation: ClassVar[str] = "categories"
+    community_id: int = Field(gt=0)
+    number: int = Field(ge=0)
+
+
 # What /cancel drops: every conversation's draft.
 CONVERSATION_DRAFTS: tuple[type[Draft], ...] = (
+    CategoryDraft,
     StartDraft,
     NewWishDraft,
     ReasonDraft,
     DeliveryDraft,
     ExtendDraft,
+    FollowupDraft,
+    ReleaseDraft,
 )
 
 

@@ -29,13 +29,28 @@ class Action(StrEnum):
     # Not wish transitions, but decided by the same policy module.
     JOIN = "join"  # a further member joins a joint wish
     EXTEND = "extend"
+    # Handover: the holder offers their claim to another member, who takes it over (claimed stays
+    # claimed, with the other holder).
+    HANDOVER = "handover"
+    TAKE_OVER = "take_over"
+    # A coordinator gives a claimed wish to another member (or back to open, as an escalation does).
+    REASSIGN = "reassign"
     HISTORY = "history"
     # See a beneficiary's name, phone and address: in a private chat, for the coordinators of
     # the wish's community, super-admins and whoever holds the claim while they hold it.
     VIEW_DETAILS = "view_details"
     # See the open wishes of a community on the wish wall (the Mini App): what its groups see.
     BROWSE = "browse"
+    # Add, rename, hide or show again a community's own wish categories.
+    MANAGE_CATEGORIES = "manage_categories"
     EXPORT = "export"
+    # A member asks for the daily digest of new wishes in their branch; a coordinator messages
+    # every member of a branch.
+    SUBSCRIBE = "subscribe"
+    BROADCAST = "broadcast"
+    # Record a beneficiary's follow-up visit (回访) after fulfilment: coordinators, and members
+    # their community appointed as visitors.
+    FOLLOW_UP = "follow_up"
     INVITE = "invite"
     BIND = "bind"
     MANAGE_MEMBERS = "manage_members"

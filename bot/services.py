@@ -7,26 +7,31 @@ from pathlib import Path
 
 from telegram import Bot
 
+from bot.browse.service import Browse
+from bot.categories.service import Categories
 from bot.clock import Clock
 from bot.core import Core
 from bot.drafts import DraftService
+from bot.followups.service import FollowupService
 from bot.messaging.ratelimit import SendLimits
 from bot.messaging.sender import OutboxSender
 from bot.operations.backups import Backups
 from bot.operations.health import Health, Heartbeat
 from bot.operations.metrics import Metrics
+from bot.outreach.service import Outreach
+from bot.people.audit import Audit
 from bot.people.directory import Directory
 from bot.people.newcomers import Newcomers
 from bot.people.notices import Notices
 from bot.people.organisation import OrgService
+from bot.points.service import PointsService
 from bot.records.retention import PrivacyService
 from bot.records.service import RecordsService
 from bot.reminders.service import ReminderService
 from bot.reports.chart_worker import ChartWorker
 from bot.reports.weekly import ReportService
 from bot.settings import Settings
-from bot.wall.dashboard import Dashboards
-from bot.wall.service import WallService
+from bot.wall.service import CoordinatorParts, WallService
 from bot.wishes.balance import Balancer
 from bot.wishes.lifecycle import WishService
 from storage.db import Database
@@ -94,6 +99,13 @@ class Services:
     newcomers: Newcomers = field(init=False)
     # The wish wall (the Mini App's API): reads of its own, changes through the lifecycle.
     wall: WallService = field(init=False)
+    # Each community's wish categories (bot/categories/).
+    categories: Categories = field(init=False)
+    # Members' daily digest of new wishes, coordinators' broadcasts to a branch (bot/outreach/).
+    outreach: Outreach = field(init=False)
+    followups: FollowupService = field(init=False)  # follow-up visits (回访): bot/followups/
+    # Service hours and points: what service adds up to, leaderboards, rules (bot/points/).
+    points: PointsService = field(init=False)
     # The handlers' view of all this: the core's services without the repositories.
     core: Core = field(init=False)
     # Running it for years: what /healthz and /metrics report, and the backups.
@@ -107,6 +119,11 @@ class Services:
         self.reminder_repo = ReminderRepo(self.db)
         self.stats = StatsRepo(self.db)
         self.media = MediaRepo(self.db)
+        self.points = PointsService.over(self.db, Audit(self.events, self.clock), self.clock)
+        self.categories = Categories.build(self.db, self.events, self.clock)
+        self.followups = FollowupService.build(
+            self.db, self.settings, self.clock, self.wishes, self.directory
+        )
         self.draft_store = DraftService(self.drafts, self.clock)
         self.newcomers = Newcomers(self.communities, self.requests)
         self.reminders = ReminderService(
@@ -135,10 +152,13 @@ class Services:
             outbox=self.outbox,
             settings=self.settings,
             charts=self.charts,
+            followups=self.followups,
+            points=self.points,
         )
         self.attach_records()
         self.attach_operations()
         self.wall = self.build_wall()
+        self.outreach = Outreach.build(self.db, self.settings, self.clock, self.directory, self.draft_store)
         self.core = Core(
             settings=self.settings,
             clock=self.clock,
@@ -155,6 +175,11 @@ class Services:
             records=self.records,
             privacy=self.privacy,
             wall=self.wall,
+            points=self.points,
+            categories=self.categories,
+            browse=Browse(wall=self.wall, categories=self.categories),
+            outreach=self.outreach,
+            followups=self.followups,
         )
 
     @classmethod
@@ -279,6 +304,8 @@ class Services:
             wishes=self.wishes,
             events=self.events,
             clock=self.clock,
+            categories=self.categories,
+            points=self.points,
         )
         self.privacy = PrivacyService(
             db=self.db,
@@ -292,28 +319,20 @@ class Services:
     def build_wall(self) -> WallService:
         """The wish wall's API: its own reads, changes through the lifecycle, figures from the
         same places as /stats and the weekly report."""
-        wall = WallRepo(self.db)
-        dashboards = Dashboards(
-            wall=wall,
-            stats=self.stats,
-            reports=self.reports,
-            wishes=self.wishes,
-            communities=self.communities,
-            branches=self.branches,
-            directory=self.directory,
-            zone=self.settings.zone,
-        )
         return WallService(
             settings=self.settings,
             clock=self.clock,
             db=self.db,
-            wall=wall,
+            wall=WallRepo(self.db),
             media=self.media,
             wishes=self.wishes,
             communities=self.communities,
             branches=self.branches,
             directory=self.directory,
-            dashboards=dashboards,
+            categories=self.categories,
+            coordinators=CoordinatorParts(
+                self.stats, self.reports, self.groups, self.records, self.balancer, self.org.people
+            ),
         )
 
     def attach_sender(self, bot: Bot) -> OutboxSender:
@@ -331,7 +350,9 @@ class Services:
             max_in_flight=self.settings.outbox_in_flight,
             media=self.media,
             observe=self.metrics.outbox_outcome,
+            wall_app=self.settings.wall_app,
         )
         self.wishes.on_outbox = self.sender.wake
         self.notices.on_outbox = self.sender.wake
+        self.outreach.broadcasts.on_outbox = self.sender.wake
         return self.sender

@@ -59,8 +59,17 @@ async def _reply_lines(update: Update, messages: list[str]) -> None:
 
 async def template(update: Update, context: WishwallContext) -> None:
     lang = lang_of(update, context)
+    try:
+        # The category column offers the community's visible categories.
+        book = await context.core.categories.book(community_of(await actor_of(update, context)))
+    except DomainError as error:
+        await say_error(update, context, error)
+        return
     await _send_file(
-        update, sheets.template_xlsx(lang), "wishwall-import-template.xlsx", t(lang, "imp.template_caption")
+        update,
+        sheets.template_xlsx(lang, book.visible()),
+        "wishwall-import-template.xlsx",
+        t(lang, "imp.template_caption"),
     )
 
 

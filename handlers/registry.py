@@ -16,10 +16,21 @@ from telegram.ext import Application, BaseHandler, CommandHandler, ConversationH
 
 from bot.context import WishwallContext
 from bot.people.policies import COMMAND_RULES
-from handlers import fallback, guard, records, reminders, reports
+from handlers import (
+    broadcasts,
+    browse,
+    categories,
+    fallback,
+    guard,
+    points,
+    records,
+    reminders,
+    reports,
+    subscriptions,
+)
 from handlers.errors import on_error
-from handlers.people import groups, organisation, start
-from handlers.wishes import claims, delivery, newwish, posting, review
+from handlers.people import groups, organisation, start, visitors
+from handlers.wishes import claims, delivery, followups, handover, newwish, posting, release, review
 
 GUARD_GROUP = -1
 FEATURE_GROUP = 0
@@ -32,12 +43,23 @@ def feature_handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:
         *review.handlers(),
         *delivery.handlers(),
         *claims.handlers(),
+        *browse.handlers(),
+        *categories.handlers(),
+        *release.handlers(),
+        *handover.handlers(),
         *groups.handlers(),
         *posting.handlers(),
         *organisation.handlers(),
+        # Before records: a file sent while a follow-up waits for its photo is refused there.
+        *followups.handlers(),
+        *visitors.handlers(),
         *reminders.handlers(),
+        # Before records: a file sent while a broadcast waits for its message is refused there.
+        *broadcasts.handlers(),
+        *subscriptions.handlers(),
         *reports.handlers(),
         *records.handlers(),
+        *points.handlers(),
         CommandHandler("cancel", start.cancel),
         *fallback.handlers(),
     ]

@@ -45,6 +45,7 @@ from handlers.common import (
     reply_text,
 )
 from handlers.people.start import cancel as cancel_conversations
+from handlers.wishes import release as release_reason
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ def rendered_of(message: object) -> Rendered:
                 text=b.text,
                 callback_data=b.callback_data if isinstance(b.callback_data, str) else None,
                 url=b.url,
+                web_app=b.web_app.url if b.web_app else None,
             )
             for b in row
         )
@@ -232,12 +234,9 @@ async def cancel(update: Update, context: WishwallContext) -> int:
 async def release(
     update: Update, context: WishwallContext, query: CallbackQuery, data: ReminderCallback
 ) -> None:
-    """The holder gives a wish back from a reminder; the reminder keeps its other wishes."""
-    lang = lang_of(update, context)
-    wish = await context.core.wishes.release(await actor_of(update, context), data.wish_id)
-    await answer(query, t(lang, "claims.released", code=wish.code))
-    note = t(lang, "remind.released_line", code=wish.code)
-    await edit_rendered(query, without_wish(rendered_of(query.message), wish.id, note))
+    """The holder gives a wish back from a reminder, saying why (handlers/wishes/release.py);
+    then the reminder keeps only its other wishes."""
+    await release_reason.ask(update, context, query, data.wish_id, tapped=rendered_of(query.message))
 
 
 @button(ReminderCallback)

@@ -37,6 +37,10 @@ async def report(update: Update, context: WishwallContext) -> None:
     output = await core.reports.output(await core.reports.build(community, week), lang)
     await reply_text(update, output.text)
     await message.reply_photo(output.chart, caption=output.caption, filename="wishwall-report.png")
+    if in_private(update):  # the wishes waiting for a follow-up: the coordinator's copy only
+        waiting = await core.reports.followups_waiting(community, core.clock.now(), lang)
+        if waiting:
+            await reply_text(update, waiting)
 
 
 def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:

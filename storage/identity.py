@@ -16,6 +16,8 @@ _SQL = (
     " s.status AS s_status, s.phone AS s_phone, s.joined_at AS s_joined_at,"
     " (SELECT json_group_array(c.community_id) FROM coordinators c WHERE c.user_id = who.id)"
     " AS coordinator_of,"
+    " (SELECT json_group_array(v.community_id) FROM visitors v WHERE v.user_id = who.id)"
+    " AS visitor_of,"
     " (SELECT p.community_id FROM user_prefs p WHERE p.user_id = who.id) AS chosen"
     " FROM (SELECT ? AS id) AS who"
     " LEFT JOIN members m ON m.user_id = who.id"
@@ -42,4 +44,5 @@ class IdentityRepo:
             membership=Membership.model_validate(membership) if membership["user_id"] is not None else None,
             coordinator_of=frozenset(int(c) for c in json.loads(fields["coordinator_of"] or "[]")),
             chosen_community=fields["chosen"],
+            visitor_of=frozenset(int(c) for c in json.loads(fields["visitor_of"] or "[]")),
         )

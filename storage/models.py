@@ -9,6 +9,16 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+# Re-exported: the core speaks of categories through these models (storage/category_keys.py).
+from storage.category_keys import CUSTOM_CATEGORY_PREFIX as CUSTOM_CATEGORY_PREFIX
+from storage.category_keys import Category as Category
+from storage.category_keys import CategoryKey as CategoryKey
+from storage.category_keys import CategoryNames as CategoryNames
+from storage.category_keys import StoredCategoryNames as StoredCategoryNames
+from storage.category_keys import category_key as category_key
+from storage.sources import SourceKind as SourceKind
+from storage.sources import WishSource as WishSource
+
 
 class WishStatus(StrEnum):
     PENDING = "pending"
@@ -19,16 +29,6 @@ class WishStatus(StrEnum):
     FULFILLED = "fulfilled"
     REJECTED = "rejected"
     CANCELLED = "cancelled"
-
-
-class Category(StrEnum):
-    ELDERLY_ALONE = "elderly_alone"
-    LEFT_BEHIND_CHILD = "left_behind_child"
-    DISABLED = "disabled"
-    VETERAN = "veteran"
-    HARDSHIP_FAMILY = "hardship_family"
-    POOR_STUDENT = "poor_student"
-    OTHER = "other"
 
 
 class Frozen(BaseModel):
@@ -45,11 +45,12 @@ class WishDraft(Frozen):
     """What a coordinator typed; becomes a pending wish on Submit."""
 
     beneficiary: Beneficiary
-    category: Category
+    category: CategoryKey
     description: str
     value_fen: int | None = None
     due_date: date
     photo_file_id: str | None = None
+    source: WishSource | None = None
 
 
 class Wish(Frozen):
@@ -59,7 +60,7 @@ class Wish(Frozen):
     beneficiary_name: str
     beneficiary_phone: str
     beneficiary_address: str
-    category: Category
+    category: CategoryKey
     description: str
     value_fen: int | None
     due_date: date
@@ -78,6 +79,8 @@ class Wish(Frozen):
     needed_members: int = 1
     # Everyone holding the claim (one, or up to needed_members for a joint wish); holder_id leads.
     holders: tuple[int, ...] = ()
+    # A custom category's names (None for a built-in one, whose names are texts).
+    category_names: StoredCategoryNames = None
 
     @field_validator("holders", mode="before")
     @classmethod
@@ -93,6 +96,12 @@ class Wish(Frozen):
     # Notes that came with an imported wish; when its personal data was erased.
     notes: str | None = None
     personal_erased_at: datetime | None = None
+    source_kind: SourceKind | None = None  # where it came from (coordinators only)
+    source_name: str | None = None
+
+    @property
+    def source(self) -> WishSource | None:
+        return WishSource(kind=self.source_kind, name=self.source_name) if self.source_kind else None
 
     @property
     def code(self) -> str:
@@ -157,6 +166,8 @@ class Button(Frozen):
     text: str
     callback_data: str | None = None
     url: str | None = None
+    # A Mini App's https address, opened inside Telegram (private chats only: groups refuse it).
+    web_app: str | None = None
 
 
 class Rendered(Frozen):
@@ -226,6 +237,16 @@ class Community(Frozen):
     report_hour: int = 9
     retention_days: int = 180
     repeat_months: int = 12
+    # Service hours and points (migration 0008): hours a delivery records unless the member
+    # states others; points per fulfilled wish, a bonus when delivered by the due date, per hour
+    # served; a joint wish's points split among its members (0) or each given them whole (1).
+    hours_default: int = 2
+    points_per_wish: int = 10
+    points_on_time_bonus: int = 5
+    points_per_hour: int = 0
+    points_joint: int = 0
+    auto_release_days: int = 0  # 0: off; else a claim overdue this long, reminders unanswered, reopens
+    followup_days: int = 14  # a fulfilled wish waits this long for its follow-up visit (回访)
 
 
 # Settings a coordinator may change, with the range each accepts.
@@ -244,6 +265,13 @@ COMMUNITY_SETTINGS: dict[str, tuple[int, int]] = {
     "report_hour": (0, 23),
     "retention_days": (1, 3650),
     "repeat_months": (0, 120),
+    "hours_default": (0, 24),
+    "points_per_wish": (0, 1000),
+    "points_on_time_bonus": (0, 1000),
+    "points_per_hour": (0, 100),
+    "points_joint": (0, 1),
+    "auto_release_days": (0, 90),
+    "followup_days": (1, 365),
 }
 
 
@@ -275,6 +303,7 @@ class Identity(Frozen):
     membership: Membership | None
     coordinator_of: frozenset[int]
     chosen_community: int | None  # picked with /use
+    visitor_of: frozenset[int] = frozenset()  # communities that appointed them to follow up (回访)
 
 
 class Invite(Frozen):
@@ -306,6 +335,10 @@ class ReminderKind(StrEnum):
     ESCALATION = "escalation"
     UNCLAIMED = "unclaimed"
     WEEKLY_REPORT = "weekly_report"
+    # Kept in tables of their own (storage/subscriptions.py, storage/broadcasts.py), not in
+    # `reminders`, but run by the same scheduler.
+    DIGEST = "digest"
+    BROADCAST_REPORT = "broadcast_report"
 
 
 class Reminder(Frozen):

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from storage.categories import category_names
 from storage.db import Database, utc_text
 from storage.models import RepeatHit, Wish
 from storage.wishes import row_to_wish
@@ -21,6 +22,16 @@ _CHUNK = 400  # SQLite allows 999 parameters per statement in old builds; stay w
 
 def _marks(values: Sequence[object]) -> str:
     return ", ".join("?" for _ in values)
+
+
+async def _erase_followups(conn: aiosqlite.Connection, wish_ids: Sequence[int]) -> None:
+    """What a follow-up visit noted (and its photo: a thank-you letter names its writer) goes
+    with the wish's other personal data; its outcome stays for the follow-up rate."""
+    if wish_ids:
+        await conn.execute(
+            f"UPDATE followups SET note = NULL, photo_file_id = NULL WHERE wish_id IN ({_marks(wish_ids)})",
+            tuple(wish_ids),
+        )
 
 
 class RecordsRepo:
@@ -67,7 +78,8 @@ class RecordsRepo:
     async def same_beneficiary(self, community_id: int, name: str, phone: str) -> list[Wish]:
         """Every wish of the community for this person: the same name and the same phone."""
         async with self._db.reader.execute(
-            "SELECT * FROM wishes WHERE community_id = ? AND beneficiary_name = ? AND beneficiary_phone = ?"
+            f"SELECT *, {category_names('wishes')} FROM wishes"
+            " WHERE community_id = ? AND beneficiary_name = ? AND beneficiary_phone = ?"
             " ORDER BY id",
             (community_id, name, phone),
         ) as cur:
@@ -102,7 +114,9 @@ class RecordsRepo:
             " RETURNING id",
             (utc_text(now), *wish_ids),
         ) as cur:
-            return sorted(int(r[0]) for r in await cur.fetchall())
+            erased = sorted(int(r[0]) for r in await cur.fetchall())
+        await _erase_followups(conn, erased)
+        return erased
 
     async def erase_person(
         self, conn: aiosqlite.Connection, wish_ids: Sequence[int], masked_name: str, now: datetime
@@ -118,7 +132,9 @@ class RecordsRepo:
             " RETURNING id",
             (masked_name, utc_text(now), *wish_ids),
         ) as cur:
-            return sorted(int(r[0]) for r in await cur.fetchall())
+            erased = sorted(int(r[0]) for r in await cur.fetchall())
+        await _erase_followups(conn, erased)
+        return erased
 
     async def scrub_sent_messages(self, conn: aiosqlite.Connection, created_before: datetime) -> int:
         """Copies of messages already sent (or given up) lose their text after the retention

@@ -11,9 +11,12 @@ from datetime import date, datetime
 
 import aiosqlite
 
+from storage.categories import category_names
 from storage.db import Database, utc_text
 from storage.models import PostedWish, Reminder, ReminderKind, Wish
 from storage.wishes import row_to_wish
+
+_NAMES = category_names("wishes")
 
 
 class ReminderRepo:
@@ -96,7 +99,7 @@ class ReminderRepo:
     async def claimed_due_between(self, community_id: int, first: date, last: date) -> list[Wish]:
         """Claimed (not yet delivered) wishes whose due date is within [first, last]."""
         async with self._db.reader.execute(
-            "SELECT * FROM wishes WHERE status = 'claimed' AND community_id = ?"
+            f"SELECT *, {_NAMES} FROM wishes WHERE status = 'claimed' AND community_id = ?"
             " AND due_date BETWEEN ? AND ? ORDER BY holder_id, due_date, id",
             (community_id, first.isoformat(), last.isoformat()),
         ) as cur:
@@ -105,7 +108,7 @@ class ReminderRepo:
     async def overdue(self, community_id: int, before: date) -> list[Wish]:
         """Claimed wishes not delivered whose due date is before the given day, by holder."""
         async with self._db.reader.execute(
-            "SELECT * FROM wishes WHERE status = 'claimed' AND community_id = ? AND due_date < ?"
+            f"SELECT *, {_NAMES} FROM wishes WHERE status = 'claimed' AND community_id = ? AND due_date < ?"
             " ORDER BY holder_id, due_date, id",
             (community_id, before.isoformat()),
         ) as cur:
@@ -118,7 +121,7 @@ class ReminderRepo:
         moment it became open (again).
         """
         async with self._db.reader.execute(
-            "SELECT p.chat_id AS post_chat, w.* FROM wishes w"
+            f"SELECT p.chat_id AS post_chat, w.*, {category_names('w')} FROM wishes w"
             " JOIN wish_posts p ON p.wish_id = w.id"
             " JOIN groups g ON g.chat_id = p.chat_id AND g.active = 1"
             " WHERE w.status = 'open' AND w.community_id = ? AND w.updated_at < ?"

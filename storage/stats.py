@@ -30,8 +30,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from storage.categories import category_keys, category_names
 from storage.db import Database, fetch_all, utc_text
-from storage.models import Category, Figures, Frozen, WishStatus
+from storage.followups import SHEET_EXTRA_COLUMNS, SHEET_EXTRA_JOINS, SheetExtras
+from storage.models import Category, CategoryKey, Figures, Frozen, StoredCategoryNames, WishStatus
 from storage.models import Period as ReportPeriod
 
 # Wishes that stop counting towards "due": they were withdrawn, not failed.
@@ -117,15 +119,16 @@ class PeriodFigures(Frozen):
 
 
 class CategoryCount(Frozen):
-    category: Category
+    category: CategoryKey
     count: int
+    category_names: StoredCategoryNames = None
 
 
 class RecordRow(Frozen):
     """One wish in a member's service record (no beneficiary details: records get forwarded)."""
 
     wish_id: int
-    category: Category
+    category: CategoryKey
     description: str
     value_fen: int | None
     due_date: date
@@ -134,13 +137,15 @@ class RecordRow(Frozen):
     delivered_at: datetime | None
     fulfilled_at: datetime | None
     beneficiary_name: str  # only ever shown masked
+    category_names: StoredCategoryNames = None
 
 
-class SheetRow(Frozen):
+class SheetRow(SheetExtras):
     """One line of the claim sheet (征集认领统计表): the wish with who did what and when."""
 
     wish_id: int
-    category: Category
+    category: CategoryKey
+    category_names: StoredCategoryNames = None
     description: str
     value_fen: int | None
     due_date: date
@@ -159,6 +164,9 @@ class SheetRow(Frozen):
     claimed_at: datetime | None
     delivered_at: datetime | None
     fulfilled_at: datetime | None
+    # Service hours each member served and the points each earned (bot/points adds them).
+    hours: float | None = None
+    points: float | None = None
 
 
 def _scope_sql(scope: Scope) -> tuple[str, dict[str, Any]]:
@@ -298,18 +306,18 @@ class StatsRepo:
         if scope.user_id is not None:
             counts = f"SELECT w.category, COUNT(*) AS n FROM {scoped} AND {collected} GROUP BY w.category"
         else:
-            names = ", ".join(f"('{c.value}')" for c in Category)
             counts = (
-                "SELECT category, n FROM (SELECT c.column1 AS category,"
-                f"  (SELECT COUNT(*) FROM {scoped} AND w.category = c.column1 AND {collected}) AS n"
-                f"  FROM (VALUES {names}) c) WHERE n > 0"
+                "SELECT category, n FROM (SELECT c.key AS category,"
+                f"  (SELECT COUNT(*) FROM {scoped} AND w.category = c.key AND {collected}) AS n"
+                f"  FROM ({category_keys(c.value for c in Category)}) c) WHERE n > 0"
             )
         async with self._db.reader.execute(
-            f"SELECT category, n FROM ({counts}) ORDER BY n DESC, category LIMIT :limit",
+            f"SELECT category, n, {category_names('t')} FROM (SELECT category, n,"
+            f" :community AS community_id FROM ({counts})) t ORDER BY n DESC, category LIMIT :limit",
             {**params, **_period_params(period), "limit": limit},
         ) as cur:
             rows = await cur.fetchall()
-        return [CategoryCount(category=Category(r[0]), count=int(r[1])) for r in rows]
+        return [CategoryCount(category=r[0], count=int(r[1]), category_names=r[2]) for r in rows]
 
     async def record(self, community_id: int, user_id: int, period: Period) -> list[RecordRow]:
         """A member's service in the period: every wish they held at some point of it.
@@ -319,7 +327,7 @@ class StatsRepo:
         """
         async with self._db.reader.execute(
             "SELECT w.id AS wish_id, w.category, w.description, w.value_fen, w.due_date, w.status,"
-            " w.claimed_at, w.delivered_at, w.fulfilled_at, w.beneficiary_name"
+            f" w.claimed_at, w.delivered_at, w.fulfilled_at, w.beneficiary_name, {category_names('w')}"
             f" FROM {_HELD_BY} WHERE w.community_id = :community"
             " AND w.status IN ('claimed', 'delivered', 'fulfilled')"
             " AND w.claimed_at < :end AND (w.fulfilled_at IS NULL OR w.fulfilled_at >= :start)"
@@ -337,6 +345,7 @@ class StatsRepo:
         sql = (
             "SELECT w.id AS wish_id, w.category, w.description, w.value_fen, w.due_date, w.status,"
             " w.beneficiary_name, w.beneficiary_phone, w.beneficiary_address, w.notes,"
+            f" {category_names('w')},"
             " COALESCE(cm.full_name, CAST(w.created_by AS TEXT)) AS collected_by,"
             " w.created_at AS collected_at,"
             " (SELECT COALESCE(m.full_name, CAST(e.actor_id AS TEXT)) FROM events e"
@@ -349,11 +358,12 @@ class StatsRepo:
             " COALESCE((SELECT group_concat(COALESCE(m.full_name, CAST(h.user_id AS TEXT)), '、')"
             "   FROM wish_holders h LEFT JOIN members m ON m.user_id = h.user_id WHERE h.wish_id = w.id),"
             "   hm.full_name, CAST(w.holder_id AS TEXT)) AS claimed_by,"
-            " w.claimed_at, w.delivered_at, w.fulfilled_at"
+            f" w.claimed_at, w.delivered_at, w.fulfilled_at, {SHEET_EXTRA_COLUMNS}"
             " FROM wishes w"
             " LEFT JOIN members cm ON cm.user_id = w.created_by"
             " LEFT JOIN members hm ON hm.user_id = w.holder_id"
             " LEFT JOIN branches b ON b.id = w.branch_id"
+            f" {SHEET_EXTRA_JOINS}"
             " WHERE w.community_id = :community AND w.created_at >= :start AND w.created_at < :end"
             # The index on (community, created_at) already yields this order: no sort of the
             # whole sheet, which cost ~500 MB at 100,000 rows when SQLite chose to sort by id.

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from storage.categories import category_names
 from storage.db import Database, fetch_all, fetch_one
-from storage.models import Wish
+from storage.models import Wish, WishStatus
 from storage.wishes import row_to_wish
 
 # Still claimable: open, or a joint wish whose holders are fewer than it needs. The status range
@@ -25,6 +26,8 @@ _CLAIMABLE = (
     " (SELECT COUNT(*) FROM wish_holders h WHERE h.wish_id = w.id))"
 )
 _HOLDERS = "(SELECT json_group_array(h.user_id) FROM wish_holders h WHERE h.wish_id = w.id) AS holders"
+# What a read of wishes here selects: each wish, its holders and its custom category's names.
+_WISH = f"w.*, {_HOLDERS}, {category_names('w')}"
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ class WallRepo:
         """How many wishes match in all, and the page of them asked for."""
         where, params = _where(f)
         counted = await fetch_one(self._db.reader, f"SELECT COUNT(*) FROM wishes w WHERE {where}", params)
-        rows = await fetch_all(self._db.reader, *_page(f, f"w.*, {_HOLDERS}"))
+        rows = await fetch_all(self._db.reader, *_page(f, _WISH))
         return (int(counted[0]) if counted else 0), [row_to_wish(r) for r in rows]
 
     async def plan(self, f: WallFilter) -> list[str]:
@@ -111,9 +114,20 @@ class WallRepo:
         and not delivered, which the weekly report reads too)."""
         rows = await fetch_all(
             self._db.reader,
-            f"SELECT w.*, {_HOLDERS} FROM wishes w WHERE w.community_id = ? AND w.holder_id IS NOT NULL"
+            f"SELECT {_WISH} FROM wishes w WHERE w.community_id = ? AND w.holder_id IS NOT NULL"
             " AND w.delivered_at IS NULL AND w.status = 'claimed' AND w.due_date < ?"
             " ORDER BY w.due_date, w.id LIMIT ?",
             (community_id, today.isoformat(), limit),
+        )
+        return [row_to_wish(r) for r in rows]
+
+    async def in_status(self, community_id: int, status: WishStatus, limit: int = 100) -> list[Wish]:
+        """A community's wishes in one state, the soonest due first (the verified ones waiting
+        to be posted), read through the (community, status) index."""
+        rows = await fetch_all(
+            self._db.reader,
+            f"SELECT {_WISH} FROM wishes w WHERE w.community_id = ? AND w.status = ?"
+            " ORDER BY w.due_date, w.id LIMIT ?",
+            (community_id, status.value, limit),
         )
         return [row_to_wish(r) for r in rows]

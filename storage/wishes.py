@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 import aiosqlite
 
+from storage.categories import category_names
 from storage.db import Database, fetch_all, fetch_one, utc_text
 from storage.events import INSERT_EVENT
 from storage.models import ImportedWish, NewOutbox, Wish, WishDraft, WishPost, WishStatus
@@ -40,6 +41,13 @@ def _to_db(value: Any) -> Any:
     return value
 
 
+def _source(draft: WishDraft) -> tuple[str | None, str | None]:
+    """The source columns of a new wish (both NULL when nobody said where it came from)."""
+    if draft.source is None:
+        return None, None
+    return draft.source.kind.value, draft.source.name
+
+
 def row_to_wish(row: sqlite3.Row | Mapping[str, Any]) -> Wish:
     return Wish.model_validate(dict(row))
 
@@ -47,7 +55,7 @@ def row_to_wish(row: sqlite3.Row | Mapping[str, Any]) -> Wish:
 # Every read of a wish carries its holders, so policies can see joint claims.
 _SELECT = (
     "SELECT w.*, (SELECT json_group_array(h.user_id) FROM wish_holders h WHERE h.wish_id = w.id)"
-    " AS holders FROM wishes w"
+    f" AS holders, {category_names('w')} FROM wishes w"
 )
 
 
@@ -158,14 +166,15 @@ class WishRepo:
         async with conn.execute(
             "INSERT INTO wishes (community_id, status, beneficiary_name, beneficiary_phone,"
             " beneficiary_address, category, description, value_fen, due_date, photo_file_id,"
-            " created_by, created_at, updated_at)"
-            " VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *, '[]' AS holders",
+            " created_by, created_at, updated_at, source_kind, source_name)"
+            " VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *, '[]' AS holders,"
+            f" {category_names('wishes')}",
             (
                 community_id,
                 draft.beneficiary.name,
                 draft.beneficiary.phone,
                 draft.beneficiary.address,
-                draft.category.value,
+                str(draft.category),
                 draft.description,
                 draft.value_fen,
                 draft.due_date.isoformat(),
@@ -173,6 +182,7 @@ class WishRepo:
                 created_by,
                 stamp,
                 stamp,
+                *_source(draft),
             ),
         ) as cur:
             row = await cur.fetchone()
@@ -327,14 +337,16 @@ class WishRepo:
             async with conn.execute(
                 "INSERT INTO wishes (community_id, status, beneficiary_name, beneficiary_phone,"
                 " beneficiary_address, category, description, value_fen, due_date, photo_file_id,"
-                " created_by, created_at, updated_at, notes)"
-                " VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?) RETURNING *, '[]' AS holders",
+                " created_by, created_at, updated_at, notes, source_kind, source_name)"
+                " VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)"
+                " RETURNING *, '[]' AS holders,"
+                f" {category_names('wishes')}",
                 (
                     community_id,
                     draft.beneficiary.name,
                     draft.beneficiary.phone,
                     draft.beneficiary.address,
-                    draft.category.value,
+                    str(draft.category),
                     draft.description,
                     draft.value_fen,
                     draft.due_date.isoformat(),
@@ -342,6 +354,7 @@ class WishRepo:
                     stamp,
                     stamp,
                     item.notes,
+                    *_source(draft),
                 ),
             ) as cur:
                 row = await cur.fetchone()

@@ -31,6 +31,10 @@ MATRIX: dict[Action, tuple[bool, ...]] = {
     Action.INVITE: (Y, Y, N, N, N, N),
     Action.BIND: (Y, Y, N, N, N, N),
     Action.BROWSE: (Y, Y, N, Y, N, N),  # the wish wall: the community's members and coordinators
+    # Follow-ups: coordinators, and members appointed as visitors (tests/test_followups_access.py).
+    Action.FOLLOW_UP: (Y, Y, N, N, N, N),
+    Action.SUBSCRIBE: (N, N, N, Y, N, N),  # the daily digest: members of the community's branches
+    Action.BROADCAST: (Y, Y, N, N, N, N),
 }
 
 
@@ -100,6 +104,8 @@ async def test_policy_matrix_through_telegram(bot: Bot, action: Action, role: st
         answer = await d.tap(user, d.last_private(user), data=f"w1:{button}:{wish_id}")
         if action in (Action.REJECT, Action.DISPUTE):
             await d.send(user, "信息不实")
+        elif action is Action.RELEASE and "没有时间" in d.last_private(user).button_labels:
+            await d.tap(user, d.last_private(user), "没有时间")  # Release asks why first
         elif action is Action.DELIVER:
             last = d.last_private(user)
             # Only a holder is asked for a note; the last message may be an earlier notice.

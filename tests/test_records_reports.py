@@ -221,6 +221,7 @@ async def test_export_claim_sheet_cells_and_summary(history: object, bot: Bot) -
         "联系电话",
         "住址",
         "备注",
+        "来源",
         "征集人",
         "征集日期",
         "核查人",
@@ -233,6 +234,12 @@ async def test_export_claim_sheet_cells_and_summary(history: object, bot: Bot) -
         "圆梦日期",
         "状态",
         "逾期天数",
+        "服务时长（小时/人）",
+        "积分（每人）",
+        "回访日期",
+        "回访结果",
+        "回访人",
+        "回访记录",
     ]
     by_code = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}
     assert sorted(by_code) == [f"W-{n:04d}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12)]
@@ -250,6 +257,10 @@ async def test_export_claim_sheet_cells_and_summary(history: object, bot: Bot) -
     assert first["认领人"] == "张丽" and _day(first["认领日期"]) == date(2026, 1, 4)
     assert _day(first["送达日期"]) == date(2026, 1, 20) and _day(first["圆梦日期"]) == date(2026, 1, 21)
     assert first["状态"] == "已圆梦" and first["逾期天数"] == 0
+    # Delivered with the community's default hours, on time: 10 points and 5 more.
+    assert (first["服务时长（小时/人）"], first["积分（每人）"]) == (2, 15)
+    assert (by_code["W-0002"]["积分（每人）"], by_code["W-0005"]["积分（每人）"]) == (10, None)
+    assert by_code["W-0005"]["服务时长（小时/人）"] == 2 and by_code["W-0004"]["服务时长（小时/人）"] is None
     assert by_code["W-0002"]["逾期天数"] == 5
     assert by_code["W-0004"]["逾期天数"] == 10 and by_code["W-0004"]["状态"] == "已认领"
     assert by_code["W-0012"]["逾期天数"] == 51 and by_code["W-0012"]["发布日期"] is None
@@ -382,7 +393,7 @@ async def test_myrecord_text_forwardable_summary_and_xlsx(history: object, bot: 
     rows = _rows(book.worksheets[0])
     assert rows[0][0] == "王芳 微心愿服务记录"
     summary_header = next(i for i, r in enumerate(rows) if r[0] == "姓名")
-    assert rows[summary_header + 1] == ["王芳", 2, 1, 1, 0, 1, 1, 120, None, None, None]
+    assert rows[summary_header + 1] == ["王芳", 2, 1, 1, 0, 1, 1, 120, 2, 15, None, None, None]
     codes = [r[0] for r in rows if r[0] and str(r[0]).startswith("W-")]
     assert codes == ["W-0004", "W-0011"]
 
@@ -415,8 +426,8 @@ async def test_branchreport_with_buttons_and_by_name(history: object, bot: Bot) 
     )
     book = _workbook(sheet, bot)
     summary = _rows(book.worksheets[0])
-    assert ["张丽", 2, 2, 1, 1, 0, 0, 350] in summary
-    assert ["合计", 3, 3, 1, 2, 1, 0, 450] in summary
+    assert ["张丽", 2, 2, 1, 1, 0, 0, 350, 4, 25] in summary  # hours and points: one on time, one late
+    assert ["合计", 3, 3, 1, 2, 1, 0, 450, 6, 35] in summary
     details = _rows(book.worksheets[1])
     assert [r[1] for r in details[1:]] == ["W-0001", "W-0002", "W-0010", "W-0005"]
     assert not any(secret in str(cell) for row in details for cell in row for secret in H.SECRETS)

@@ -203,6 +203,7 @@ async def test_release_from_a_reminder_keeps_the_other_wishes_buttons(bot: Bot, 
     listing = api.last_in(ALICE)
     assert len(listing.button_labels) == 6
     await d.tap(api.user(ALICE, "Alice"), listing, f"放弃 {first.code}")
+    await d.tap(api.user(ALICE, "Alice"), api.last_in(ALICE), "心愿有变化")  # Release asks why
     shown = next(m for m in api.messages_in(ALICE) if m.message_id == listing.message_id)
     assert all(first.code not in label for label in shown.button_labels)
     assert any(second.code in label for label in shown.button_labels)

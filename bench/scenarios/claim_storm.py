@@ -1,8 +1,8 @@
 """1. Claim storm: N members tap Claim on the same card at the same moment.
 
 All N taps are put into the update queue in one go. Targets: exactly one holder, N-1 'already
-taken' answers, no 'database is locked', every tapper answered; p50/p99 from the update's arrival
-to its answerCallbackQuery reaching the server are reported.
+taken' answers, no 'database is locked', every tapper answered, p99 from the update's arrival to
+its answerCallbackQuery reaching the server under 500 ms (p50 reported).
 """
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ from bench.seed import WorldSpec, card_of, member_id
 from bot.callbacks import WishButton, WishCallback
 from bot.errors import AlreadyTaken
 from bot.texts import t, t_error
+
+# Every tapper answered within half a second, even the last of 500 (issue 13).
+STORM_P99_MS = 500
 
 
 async def run(ctx: RunContext) -> list[Figure]:
@@ -65,7 +68,7 @@ async def storm(ctx: RunContext, tappers: int) -> list[Figure]:
             aggregate="worst",
         ),
         Figure(name, "tap to answer, p50", percentile(latencies, 50), unit="ms"),
-        Figure(name, "tap to answer, p99", percentile(latencies, 99), unit="ms"),
+        Figure(name, "tap to answer, p99", percentile(latencies, 99), unit="ms", op="<", limit=STORM_P99_MS),
     ]
 
 

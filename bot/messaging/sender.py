@@ -57,6 +57,7 @@ class OutboxSender:
         monotonic: Callable[[], float] = time.monotonic,
         observe: Callable[[str], None] = lambda _outcome: None,
         media: MediaRepo | None = None,
+        wall_app: str = "",
     ) -> None:
         self._bot = bot
         self._media = media
@@ -84,6 +85,7 @@ class OutboxSender:
             directory=directory,
             clock=clock,
             media=media,
+            wall_app=wall_app,
         )
         self.sent = 0  # a counter for logs and benchmarks
         # Told "sent", "failed" or "429" as rows end or wait (the /metrics counters).

@@ -15,6 +15,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    WebAppInfo,
 )
 from telegram.error import BadRequest
 
@@ -23,6 +24,7 @@ from bot.models import Media, OutboxItem, Rendered, WishStatus
 from bot.people.directory import Directory
 from bot.people.policies import Need, menu_for_role, role_of
 from bot.texts import t
+from bot.wall.links import card_link
 from bot.wishes import cards
 from storage.groups import GroupRepo
 from storage.media import MediaRepo
@@ -41,7 +43,15 @@ def to_markup(rendered: Rendered) -> InlineKeyboardMarkup | None:
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(b.text, callback_data=b.callback_data, url=b.url) for b in row]
+            [
+                InlineKeyboardButton(
+                    b.text,
+                    callback_data=b.callback_data,
+                    url=b.url,
+                    web_app=WebAppInfo(b.web_app) if b.web_app else None,
+                )
+                for b in row
+            ]
             for row in rendered.buttons
         ]
     )
@@ -66,8 +76,10 @@ class MessageWriter:
         directory: Directory,
         clock: Clock,
         media: MediaRepo | None = None,
+        wall_app: str = "",
     ) -> None:
         self._bot = bot
+        self._wall_app = wall_app
         self._outbox = outbox
         self._wishes = wishes
         self._groups = groups
@@ -179,7 +191,9 @@ class MessageWriter:
         if wish is None or post is None or group is None:
             return CardOutcome(shown=False)
         names = [await self._directory.name_of(uid) for uid in wish.holders]
-        rendered = cards.group_card(wish, group.lang, "、".join(names) or None)
+        # The bot's username is known once it is initialised (getMe), as it is when sending.
+        link = card_link(self._wall_app, self._bot.username if self._wall_app else None, wish.code)
+        rendered = cards.group_card(wish, group.lang, "、".join(names) or None, link)
         if post.message_id is None:
             message = await self.rendered(item.chat_id, rendered)
             await self._wishes.set_post_message(wish.id, item.chat_id, message.message_id)

@@ -187,6 +187,8 @@ def parse_setting(key: str, raw: str) -> int | None:
             return None
         return validation.value_fen(text, max_yuan=100_000)
     aliases = {"on": "1", "yes": "1", "开": "1", "off": "0", "no": "0", "关": "0"}
+    if key == "points_joint":  # a joint wish's points: split among its members, or shared whole
+        aliases |= {"split": "0", "分摊": "0", "平分": "0", "shared": "1", "share": "1", "共享": "1"}
     text = aliases.get(text, text)
     low, high = COMMUNITY_SETTINGS[key]
     return arguments.whole(text, low, high, reason="org.setting_range", key=key)

@@ -35,6 +35,7 @@ class Directory:
             membership=who.membership,
             is_admin=is_admin,
             coordinator_of=who.coordinator_of,
+            visitor_of=who.visitor_of,
             current_community=await self._current(
                 is_admin, who.coordinator_of, who.membership, who.chosen_community
             ),

@@ -25,6 +25,7 @@ class Actor(Frozen):
     membership: Membership | None = None
     is_admin: bool = False
     coordinator_of: frozenset[int] = frozenset()
+    visitor_of: frozenset[int] = frozenset()  # communities whose follow-ups they may record
     current_community: int | None = None
 
     def coordinates(self, community_id: int) -> bool:
@@ -50,8 +51,11 @@ COORDINATOR_ACTIONS = frozenset(
         Action.DISPUTE,
         Action.CANCEL,
         Action.REOPEN,
+        Action.REASSIGN,
         Action.HISTORY,
         Action.EXPORT,
+        Action.MANAGE_CATEGORIES,
+        Action.BROADCAST,
         Action.INVITE,
         Action.BIND,
         Action.MANAGE_MEMBERS,
@@ -73,7 +77,7 @@ def check(actor: Actor, action: Action, wish: Wish | None, community_id: int) ->
         if not actor.coordinates(community_id):
             raise NotAllowed("err.coordinators_only" if not actor.is_coordinator else "err.other_community")
         return
-    if action in (Action.CLAIM, Action.JOIN):
+    if action in (Action.CLAIM, Action.JOIN, Action.SUBSCRIBE):
         _check_member_of(actor, community_id)
         return
     if action is Action.BROWSE:
@@ -81,6 +85,15 @@ def check(actor: Actor, action: Action, wish: Wish | None, community_id: int) ->
         if not actor.coordinates(community_id):
             _check_member_of(actor, community_id)
         return
+    if action is Action.FOLLOW_UP:
+        # A visitor follows up only while an active member of the community that appointed them.
+        if actor.coordinates(community_id):
+            return
+        if community_id in actor.visitor_of:
+            _check_member_of(actor, community_id)
+            return
+        elsewhere = actor.is_coordinator or bool(actor.visitor_of)
+        raise NotAllowed("err.other_community" if elsewhere else "fu.visitors_only")
     holds = wish is not None and actor.user_id in wish.holders
     if action is Action.VIEW_DETAILS:
         if actor.coordinates(community_id) or (holds and wish is not None and wish.status in _HELD):
@@ -101,6 +114,16 @@ def check(actor: Actor, action: Action, wish: Wish | None, community_id: int) ->
         if holds or actor.coordinates(community_id):
             return
         raise NotAllowed("err.not_holder", code=wish.code if wish else "")
+    if action is Action.HANDOVER:
+        # Only the holder offers their own claim; a coordinator who wants it elsewhere releases it.
+        if holds:
+            return
+        raise NotAllowed("err.not_holder", code=_code(wish))
+    if action is Action.TAKE_OVER:
+        # Whoever takes a claim over must be able to claim in that community themselves (the
+        # offer itself decides whether it is meant for them).
+        _check_member_of(actor, community_id)
+        return
     raise NotAllowed()
 
 
@@ -194,6 +217,27 @@ COMMAND_RULES: dict[str, CommandRule] = {
     "forget": CommandRule(chat=_P, need=_COORD, menu=False),
     "myrecord": CommandRule(chat=_P, need=_MEMBER),
     "stats": CommandRule(chat=_P, need=_MEMBER),
+    # The community's open wishes, as its group cards show them (Action.BROWSE decides whose).
+    "wishes": CommandRule(chat=_P, need=_MEMBER),
+    # Its own categories: coordinators (Action.MANAGE_CATEGORIES).
+    "categories": CommandRule(chat=_P, need=_COORD),
+    # Service hours and points (bot/points/). A leaderboard names members (or "a volunteer"),
+    # never a wish: a bound group may see its own; who may see which is Action.BROWSE's rule.
+    "leaderboard": CommandRule(chat=_A, need=_MEMBER, bound_group=True),
+    "set_privacy": CommandRule(chat=_P, need=_MEMBER),
+    # A delivery's hours: its holder until confirmed, its coordinators (Action.DELIVER / CONFIRM).
+    "hours": CommandRule(chat=_P, need=_MEMBER, menu=False),
+    "points": CommandRule(chat=_P, need=_COORD),
+    # Follow-up visits: coordinators and the members they appoint as visitors (the policy's
+    # Action.FOLLOW_UP decides, from the database), so not in members' menus; /visitor appoints.
+    "followups": CommandRule(chat=_P, need=_MEMBER, menu=False),
+    "followup": CommandRule(chat=_P, need=_MEMBER, menu=False),
+    "visitor": CommandRule(chat=_P, need=_COORD, menu=False),
+    # The daily digest of new wishes in one's branch; a coordinator's message to a branch.
+    "subscribe": CommandRule(chat=_P, need=_MEMBER),
+    "unsubscribe": CommandRule(chat=_P, need=_MEMBER),
+    "broadcast": CommandRule(chat=_P, need=_COORD),
+    "broadcasts": CommandRule(chat=_P, need=_COORD, menu=False),
 }
 
 

@@ -16,6 +16,7 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from bot import validation
 from bot.errors import DomainError, InvalidInput
 from bot.models import Beneficiary, Category, ImportedWish, WishDraft
 from bot.texts import CATALOG
+from bot.wishes import sources
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
@@ -43,7 +45,8 @@ NAME, PHONE, ADDRESS, CATEGORY, WISH, VALUE, DUE, NOTES = (
     "due",
     "notes",
 )
-FIELDS = (NAME, PHONE, ADDRESS, CATEGORY, WISH, VALUE, DUE, NOTES)
+SOURCE = "source"  # where the wish came from (optional): bot/wishes/sources.py
+FIELDS = (NAME, PHONE, ADDRESS, CATEGORY, WISH, VALUE, DUE, NOTES, SOURCE)
 REQUIRED = (NAME, PHONE, ADDRESS, CATEGORY, WISH, DUE)
 
 # Header words people use for each column, in Chinese and English. Matching ignores case,
@@ -83,6 +86,7 @@ HEADER_WORDS: dict[str, tuple[str, ...]] = {
     VALUE: ("价值", "金额", "估计价值", "预估价值", "价格", "value", "amount", "price", "valueyuan"),
     DUE: ("截止日期", "截止时间", "完成时限", "期限", "截止", "due", "duedate", "deadline"),
     NOTES: ("备注", "说明", "notes", "note", "remarks", "remark", "comment", "comments"),
+    SOURCE: ("来源", "心愿来源", "推荐人", "反映人", "source", "wishsource", "referredby", "recommendedby"),
 }
 # The template's header: one cell per column, Chinese then English, which the reader accepts.
 TEMPLATE_HEADER: tuple[tuple[str, str], ...] = (
@@ -94,6 +98,7 @@ TEMPLATE_HEADER: tuple[tuple[str, str], ...] = (
     (VALUE, "价值（元） / Value (yuan)"),
     (DUE, "截止日期 / Due date"),
     (NOTES, "备注 / Notes"),
+    (SOURCE, "来源 / Source"),
 )
 
 _BRACKETS = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
@@ -155,6 +160,9 @@ def header_field(cell: object) -> str | None:
 
 def category_of(value: str) -> Category | None:
     return _CATEGORIES.get(_norm(value))
+
+
+CategoryMatch = Callable[[str], str | None]  # a cell's category key (bot/categories' book.match)
 
 
 # --- reading the file -------------------------------------------------------------------------
@@ -302,7 +310,9 @@ class CheckedTable:
         return not self.errors and bool(self.items)
 
 
-def check_table(table: Table, *, today: date, value_cap_fen: int | None) -> CheckedTable:
+def check_table(
+    table: Table, *, today: date, value_cap_fen: int | None, categories: CategoryMatch = category_of
+) -> CheckedTable:
     header_at = next((i for i, (_, cells) in enumerate(table) if _is_filled(cells)), None)
     if header_at is None:
         raise ImportRefused("imp.empty")
@@ -328,7 +338,7 @@ def check_table(table: Table, *, today: date, value_cap_fen: int | None) -> Chec
         values = {name: cells[index] if index < len(cells) else None for name, index in columns.items()}
         if not any(not _blank(v) for v in values.values()):
             continue  # something only in ignored columns (a running number, say)
-        item, problems = _check_row(number, values, today, value_cap_fen)
+        item, problems = _check_row(number, values, today, value_cap_fen, categories)
         if item is not None:
             key = (item.draft.beneficiary.name, item.draft.beneficiary.phone, _norm(item.draft.description))
             if key in seen:
@@ -355,7 +365,7 @@ def _text(value: object) -> str:
 
 
 def _check_row(
-    number: int, values: dict[str, Any], today: date, value_cap_fen: int | None
+    number: int, values: dict[str, Any], today: date, value_cap_fen: int | None, categories: CategoryMatch
 ) -> tuple[ImportedWish | None, list[Problem]]:
     problems: list[Problem] = []
     parsed: dict[str, Any] = {}
@@ -369,11 +379,12 @@ def _check_row(
     attempt(NAME, lambda v: validation.text(_text(v), validation.BENEFICIARY_NAME_MAX), values.get(NAME))
     attempt(PHONE, lambda v: validation.phone(_text(v)), values.get(PHONE))
     attempt(ADDRESS, lambda v: validation.text(_text(v), validation.ADDRESS_MAX, 2), values.get(ADDRESS))
-    attempt(CATEGORY, _category, values.get(CATEGORY))
+    attempt(CATEGORY, lambda v: _category(v, categories), values.get(CATEGORY))
     attempt(WISH, lambda v: validation.text(_text(v), validation.DESCRIPTION_MAX, 2), values.get(WISH))
     attempt(VALUE, lambda v: _value(v, value_cap_fen), values.get(VALUE))
     attempt(DUE, lambda v: validation.due_date(_day(v), today), values.get(DUE))
     attempt(NOTES, _notes, values.get(NOTES))
+    attempt(SOURCE, lambda v: sources.parse_source(_text(v)), values.get(SOURCE))
     if problems:
         return None, problems
     draft = WishDraft(
@@ -382,15 +393,16 @@ def _check_row(
         description=parsed[WISH],
         value_fen=parsed[VALUE],
         due_date=parsed[DUE],
+        source=parsed[SOURCE],
     )
     return ImportedWish(row=number, draft=draft, notes=parsed[NOTES]), problems
 
 
-def _category(value: object) -> Category:
+def _category(value: object, categories: CategoryMatch) -> str:
     text = _text(value)
     if not text:
         raise InvalidInput("val.empty")
-    found = category_of(text)
+    found = categories(text)
     if found is None:
         raise InvalidInput("imp.r_category", value=text[:40])
     return found

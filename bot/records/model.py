@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.models import Branch, Community, Repeat, Wish
+from bot.points.rules import ServiceTotals
 from bot.records import importer
 from storage.stats import CategoryCount, Period, PeriodFigures, RecordRow, Snapshot
 
@@ -45,6 +46,9 @@ class RecordLine:
     fulfilled_on: date | None
     days_late: int | None
     on_time: bool | None
+    # Service hours (tenths) once delivered, points (tenths) once fulfilled: bot/points.
+    hours_tenths: int | None = None
+    points_tenths: int | None = None
 
     @property
     def code(self) -> str:
@@ -89,6 +93,8 @@ class MemberRecord:
     period: Period
     lines: list[RecordLine]
     summary: RecordSummary
+    # Hours and points of the wishes fulfilled in the period (bot/points).
+    service: ServiceTotals = field(default_factory=ServiceTotals)
 
 
 @dataclass(frozen=True)
@@ -97,12 +103,22 @@ class BranchReport:
     branch: Branch
     period: Period
     members: list[MemberRecord]
+    # Wishes the branch's members gave back in the period, by reason (bot/wishes/releases.py).
+    releases: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> RecordSummary:
         total = RecordSummary()
         for record in self.members:
             total = total + record.summary
+        return total
+
+    @property
+    def service_total(self) -> ServiceTotals:
+        """The members' hours and points together (a joint wish counts for each who served)."""
+        total = ServiceTotals()
+        for record in self.members:
+            total = total + record.service
         return total
 
 

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot import arguments
+from bot.categories.service import Categories
 from bot.clock import Clock, local_today
 from bot.errors import DomainError, NotAllowed, NotFound
 from bot.models import (
@@ -26,6 +27,8 @@ from bot.models import (
 )
 from bot.people.directory import Directory
 from bot.people.policies import Actor
+from bot.points.rules import Credit, ServiceTotals
+from bot.points.service import PointsService
 from bot.records import importer, sheet_worker
 from bot.records.model import (
     BranchReport,
@@ -85,7 +88,11 @@ class RecordsService:
         wishes: WishService,
         events: EventRepo,
         clock: Clock,
+        categories: Categories,
+        points: PointsService,
     ) -> None:
+        self._categories = categories
+        self._points = points
         self._stats = stats
         self._records = records
         self._communities = communities
@@ -137,8 +144,10 @@ class RecordsService:
         self.require_coordinator(actor, community_id)
         community = await self.community(community_id)
         table = await sheet_worker.read_table(content, file_name)
+        # A category cell may name any of the community's visible categories, in either language.
+        book = await self._categories.book(community_id)
         checked = importer.check_table(
-            table, today=self.today(community), value_cap_fen=community.value_cap_fen
+            table, today=self.today(community), value_cap_fen=community.value_cap_fen, categories=book.match
         )
         outcome = ImportOutcome(checked=checked, repeat_months=community.repeat_months)
         # Flags are part of the check report, so they are worked out for a refused file too.
@@ -220,7 +229,11 @@ class RecordsService:
             branch = await self._branches.get(membership.branch_id)
         rows = await self._stats.record(community_id, user_id, period)
         today = self.today(community)
-        lines = [_line(row, period.zone, today) for row in rows]
+        # Hours and points from the event log and the rules in force (bot/points).
+        credits = await self._points.credits_of(community, [row.wish_id for row in rows])
+        lines = [_line(row, period.zone, today, credits.get(row.wish_id)) for row in rows]
+        start, end = period.start_instant(), period.end_instant()
+        served = [c for c in credits.values() if c.fulfilled_at is not None and start <= c.fulfilled_at < end]
         return MemberRecord(
             user_id=user_id,
             name=await self._directory.name_of(user_id),
@@ -229,6 +242,7 @@ class RecordsService:
             period=period,
             lines=lines,
             summary=_summarise(lines, period, today),
+            service=ServiceTotals.of(served),
         )
 
     async def branches(self, community_id: int) -> list[Branch]:
@@ -255,8 +269,12 @@ class RecordsService:
                 continue
             records.append(record)
         records.sort(key=lambda r: (r.name, r.user_id))
+        period = self.period(community, span)
+        who = {m.user_id for m in await self._memberships.of_branch(branch_id)}
+        start, end = period.start_instant(), period.end_instant()
+        releases = await self._wishes.release_reasons(community.id, who, start, end)
         return BranchReport(
-            community=community, branch=branch, period=self.period(community, span), members=records
+            community=community, branch=branch, period=period, members=records, releases=releases
         )
 
     # --- the claim sheet ------------------------------------------------------------------
@@ -284,7 +302,8 @@ class RecordsService:
         return ExportSummary(by_branch=by_branch, unposted=unposted, total=total, by_month=by_month)
 
     def sheet_rows(self, community: Community, period: Period) -> AsyncIterator[SheetRow]:
-        return self._stats.sheet_rows(community.id, period)
+        """The claim sheet's rows, each with its service hours and points (bot/points)."""
+        return self._points.with_service(community, self._stats.sheet_rows(community.id, period))
 
     async def record_export(
         self, actor_id: int | None, community: Community, period: Period, public: bool
@@ -324,10 +343,11 @@ def _match(hits: list[RepeatHit], name: str, phone: str, months: int, zone: Zone
     return None
 
 
-def _line(row: RecordRow, zone: ZoneInfo, today: date) -> RecordLine:
+def _line(row: RecordRow, zone: ZoneInfo, today: date, credit: Credit | None = None) -> RecordLine:
     delivered_on = figures.local_day(row.delivered_at, zone)
     fulfilled_on = figures.local_day(row.fulfilled_at, zone)
     delivered_or_done = delivered_on or fulfilled_on
+    served = credit is not None and row.status in (WishStatus.DELIVERED, WishStatus.FULFILLED)
     return RecordLine(
         row=row,
         claimed_on=figures.local_day(row.claimed_at, zone),
@@ -337,6 +357,8 @@ def _line(row: RecordRow, zone: ZoneInfo, today: date) -> RecordLine:
         on_time=figures.on_time(row.due_date, delivered_or_done)
         if row.status in (WishStatus.DELIVERED, WishStatus.FULFILLED)
         else None,
+        hours_tenths=credit.hours_tenths if served and credit is not None else None,
+        points_tenths=credit.points_tenths if served and credit is not None else None,
     )
 
 

@@ -18,18 +18,22 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from bot.models import Category
+from bot.categories.book import CategoryEntry, builtin_book, label_of
+from bot.models import SourceKind, WishSource
+from bot.points.views import cell_number, service_cells
 from bot.records import importer
 from bot.records.model import BranchReport, ExportSummary, MemberRecord, RecordLine, RecordSummary
 from bot.records.sheet_cells import append_row, csv_row
 from bot.reports import figures
 from bot.texts import LANGS, t
+from bot.wishes import sources
 from bot.wishes.cards import mask_name
 from storage.stats import Period, PeriodFigures, SheetRow
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv"
 _BATCH = 500  # claim-sheet rows turned into cells per hop to the worker thread
+_LIST_FORMULA_MAX = 255
 
 # Claim-sheet columns in order; the personal ones are left out of the public variant.
 PERSONAL_COLUMNS = ("name", "phone", "address", "notes")
@@ -40,6 +44,7 @@ CLAIM_COLUMNS = (
     "value",
     "due",
     *PERSONAL_COLUMNS,
+    "source",
     "collected_by",
     "collected_on",
     "verified_by",
@@ -52,7 +57,15 @@ CLAIM_COLUMNS = (
     "fulfilled_on",
     "status",
     "days_late",
+    "hours",
+    "points",
+    "followup_on",
+    "followup_outcome",
+    "followup_by",
+    "followup_note",
 )
+# Who recommended a wish and what the beneficiary said at the follow-up: coordinators only.
+COORDINATOR_COLUMNS = (*PERSONAL_COLUMNS, "source", "followup_note")
 SUMMARY_COLUMNS = ("collected", "claimed", "fulfilled", "value", "due", "due_fulfilled", "rate")
 RECORD_COLUMNS = (
     "code",
@@ -66,12 +79,25 @@ RECORD_COLUMNS = (
     "fulfilled_on",
     "status",
     "timeliness",
+    "hours",
+    "points",
 )
-MEMBER_COLUMNS = ("member", "claimed", "fulfilled", "on_time", "late", "in_progress", "overdue", "value")
+MEMBER_COLUMNS = (
+    "member",
+    "claimed",
+    "fulfilled",
+    "on_time",
+    "late",
+    "in_progress",
+    "overdue",
+    "value",
+    "hours",
+    "points",
+)
 
 
 def claim_columns(public: bool) -> list[str]:
-    return [c for c in CLAIM_COLUMNS if not (public and c in PERSONAL_COLUMNS)]
+    return [c for c in CLAIM_COLUMNS if not (public and c in COORDINATOR_COLUMNS)]
 
 
 def _money(value_fen: int | None) -> int | float | None:
@@ -91,7 +117,7 @@ def claim_cells(row: SheetRow, *, lang: str, public: bool, zone: ZoneInfo, today
     delivered = _day(row.delivered_at, zone) or _day(row.fulfilled_at, zone)
     values: dict[str, Any] = {
         "code": format_code(row.wish_id),
-        "category": t(lang, f"cat.{row.category.value}"),
+        "category": label_of(row, lang),
         "wish": row.description,
         "value": _money(row.value_fen),
         "due": row.due_date,
@@ -111,8 +137,23 @@ def claim_cells(row: SheetRow, *, lang: str, public: bool, zone: ZoneInfo, today
         "fulfilled_on": _day(row.fulfilled_at, zone),
         "status": t(lang, f"status.{row.status.value}"),
         "days_late": figures.days_late(row.due_date, row.status, delivered, today),
+        "hours": row.hours,  # each member's, once delivered (bot/points)
+        "points": row.points,  # each member's, once fulfilled
+        **_source_and_followup(row, lang, zone),
     }
     return [values[c] for c in claim_columns(public)]
+
+
+def _source_and_followup(row: SheetRow, lang: str, zone: ZoneInfo) -> dict[str, Any]:
+    source = WishSource(kind=SourceKind(row.source_kind), name=row.source_name) if row.source_kind else None
+    outcome = row.followup_outcome
+    return {
+        "source": sources.source_text(source, lang),
+        "followup_on": _day(row.followup_at, zone),
+        "followup_outcome": t(lang, f"fu.outcome.{outcome}") if outcome else None,
+        "followup_by": row.followup_by,
+        "followup_note": row.followup_note,
+    }
 
 
 def _header(lang: str, prefix: str, columns: Sequence[str]) -> list[str]:
@@ -250,11 +291,13 @@ async def write_claim_csv(
 # --- the import template ---------------------------------------------------------------------
 
 
-def template_xlsx(lang: str) -> bytes:
+def template_xlsx(lang: str, categories: Sequence[CategoryEntry] | None = None) -> bytes:
     """An empty wish sheet with the header the importer reads, plus a sheet of instructions.
 
     No example row on the first sheet: a forgotten example would be imported as a wish.
+    `categories` are the community's visible ones (bot/categories), the built-in ones if not given.
     """
+    offered = list(categories) if categories is not None else builtin_book().visible()
     from openpyxl import Workbook
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -263,23 +306,27 @@ def template_xlsx(lang: str) -> bytes:
     assert sheet is not None
     sheet.title = "心愿 Wishes"
     append_row(sheet, [label for _, label in importer.TEMPLATE_HEADER])
-    for index, width in enumerate((12, 16, 30, 16, 30, 16, 16, 30), start=1):
+    for index, width in enumerate((12, 16, 30, 16, 30, 16, 16, 30, 20), start=1):
         sheet.column_dimensions[chr(ord("A") + index - 1)].width = width
     sheet.freeze_panes = "A2"
     # The drop-down offers the first language's names; the importer reads every language's.
-    labels = ",".join(t(LANGS[0], f"cat.{c.value}") for c in Category)
-    choose = DataValidation(type="list", formula1=f'"{labels}"', allow_blank=True)
-    choose.add(f"D2:D{importer.MAX_ROWS + 1}")
-    sheet.add_data_validation(choose)
+    labels = ",".join(c.label(LANGS[0]) for c in offered)
+    # Excel refuses a list formula over 255 characters: a long list is on the help sheet only.
+    if len(labels) <= _LIST_FORMULA_MAX:
+        choose = DataValidation(type="list", formula1=f'"{labels}"', allow_blank=True)
+        choose.add(f"D2:D{importer.MAX_ROWS + 1}")
+        sheet.add_data_validation(choose)
     help_sheet = workbook.create_sheet("说明 Help")
     for line in t(lang, "imp.template_help", max=importer.MAX_ROWS).split("\n"):
         append_row(help_sheet, [line])
     append_row(help_sheet, [])
     append_row(help_sheet, [t(lang, "imp.template_categories")])
-    for category in Category:
-        append_row(
-            help_sheet, [*(t(code, f"cat.{category.value}") for code in LANGS), category.value]
-        )
+    for category in offered:
+        append_row(help_sheet, [*(category.label(code) for code in LANGS), category.key])
+    append_row(help_sheet, [])
+    append_row(help_sheet, [t(lang, "src.template_help")])
+    for label in sources.every_label():
+        append_row(help_sheet, [label])
     help_sheet.column_dimensions["A"].width = 100
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -293,7 +340,7 @@ def record_cells(line: RecordLine, lang: str) -> list[Any]:
     row = line.row
     return [
         line.code,
-        t(lang, f"cat.{row.category.value}"),
+        label_of(row, lang),
         mask_name(row.beneficiary_name),
         row.description,
         _money(row.value_fen),
@@ -303,6 +350,8 @@ def record_cells(line: RecordLine, lang: str) -> list[Any]:
         line.fulfilled_on,
         t(lang, f"status.{row.status.value}"),
         timeliness(line, lang),
+        cell_number(line.hours_tenths),
+        cell_number(line.points_tenths),
     ]
 
 
@@ -346,7 +395,7 @@ def record_xlsx(record: MemberRecord, lang: str) -> bytes:
         )
     append_row(sheet, [])
     append_row(sheet, _header(lang, "xl.rec.", MEMBER_COLUMNS))
-    append_row(sheet, [record.name, *_summary_numbers(record.summary)])
+    append_row(sheet, [record.name, *_summary_numbers(record.summary), *service_cells(record.service)])
     append_row(sheet, [])
     append_row(sheet, _header(lang, "xl.rec.", RECORD_COLUMNS))
     for line in record.lines:
@@ -373,8 +422,9 @@ def branch_xlsx(report: BranchReport, lang: str) -> bytes:
     append_row(sheet, [])
     append_row(sheet, _header(lang, "xl.rec.", MEMBER_COLUMNS))
     for record in report.members:
-        append_row(sheet, [record.name, *_summary_numbers(record.summary)])
-    append_row(sheet, [t(lang, "xl.sum.total"), *_summary_numbers(report.total)])
+        append_row(sheet, [record.name, *_summary_numbers(record.summary), *service_cells(record.service)])
+    total = [*_summary_numbers(report.total), *service_cells(report.service_total)]
+    append_row(sheet, [t(lang, "xl.sum.total"), *total])
     details = workbook.create_sheet(t(lang, "xl.sheet_details"))
     append_row(details, [t(lang, "xl.rec.member"), *_header(lang, "xl.rec.", RECORD_COLUMNS)])
     for record in report.members:

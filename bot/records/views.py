@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.categories.book import label_of
+from bot.points.views import served_suffix, service_line, totals_params
 from bot.records.importer import ImportRefused
 from bot.records.model import (
     BranchReport,
@@ -21,6 +23,7 @@ from bot.records.sheets import timeliness
 from bot.reports import figures
 from bot.texts import t, t_error
 from bot.wishes.cards import earlier_text, mask_name
+from bot.wishes.releases import reasons_line
 
 MAX_MESSAGE = 4000  # Telegram allows 4096; keep room for a line added by the caller
 MAX_ERROR_ROWS = 30
@@ -138,8 +141,7 @@ def stats_text(view: StatsView, lang: str) -> str:
     ]
     if view.top:
         items = " · ".join(
-            t(lang, "stats.top_item", category=t(lang, f"cat.{c.category.value}"), count=c.count)
-            for c in view.top
+            t(lang, "stats.top_item", category=label_of(c, lang), count=c.count) for c in view.top
         )
         lines.append(t(lang, "stats.top", items=items))
     if view.own_now is not None and view.own_year is not None:
@@ -164,13 +166,17 @@ def _day(day: date | None, lang: str) -> str:
 
 
 def record_line(line: RecordLine, lang: str) -> str:
+    return _record_line(line, lang) + served_suffix(line.hours_tenths, line.points_tenths, lang)
+
+
+def _record_line(line: RecordLine, lang: str) -> str:
     row = line.row
     return t(
         lang,
         "rec.line",
         code=line.code,
         wish=row.description,
-        category=t(lang, f"cat.{row.category.value}"),
+        category=label_of(row, lang),
         beneficiary=mask_name(row.beneficiary_name),
         due=row.due_date.isoformat(),
         claimed=_day(line.claimed_on, lang),
@@ -205,6 +211,7 @@ def record_text(record: MemberRecord, lang: str) -> list[str]:
             end=period.last_day.isoformat(),
         ),
         summary_line(record.summary, lang),
+        service_line(record.service, lang),
         "",
     ]
     if not record.lines:
@@ -234,7 +241,8 @@ def forward_text(record: MemberRecord, lang: str, today: date) -> str:
             late=summary.late,
             in_progress=summary.in_progress,
             value=figures.yuan(summary.value_fen) or "0",
-        )
+        ),
+        t(lang, "hp.forward_service", **totals_params(record.service)),
     ]
     for n, line in enumerate(record.lines[:MAX_RECORD_LINES], start=1):
         lines.append(
@@ -244,7 +252,7 @@ def forward_text(record: MemberRecord, lang: str, today: date) -> str:
                 n=n,
                 day=_day(line.fulfilled_on or line.claimed_on, lang),
                 wish=line.row.description,
-                category=t(lang, f"cat.{line.row.category.value}"),
+                category=label_of(line.row, lang),
                 timeliness=timeliness(line, lang),
             )
         )
@@ -281,6 +289,9 @@ def branch_text(report: BranchReport, lang: str) -> list[str]:
                 late=s.late,
                 in_progress=s.in_progress,
             )
+            + t(lang, "hp.member_service", **totals_params(record.service))
         )
     lines += ["", t(lang, "rec.branch_total") + " " + summary_line(report.total, lang)]
+    lines.append(service_line(report.service_total, lang))
+    lines.append(t(lang, "release.report_line", reasons=reasons_line(report.releases, lang)))
     return split_message(lines)

@@ -85,6 +85,16 @@ class ReminderAnswers:
         community = await self._community(wish.community_id)
         today = local_today(self._clock.now(), community_zone(community, self._settings.zone))
         by_holder = wish.holder_id == actor.user_id
+        if by_holder:
+            # An answer to the reminders even if no date follows: auto-release leaves it alone.
+            await self._events.record(
+                action="reminder_answer",
+                at=self._clock.now(),
+                actor_id=actor.user_id,
+                wish_id=wish.id,
+                community_id=wish.community_id,
+                details={"answer": "more_time"},
+            )
         earliest, latest = extension_window(
             wish.due_date, today, community.max_extension_days, by_coordinator=not by_holder
         )

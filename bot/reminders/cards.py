@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.callbacks import ReminderButton, ReminderCallback, WishButton, WishCallback
+from bot.categories.book import label_of
 from bot.models import Button, NewOutbox, OutboxKind, Rendered, Wish
 from bot.texts import t
 from bot.wishes import cards
@@ -45,7 +46,7 @@ def _wish_line(wish: Wish, lang: str) -> str:
         "remind.wish_line",
         description=wish.description,
         masked=cards.mask_name(wish.beneficiary_name),
-        category=t(lang, f"cat.{wish.category.value}"),
+        category=label_of(wish, lang),
     )
 
 
@@ -115,7 +116,7 @@ def nudge_card(wishes: list[Wish], lang: str, days: int) -> Rendered:
                 "nudge.line",
                 code=wish.code,
                 masked=cards.mask_name(wish.beneficiary_name),
-                category=t(lang, f"cat.{wish.category.value}"),
+                category=label_of(wish, lang),
                 description=wish.description,
                 due=cards.format_date(wish.due_date),
             )

@@ -66,6 +66,12 @@ async def run_all(services: Services, now: datetime) -> dict[str, int]:
             log.info("retention erased the personal data of %d wish(es)", erased)
     except Exception:
         log.exception("retention pass failed; it runs again at the next tick")
+    try:
+        # Handover offers lapse after 48 h; their answers check the time themselves, so a late
+        # or missed tick only delays the offerer's notice.
+        await services.wishes.handover.expire(now)
+    except Exception:
+        log.exception("handover expiry failed; it runs again at the next tick")
     await services.media.prune(now - MEDIA_KEEP)
     return results
 

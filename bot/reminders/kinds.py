@@ -62,6 +62,16 @@ KINDS: tuple[ReminderJob, ...] = (
         "last week's report to groups and coordinators",
         lambda services: services.reports.weekly_pass,
     ),
+    ReminderJob(
+        "digest",
+        "the daily digest of new wishes to members who subscribed",
+        lambda services: services.outreach.subscriptions.digest_pass,
+    ),
+    ReminderJob(
+        "broadcast_report",
+        "tell coordinators how many members their broadcast reached, once it is out",
+        lambda services: services.outreach.broadcasts.report_pass,
+    ),
 )
 BY_NAME: dict[str, ReminderJob] = {job.name: job for job in KINDS}
 NAMES: tuple[str, ...] = tuple(BY_NAME)

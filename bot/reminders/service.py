@@ -21,6 +21,7 @@ from bot.models import Community, Member, NewOutbox, Reminder, ReminderKind, Wis
 from bot.people.directory import Directory
 from bot.people.policies import Actor
 from bot.reminders.answers import ChaseKept, ExtensionOffer, ReminderAnswers
+from bot.reminders.auto_release import AutoReleaser
 from bot.reminders.cards import (
     MAX_LISTED,
     due_soon_card,
@@ -41,6 +42,7 @@ from storage.groups import GroupRepo
 from storage.members import MemberRepo
 from storage.organisation import CommunityRepo
 from storage.outbox import OutboxRepo
+from storage.releases import ReleaseRepo
 from storage.reminders import ReminderRepo
 
 # The messages (cards.py) and the answers (answers.py) stay importable from here too.
@@ -100,6 +102,7 @@ class ReminderService:
         self._answers = ReminderAnswers(
             communities=communities, events=events, wishes=wishes, settings=settings, clock=clock
         )
+        self._auto_release = AutoReleaser(releases=ReleaseRepo(db), reminders=repo, wishes=wishes)
 
     def zone(self, community: Community) -> tzinfo:
         return community_zone(community, self._settings.zone)
@@ -159,6 +162,10 @@ class ReminderService:
             if today is None:
                 continue
             overdue = await self._repo.overdue(community.id, today)
+            # Stale claims go back to open first (bot/reminders/auto_release.py): not chased today.
+            released = await self._auto_release.run(community, today, overdue)
+            queued += len(released)
+            overdue = [w for w in overdue if w.id not in released]
             if not overdue:
                 continue
             by_holder: dict[int, list[Wish]] = defaultdict(list)

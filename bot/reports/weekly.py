@@ -16,6 +16,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, tzinfo
 
 from bot.errors import DomainError, InvalidInput
+from bot.followups import render as followup_render
+from bot.followups.service import FollowupService
 from bot.models import (
     Community,
     Figures,
@@ -27,6 +29,8 @@ from bot.models import (
 )
 from bot.people.directory import Directory
 from bot.people.policies import Actor
+from bot.points.service import PointsService
+from bot.points.views import totals_params
 from bot.reports.chart_worker import ChartWorker
 from bot.reports.figures import format_percent
 from bot.reports.model import BranchRow, ReportOutput, WeeklyReport
@@ -68,6 +72,8 @@ class ReportService:
         outbox: OutboxRepo,
         settings: Settings,
         charts: ChartWorker,
+        followups: FollowupService | None = None,
+        points: PointsService | None = None,
     ) -> None:
         self._db = db
         self._charts = charts
@@ -82,6 +88,8 @@ class ReportService:
         self._outbox = outbox
         self._settings = settings
         self._weeks = StoredWeeks(db, stats)
+        self._followups = followups
+        self._points = points
 
     def zone(self, community: Community) -> tzinfo:
         return community_zone(community, self._settings.zone)
@@ -115,6 +123,23 @@ class ReportService:
             previous=totals[-2],
             branches=rows,
             history=[(w.label, total.completion_rate) for w, total in zip(weeks, totals, strict=True)],
+            followups=await self._followups.figures(community, week.period(zone).end)
+            if self._followups
+            else None,
+            followup_days=community.followup_days,
+            service=await self._points.totals(community, week.period(zone).start, week.period(zone).end)
+            if self._points
+            else None,
+        )
+
+    async def followups_waiting(self, community: Community, now: datetime, lang: str) -> str | None:
+        """For coordinators' copies only (it names the wishes, masked): what still waits for a
+        follow-up now. None when nothing does."""
+        if self._followups is None:
+            return None
+        items, total = await self._followups.waiting_for_report(community, now)
+        return followup_render.report_waiting(
+            items, total, days=community.followup_days, lang=lang, zone=self.zone(community), now=now
         )
 
     async def output(self, report: WeeklyReport, lang: str) -> ReportOutput:
@@ -174,6 +199,11 @@ class ReportService:
             outputs = {
                 lang: await self.output(report, lang) for lang in sorted({lang for _, lang in waiting})
             }
+            # Coordinators' copies (private chats: positive ids) also list what waits for a follow-up.
+            private_langs = sorted({lang for chat, lang in waiting if chat > 0})
+            followup_lists = {
+                lang: await self.followups_waiting(community, now, lang) for lang in private_langs
+            }
             async with self._db.transaction() as conn:
                 keys = {
                     lang: await self._media.put(conn, out.chart, "image/png", now)
@@ -202,6 +232,11 @@ class ReportService:
                         now,
                     )
                     queued += 2
+                    if chat > 0 and (listing := followup_lists.get(lang)):
+                        listed = Rendered(text=listing)
+                        item = NewOutbox(kind=OutboxKind.MESSAGE, chat_id=chat, payload=listed)
+                        await self._outbox.enqueue(conn, [item], now)
+                        queued += 1
         return queued
 
     async def _recipients(self, community: Community) -> list[tuple[int, str]]:
@@ -230,6 +265,11 @@ def _delta(value: int, before: int) -> str:
 
 def _with_delta(lang: str, value: int, before: int) -> str:
     return t(lang, "report.delta", value=value, delta=_delta(value, before))
+
+
+def _followup_lines(report: WeeklyReport, lang: str) -> list[str]:
+    line = followup_render.rate_line(report.followups, report.followup_days, lang)
+    return [line] if line else []
 
 
 def _rate(lang: str, rate: float | None) -> str:
@@ -278,6 +318,8 @@ def render_text(report: WeeklyReport, lang: str) -> str:
     lines += [
         rate_line,
         t(lang, "report.overdue", overdue=_with_delta(lang, this.overdue, before.overdue)),
+        *_followup_lines(report, lang),
+        *([t(lang, "hp.report_service", **totals_params(report.service))] if report.service else []),
         t(lang, "report.formula"),
         t(lang, "report.change_note"),
         "",

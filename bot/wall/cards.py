@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from bot.models import Branch, Category, Frozen, Wish, WishStatus
+from bot.categories.book import CategoryChoice, label_of
+from bot.models import Branch, Frozen, Wish, WishStatus
 from bot.texts import t
 from bot.wishes.cards import mask_name
 
@@ -80,8 +81,8 @@ def wall_card(wish: Wish, lang: str, branch_names: Mapping[int, str]) -> WallCar
         id=wish.id,
         code=wish.code,
         masked_name=mask_name(wish.beneficiary_name),
-        category=wish.category.value,
-        category_label=t(lang, f"cat.{wish.category.value}"),
+        category=wish.category,
+        category_label=label_of(wish, lang),
         description=wish.description,
         value_yuan=value_yuan(wish.value_fen),
         due_date=wish.due_date,
@@ -107,8 +108,9 @@ def held_card(wish: Wish, lang: str, branch_names: Mapping[int, str], window: Du
     )
 
 
-def categories(lang: str) -> list[Choice]:
-    return [Choice(key=c.value, label=t(lang, f"cat.{c.value}")) for c in Category]
+def categories(choices: list[CategoryChoice]) -> list[Choice]:
+    """The wall's category filter: the community's visible categories (bot/categories)."""
+    return [Choice(key=c.key, label=c.label) for c in choices]
 
 
 def branch_items(branches: list[Branch]) -> list[BranchItem]:

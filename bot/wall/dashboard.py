@@ -1,7 +1,9 @@
 """A coordinator's dashboard on the wall: where the community's wishes stand, this week's
 completion rate so far, the last eight finished weeks per branch, who is late, what waits for
-verification. Every figure comes from where /stats and the weekly report take theirs (the
-stats module and the report service), so the wall can never count differently from the chat.
+verification, what waits to be posted. Every figure comes from where /stats and the weekly
+report take theirs (the stats module and the report service), so the wall can never count
+differently from the chat; what the coordinators may do about each list is the chat's too
+(bot/wall/desk.py and the lifecycle).
 """
 
 from __future__ import annotations
@@ -11,13 +13,16 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from bot.clock import local_today
 from bot.errors import NotAllowed, NotFound
-from bot.models import Action, Branch, Community, Wish
+from bot.models import Action, Branch, Community, Repeat, Wish, WishStatus
 from bot.people.directory import Directory
 from bot.people.policies import Actor, check
+from bot.records.service import RecordsService
 from bot.reports.model import WeeklyReport
 from bot.reports.weekly import HISTORY_WEEKS, ReportService
-from bot.timing import IsoWeek, community_zone
+from bot.timing import IsoWeek, community_zone, extension_window
+from bot.wall.desk import branches_with_groups
 from bot.wishes.lifecycle import WishService
+from storage.groups import GroupRepo
 from storage.organisation import BranchRepo, CommunityRepo
 from storage.stats import Period, PeriodFigures, Scope, Snapshot, StatsRepo
 from storage.wall import WallRepo
@@ -28,6 +33,14 @@ class Late:
     wish: Wish
     holders: list[str]
     days_late: int
+    window: tuple[date, date]  # the new due dates a coordinator may set (Extend, Reassign)
+
+
+@dataclass(frozen=True)
+class Pending:
+    wish: Wish
+    own: bool  # entered by the asker, in a community where someone else must verify it
+    repeat: Repeat | None  # the beneficiary had a wish recently (the chat's card flags it too)
 
 
 @dataclass(frozen=True)
@@ -39,8 +52,10 @@ class Dashboard:
     this_week: PeriodFigures  # the week under way, fulfilments counted up to now
     weeks: list[WeeklyReport]  # the finished weeks, oldest first, each with its branch rows
     overdue: list[Late]
-    pending: list[Wish]
+    pending: list[Pending]
+    verified: list[Wish]  # verified, waiting to be posted (Post, Auto-balance)
     branches: list[Branch]
+    post_branches: list[Branch]  # the branches with a group to post into
 
 
 class Dashboards:
@@ -54,8 +69,12 @@ class Dashboards:
         communities: CommunityRepo,
         branches: BranchRepo,
         directory: Directory,
+        groups: GroupRepo,
+        records: RecordsService,
         zone: tzinfo,
     ) -> None:
+        self._groups = groups
+        self._records = records
         self._zone = zone  # for a community whose own time zone is unknown
         self._wall = wall
         self._stats = stats
@@ -88,8 +107,17 @@ class Dashboards:
         late = []
         for wish in await self._wall.overdue(community.id, today):
             names = [await self._directory.name_of(uid) for uid in wish.holders]
-            late.append(Late(wish, names, (today - wish.due_date).days))
-        pending = [w for w in await self._wishes.pending(actor) if w.community_id == community.id]
+            window = extension_window(wish.due_date, today, community.max_extension_days, by_coordinator=True)
+            late.append(Late(wish, names, (today - wish.due_date).days, window))
+        pending = [
+            Pending(
+                wish,
+                own=community.four_eyes and wish.created_by == actor.user_id,
+                repeat=await self._records.repeats_for(wish),
+            )
+            for wish in await self._wishes.pending(actor)
+            if wish.community_id == community.id
+        ]
         return Dashboard(
             community=community,
             today=today,
@@ -99,5 +127,7 @@ class Dashboards:
             weeks=weeks,
             overdue=late,
             pending=pending,
+            verified=await self._wall.in_status(community.id, WishStatus.VERIFIED),
             branches=await self._branches.for_community(community.id),
+            post_branches=await branches_with_groups(self._groups, self._branches, community.id),
         )

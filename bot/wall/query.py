@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from bot.errors import InvalidInput
-from bot.models import Category, Frozen
+from bot.models import Category, Frozen, category_key
 from bot.validation import VALUE_MAX_YUAN
 
 LIMIT_MAX = 100
@@ -34,7 +34,7 @@ class Sort(StrEnum):
 
 
 class WallQuery(Frozen):
-    category: Category | None = None
+    category: str | None = None  # a key: built in, or one of the community's own (c12)
     branch_id: int | None = None
     min_fen: int | None = None
     max_fen: int | None = None
@@ -77,8 +77,13 @@ def parse_query(params: Mapping[str, Sequence[str]]) -> WallQuery:
     """The list's filters from the query string (each name mapped to every value given)."""
     raw = {name: value for name, value in single(params, _PARAMS).items() if value != ""}
     category = raw.get("category")
-    if category is not None and category not in {c.value for c in Category}:
-        raise InvalidInput("wall.bad_choice", name="category", choices=", ".join(c.value for c in Category))
+    if category is not None:
+        # Only the form is checked here; a key no category of the community has finds nothing.
+        try:
+            category = category_key(category)
+        except ValueError:
+            choices = ", ".join([*(c.value for c in Category), "c<number>"])
+            raise InvalidInput("wall.bad_choice", name="category", choices=choices) from None
     sort = raw.get("sort", Sort.DUE.value)
     if sort not in {s.value for s in Sort}:
         raise InvalidInput("wall.bad_choice", name="sort", choices=", ".join(s.value for s in Sort))
@@ -90,7 +95,7 @@ def parse_query(params: Mapping[str, Sequence[str]]) -> WallQuery:
     if text is not None and len(text) > SEARCH_MAX:
         raise InvalidInput("wall.bad_text", name="q", max=SEARCH_MAX)
     return WallQuery(
-        category=Category(category) if category is not None else None,
+        category=category,
         branch_id=whole("branch", raw["branch"], 1, ID_MAX) if "branch" in raw else None,
         min_fen=min_fen,
         max_fen=max_fen,

@@ -3,26 +3,36 @@ to the same lifecycle, policies and outbox as a tap in a chat."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from bot.categories.book import CategoryChoice
+from bot.categories.service import Categories
 from bot.clock import Clock, local_today
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.models import Action, Branch, Community, MembershipStatus, Wish, WishStatus
 from bot.people.directory import Directory
+from bot.people.membership import People
 from bot.people.policies import Actor, check
+from bot.points.hours import parse_hours
+from bot.records.service import RecordsService
+from bot.reports.weekly import ReportService
 from bot.settings import Settings
 from bot.texts import pick_lang
 from bot.timing import community_zone, extension_window
 from bot.wall.auth import WallUser, authenticate
 from bot.wall.dashboard import Dashboard, Dashboards
+from bot.wall.desk import Desk
 from bot.wall.query import Sort, WallQuery
+from bot.wishes.balance import Balancer
 from bot.wishes.cards import media_ref
 from bot.wishes.graph import MAX_NOTE
 from bot.wishes.lifecycle import WishService
 from storage.db import Database
+from storage.groups import GroupRepo
 from storage.media import MediaRepo
 from storage.organisation import BranchRepo, CommunityRepo
+from storage.stats import StatsRepo
 from storage.wall import WallFilter, WallRepo
 
 # What an uploaded delivery photo may be: a phone's picture, not a file of any kind.
@@ -57,6 +67,7 @@ class Page:
     total: int
     wishes: list[Wish]
     branches: list[Branch]
+    categories: list[CategoryChoice] = field(default_factory=list)  # the filter's choices
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,19 @@ class Held:
     wish: Wish
     branches: list[Branch]
     window: tuple[date, date] | None  # the new due dates they may ask for, while claimed
+
+
+@dataclass(frozen=True)
+class CoordinatorParts:
+    """What the coordinators' side of the wall reads from besides the members' side: the
+    figures of /stats and the weekly report, the groups, the claim sheet, the chat's services."""
+
+    stats: StatsRepo
+    reports: ReportService
+    groups: GroupRepo
+    records: RecordsService
+    balancer: Balancer
+    people: People
 
 
 class WallService:
@@ -81,9 +105,32 @@ class WallService:
         communities: CommunityRepo,
         branches: BranchRepo,
         directory: Directory,
-        dashboards: Dashboards,
+        categories: Categories,
+        coordinators: CoordinatorParts,
     ) -> None:
-        self._dashboards = dashboards
+        self._categories = categories
+        c = coordinators
+        self._dashboards = Dashboards(
+            wall=wall,
+            stats=c.stats,
+            reports=c.reports,
+            wishes=wishes,
+            communities=communities,
+            branches=branches,
+            directory=directory,
+            groups=c.groups,
+            records=c.records,
+            zone=settings.zone,
+        )
+        # The coordinators' actions that are more than one lifecycle call (bot/wall/desk.py).
+        self.desk = Desk(
+            wishes=wishes,
+            balancer=c.balancer,
+            groups=c.groups,
+            branches=branches,
+            people=c.people,
+            records=c.records,
+        )
         self._settings = settings
         self._clock = clock
         self._db = db
@@ -149,7 +196,7 @@ class WallService:
         total, wishes = await self._wall.claimable(
             WallFilter(
                 community_id=community.id,
-                category=query.category.value if query.category is not None else None,
+                category=query.category,
                 branch_id=query.branch_id,
                 min_fen=query.min_fen,
                 max_fen=query.max_fen,
@@ -160,7 +207,7 @@ class WallService:
                 offset=query.offset,
             )
         )
-        return Page(total, wishes, branches)
+        return Page(total, wishes, branches, await self._categories.choices(community.id, actor.lang))
 
     async def held(self, actor: Actor) -> list[Held]:
         """The wishes they hold, each with its details exactly while the policy shows them."""
@@ -205,12 +252,16 @@ class WallService:
         community = await self._wishes.community(wish.community_id)
         return await self._wishes.extend(actor, wish_id, new_due, community=community)
 
-    async def deliver(self, actor: Actor, wish_id: int, note: str | None, photo: bytes | None) -> Wish:
-        """Delivered, with an optional note and photo. An uploaded photo is kept like the bot's
-        own pictures (storage/media.py) and reaches the coordinators with the delivery report
-        through the outbox, which uploads it to Telegram once."""
+    async def deliver(
+        self, actor: Actor, wish_id: int, note: str | None, photo: bytes | None, hours: str | None = None
+    ) -> Wish:
+        """Delivered, with an optional note, photo and service hours (as typed; without, the
+        community's default). An uploaded photo is kept like the bot's own pictures
+        (storage/media.py) and reaches the coordinators with the delivery report through the
+        outbox, which uploads it to Telegram once."""
         if note is not None and len(note.strip()) > MAX_NOTE:
             raise InvalidInput("val.too_long", max=MAX_NOTE)
+        tenths = parse_hours(hours) if hours is not None else None
         reference = None
         if photo is not None:
             mime = picture_type(photo)
@@ -223,7 +274,7 @@ class WallService:
             async with self._db.transaction() as conn:
                 key = await self._media.put(conn, photo, mime, self._clock.now())
             reference = media_ref(key)
-        return await self._wishes.deliver(actor, wish_id, note, reference)
+        return await self._wishes.deliver(actor, wish_id, note, reference, tenths)
 
     # --- coordinators ---------------------------------------------------------------------------
 

@@ -13,13 +13,17 @@ from typing import overload
 from bot.callbacks import (
     BranchCallback,
     BranchPurpose,
+    HoursBy,
     RequestButton,
     RequestCallback,
     WishButton,
     WishCallback,
 )
+from bot.categories.book import label_of
 from bot.models import Branch, Button, JoinRequest, Rendered, Repeat, Wish, WishStatus
+from bot.points.hours import format_tenths, hours_rows
 from bot.texts import t
+from bot.wishes.sources import source_text
 
 
 def mask_name(name: str) -> str:
@@ -68,15 +72,18 @@ def _status_line(wish: Wish, lang: str, holder_name: str | None) -> str:
     return t(lang, "card.status", status=status)
 
 
-def group_card(wish: Wish, lang: str, holder_name: str | None = None) -> Rendered:
-    """The card shown in group chats. Never the full name, phone or address."""
+def group_card(
+    wish: Wish, lang: str, holder_name: str | None = None, wall_link: str | None = None
+) -> Rendered:
+    """The card shown in group chats. Never the full name, phone or address. With `wall_link`
+    (bot/wall/links.py), a card that can be claimed also links to it on the wish wall."""
     lines = [
         t(lang, "card.title", code=wish.code),
         t(
             lang,
             "card.beneficiary",
             masked=mask_name(wish.beneficiary_name),
-            category=t(lang, f"cat.{wish.category.value}"),
+            category=label_of(wish, lang),
         ),
         *_summary_lines(wish, lang),
         _status_line(wish, lang, holder_name),
@@ -92,6 +99,8 @@ def group_card(wish: Wish, lang: str, holder_name: str | None = None) -> Rendere
             buttons = ((Button(text=label, callback_data=data),),)
     elif wish.status is WishStatus.OPEN:
         buttons = ((wish_button(lang, WishButton.CLAIM, wish.id),),)
+    if buttons and wall_link:
+        buttons = (*buttons, (Button(text=t(lang, "btn.open_wall"), url=wall_link),))
     return Rendered(text="\n".join(lines), buttons=buttons)
 
 
@@ -102,17 +111,25 @@ def detail_lines(wish: Wish, lang: str) -> list[str]:
         t(lang, "card.full_name", name=wish.beneficiary_name),
         t(lang, "card.phone", phone=wish.beneficiary_phone or t(lang, "card.erased")),
         t(lang, "card.address", address=wish.beneficiary_address or t(lang, "card.erased")),
-        t(lang, "card.category", category=t(lang, f"cat.{wish.category.value}")),
+        t(lang, "card.category", category=label_of(wish, lang)),
         *_summary_lines(wish, lang),
         *([t(lang, "card.notes", notes=wish.notes)] if wish.notes else []),
     ]
 
 
 def coordinator_card(
-    wish: Wish, lang: str, holder_name: str | None = None, repeat: Repeat | None = None
+    wish: Wish,
+    lang: str,
+    holder_name: str | None = None,
+    repeat: Repeat | None = None,
+    hours: int | None = None,
 ) -> Rendered:
-    """What a coordinator sees of a wish, with the buttons its state allows them."""
+    """What a coordinator sees of a wish, with the buttons its state allows them; with `hours`
+    (a delivered or fulfilled wish's service hours, in tenths), those and, before confirmation,
+    buttons to confirm with other hours."""
     lines = detail_lines(wish, lang)
+    if (source := source_text(wish.source, lang)) is not None:
+        lines.append(t(lang, "src.line", source=source))  # who recommended it: coordinators only
     if repeat is not None:
         key = "card.repeat_name_only" if repeat.name_only else "card.repeat"
         lines.append(t(lang, key, months=repeat.months, earlier=earlier_text(repeat, lang)))
@@ -123,6 +140,9 @@ def coordinator_card(
         lines.append(t(lang, "card.reason", reason=wish.reason))
     if wish.delivery_note and wish.status in (WishStatus.DELIVERED, WishStatus.FULFILLED):
         lines.append(t(lang, "card.delivery_note", note=wish.delivery_note))
+    served = hours is not None and wish.status in (WishStatus.DELIVERED, WishStatus.FULFILLED)
+    if served and hours is not None:
+        lines.append(t(lang, "hp.card_hours", hours=format_tenths(hours)))
     actions: tuple[WishButton, ...] = ()
     if wish.status is WishStatus.PENDING:
         actions = (WishButton.VERIFY, WishButton.REJECT)
@@ -130,7 +150,11 @@ def coordinator_card(
         actions = (WishButton.POST,)
     elif wish.status is WishStatus.DELIVERED:
         actions = (WishButton.CONFIRM, WishButton.DISPUTE)
-    buttons = (tuple(wish_button(lang, a, wish.id) for a in actions),) if actions else ()
+    buttons: tuple[tuple[Button, ...], ...] = (
+        (tuple(wish_button(lang, a, wish.id) for a in actions),) if actions else ()
+    )
+    if served and hours is not None and wish.status is WishStatus.DELIVERED:
+        buttons += hours_rows(lang, wish.id, HoursBy.COORDINATOR, hours)
     return Rendered(text="\n".join(lines), buttons=buttons)
 
 
@@ -151,6 +175,8 @@ def holder_card(wish: Wish, lang: str, *, intro: bool = False) -> Rendered:
                 wish_button(lang, WishButton.RELEASE, wish.id),
             ),
         )
+        if not wish.is_joint:  # a joint wish's member steps out with Release instead
+            buttons = (*buttons, (wish_button(lang, WishButton.HANDOVER, wish.id),))
     return Rendered(text="\n".join(lines), buttons=buttons)
 
 
@@ -163,23 +189,47 @@ def media_ref(key: str) -> str:
     return MEDIA_REF + key
 
 
-def delivery_report(wish: Wish, lang: str, holder_name: str) -> Rendered:
+def delivery_report(
+    wish: Wish, lang: str, holder_name: str, hours: int | None = None, stated: bool = False
+) -> Rendered:
+    """To coordinators: Confirm or Dispute; with the hours recorded, and other hours to confirm
+    with (the member's own or the community's default: `stated`)."""
     lines = [t(lang, "notice.delivered", holder=holder_name, code=wish.code, description=wish.description)]
     if wish.delivery_note:
         lines.append(t(lang, "card.delivery_note", note=wish.delivery_note))
+    if hours is not None:
+        key = "hp.card_hours_stated" if stated else "hp.card_hours_default"
+        lines.append(t(lang, key, hours=format_tenths(hours)))
     photo = wish.delivery_photo_id
     uploaded = photo.removeprefix(MEDIA_REF) if photo and photo.startswith(MEDIA_REF) else None
     return Rendered(
         text="\n".join(lines),
-        buttons=(
-            (
-                wish_button(lang, WishButton.CONFIRM, wish.id),
-                wish_button(lang, WishButton.DISPUTE, wish.id),
-            ),
-        ),
+        buttons=_confirm_rows(wish, lang, hours),
         photo_file_id=None if uploaded else photo,
         photo_media=uploaded,
     )
+
+
+def hours_stated_report(wish: Wish, lang: str, holder_name: str, hours: int) -> Rendered:
+    """To coordinators: a member states other hours for a delivery not yet confirmed."""
+    text = t(
+        lang,
+        "hp.notice_stated",
+        holder=holder_name,
+        code=wish.code,
+        description=wish.description,
+        hours=format_tenths(hours),
+    )
+    return Rendered(text=text, buttons=_confirm_rows(wish, lang, hours))
+
+
+def _confirm_rows(wish: Wish, lang: str, hours: int | None) -> tuple[tuple[Button, ...], ...]:
+    rows: tuple[tuple[Button, ...], ...] = (
+        (wish_button(lang, WishButton.CONFIRM, wish.id), wish_button(lang, WishButton.DISPUTE, wish.id)),
+    )
+    if hours is not None:
+        rows += hours_rows(lang, wish.id, HoursBy.COORDINATOR, hours)
+    return rows
 
 
 def removed_holder_delivery(wish: Wish, lang: str, holder_name: str) -> Rendered:

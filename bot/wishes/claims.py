@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 import aiosqlite
 
 from bot.codes import format_code
-from bot.errors import AlreadyTaken, DomainError, InvalidInput, NotAllowed, NotFound
+from bot.errors import AlreadyTaken, DomainError, NotAllowed, NotFound
 from bot.models import Action, Community, Wish, WishStatus
 from bot.people.directory import Directory
 from bot.people.policies import Actor, check
 from bot.wishes import effects
 from bot.wishes.effects import EFFECTS, Effect, EffectsContext
-from bot.wishes.graph import CLAIMED, DELIVERED, EDGES, MAX_REASON
+from bot.wishes.graph import CLAIMED, DELIVERED, EDGES
+from bot.wishes.releases import ReleaseReason, clean_reason
 from bot.wishes.transitions import Change, Explain, Hook, Plan, Transitions, edge, wrong_state
 from storage.wishes import HolderCap, WishRepo, WishWrite
 
@@ -64,7 +65,13 @@ class Claims:
             claimed = await self._template.apply_in_one_trip(actor, wish, change, posts, ctx)
             if claimed is not None:
                 return claimed
-        before = await self._template.checked(actor, Action.CLAIM, wish_id)
+            # It changed since it was read: decide from what it is now.
+            before = await self._template.checked(actor, Action.CLAIM, wish_id)
+        else:
+            # Read a moment ago (most taps of a storm find it taken): reading it again would
+            # only say the same; the conditional write still decides if it goes on.
+            await self._template.guard(actor, Action.CLAIM, wish, wish.community_id)
+            before = wish
         return await self._template.apply(actor, before, change)
 
     def claiming(self, actor: Actor, community: Community) -> Change:
@@ -126,37 +133,47 @@ class Claims:
 
         return await self._template.apply(actor, wish, joining, ctx)
 
-    async def release(self, actor: Actor, wish_id: int, reason: str = "") -> Wish:
+    async def release(
+        self, actor: Actor, wish_id: int, reason: str = "", kind: ReleaseReason | None = None
+    ) -> Wish:
         """A holder gives a wish back (or leaves a joint one); a coordinator takes it back.
 
-        A reason (the wall asks for one; a chat button does not) is recorded with the event and
-        told to the coordinators with the notice.
+        A reason (chosen from the chat's buttons as `kind`, with words for "other"; typed on
+        the wall) is recorded with the event and told to the coordinators with the notice.
         """
-        reason = reason.strip()
-        if len(reason) > MAX_REASON:
-            raise InvalidInput("val.too_long", max=MAX_REASON)
+        reason = clean_reason(kind, reason)
         wish = await self._template.checked(actor, Action.RELEASE, wish_id)
         if wish.status is S.CLAIMED and actor.user_id in wish.holders and len(wish.holders) > 1:
-            return await self._leave(actor, wish, reason)
+            return await self._leave(actor, wish, reason, kind)
         details: dict[str, object] = {
             "holders": list(wish.holders),
             "by_holder": actor.user_id in wish.holders,
         }
         if reason:
             details["reason"] = reason
+        if kind is not None:
+            details["reason_kind"] = kind.value
+        why = kind.value if kind else ""
         return await self._template.apply(
-            actor, wish, _releasing(details), lambda: self._template.context(wish, actor, reason=reason)
+            actor,
+            wish,
+            _releasing(details),
+            lambda: self._template.context(wish, actor, reason=reason, reason_kind=why),
         )
 
-    async def _leave(self, actor: Actor, wish: Wish, reason: str = "") -> Wish:
+    async def _leave(
+        self, actor: Actor, wish: Wish, reason: str = "", kind: ReleaseReason | None = None
+    ) -> Wish:
         """One of several holders steps out; the wish stays claimed by the others."""
         coordinators = await self._directory.coordinators(wish.community_id)
         ctx = EffectsContext(
             coordinators=tuple(coordinators),
             langs=await self._directory.langs_of(coordinators),
             reason=reason,
+            reason_kind=kind.value if kind else "",
         )
-        return await self._template.apply(actor, wish, leave_change(actor.user_id, effects.left, reason), ctx)
+        plan = leave_change(actor.user_id, effects.left, reason, kind.value if kind else "")
+        return await self._template.apply(actor, wish, plan, ctx)
 
     async def withdraw_member(self, actor: Actor, user_id: int, community_id: int, first: Hook) -> Withdrawal:
         """A member leaves the program: `first` (their new status) and what it means for every
@@ -206,7 +223,7 @@ def _releasing(details: dict[str, object]) -> Change:
     return edge(Action.RELEASE, {"holder_id": None, "claimed_at": None}, details=details, clear_holders=True)
 
 
-def leave_change(leaver: int, effect: Effect, reason: str = "") -> Plan:
+def leave_change(leaver: int, effect: Effect, reason: str = "", kind: str = "") -> Plan:
     """One holder of a joint wish is no longer one of them; if they led, the next one leads."""
 
     def leaving(current: Wish) -> Change:
@@ -218,6 +235,8 @@ def leave_change(leaver: int, effect: Effect, reason: str = "") -> Plan:
         details: dict[str, object] = {"holders": len(rest), "member": leaver}
         if reason:
             details["reason"] = reason
+        if kind:
+            details["reason_kind"] = kind
         return Change(Action.RELEASE, write, effect, event="leave", details=details)
 
     return leaving

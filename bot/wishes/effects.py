@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from bot.categories.book import label_of
 from bot.models import Action, NewOutbox, OutboxKind, Rendered, Wish, WishPost
 from bot.people.policies import Actor
+from bot.points.hours import format_tenths
 from bot.texts import FALLBACK, t
 from bot.wishes import cards
 
@@ -25,9 +27,14 @@ class EffectsContext:
     langs: Mapping[int, str] = field(default_factory=dict)  # of everyone who may be told
     holder_name: str | None = None  # the holders' names before the change, as a card shows them
     reason: str = ""  # a dispute's reason, for the holders; a release's, for the coordinators
+    reason_kind: str = ""  # a release's reason as chosen from buttons (bot/wishes/releases.py)
     by_holder: bool = False  # a new due date a holder asked for (not one a coordinator set)
     removed: int | None = None  # a member removed from the program, and their name
     removed_name: str = ""
+    # Service hours (tenths) a delivery records or a change of them states (bot/points/hours.py),
+    # and whether the member stated them (not the community's default).
+    hours: int | None = None
+    hours_stated: bool = False
 
     def lang(self, user_id: int) -> str:
         return self.langs.get(user_id, FALLBACK)
@@ -114,18 +121,45 @@ def reopened(o: Outcome) -> list[NewOutbox]:
 
 
 def delivered(o: Outcome) -> list[NewOutbox]:
-    report = o.actor.display_name
+    report, ctx = o.actor.display_name, o.ctx
     return o.cards + [
-        _rendered(uid, cards.delivery_report(o.after, o.ctx.lang(uid), report)) for uid in o.ctx.coordinators
+        _rendered(uid, cards.delivery_report(o.after, ctx.lang(uid), report, ctx.hours, ctx.hours_stated))
+        for uid in ctx.coordinators
     ]
 
 
 def confirmed(o: Outcome) -> list[NewOutbox]:
+    """The holders are thanked; told the hours too when the coordinator confirmed other ones."""
     items = list(o.cards)
     for uid in o.after.holders:
+        lang = o.ctx.lang(uid)
+        text = t(lang, "notice.fulfilled_thanks", code=o.after.code)
+        if o.ctx.hours is not None:
+            text += "\n" + t(lang, "hp.notice_confirmed_hours", hours=format_tenths(o.ctx.hours))
         items.append(_redact(uid, o.after.id))
-        items.append(_message(uid, t(o.ctx.lang(uid), "notice.fulfilled_thanks", code=o.after.code)))
+        items.append(_message(uid, text))
     return items
+
+
+def hours_stated(o: Outcome) -> list[NewOutbox]:
+    """A holder states other hours before confirmation: the coordinators hear it, with the
+    delivery's buttons again (no group card shows hours, so none is refreshed)."""
+    assert o.ctx.hours is not None
+    return [
+        _rendered(uid, cards.hours_stated_report(o.after, o.ctx.lang(uid), o.actor.display_name, o.ctx.hours))
+        for uid in o.ctx.coordinators
+        if uid != o.actor.user_id
+    ]
+
+
+def hours_corrected(o: Outcome) -> list[NewOutbox]:
+    """A coordinator records other hours: the members who served it are told."""
+    assert o.ctx.hours is not None
+    hours = format_tenths(o.ctx.hours)
+    return _notices(
+        [uid for uid in o.after.holders if uid != o.actor.user_id], o.ctx.langs, "hp.notice_corrected",
+        code=o.after.code, hours=hours,
+    )  # fmt: skip
 
 
 def disputed(o: Outcome) -> list[NewOutbox]:
@@ -183,11 +217,24 @@ def left(o: Outcome) -> list[NewOutbox]:
 
 
 def _release_notices(o: Outcome, holder: str) -> list[NewOutbox]:
-    """The coordinators hear that a holder gave a wish back, and why if they said."""
-    key = "notice.released_with_reason" if o.ctx.reason else "notice.released_to_coordinators"
-    return _notices(
-        o.ctx.coordinators, o.ctx.langs, key, holder=holder, code=o.after.code, reason=o.ctx.reason
-    )
+    """The coordinators hear that a holder gave a wish back, and why if they said (a reason
+    chosen from buttons in each coordinator's own language)."""
+    ctx = o.ctx
+    told = ctx.reason or ctx.reason_kind
+    key = "notice.released_with_reason" if told else "notice.released_to_coordinators"
+    items = []
+    for uid in ctx.coordinators:
+        reason = reason_text(ctx.lang(uid), ctx.reason_kind, ctx.reason)
+        items.append(_message(uid, t(ctx.lang(uid), key, holder=holder, code=o.after.code, reason=reason)))
+    return items
+
+
+def reason_text(lang: str, kind: str, text: str) -> str:
+    """A release's reason as people read it: the chosen reason, with the words typed for it."""
+    if not kind or kind == "other":
+        return text
+    label = t(lang, f"release.reason_{kind}")
+    return t(lang, "release.reason_with_text", label=label, text=text) if text else label
 
 
 def left_on_removal(o: Outcome) -> list[NewOutbox]:
@@ -238,7 +285,7 @@ def new_pending(c: Created) -> list[NewOutbox]:
                 c.ctx.lang(uid),
                 "notice.new_pending",
                 code=wish.code,
-                category=t(c.ctx.lang(uid), f"cat.{wish.category.value}"),
+                category=label_of(wish, c.ctx.lang(uid)),
                 description=wish.description,
             ),
         )

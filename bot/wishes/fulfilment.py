@@ -3,6 +3,7 @@ delivery cannot be vouched for any more, open again."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date
 from typing import Any
 
@@ -10,8 +11,9 @@ from bot.clock import Clock, local_today
 from bot.errors import InvalidInput
 from bot.models import Action, Community, Wish, WishStatus
 from bot.people.policies import Actor
+from bot.points.hours import as_number, check_tenths
 from bot.timing import community_zone, extension_window
-from bot.wishes.effects import EFFECTS
+from bot.wishes.effects import EFFECTS, EffectsContext
 from bot.wishes.graph import CLAIMED, MAX_NOTE, MAX_REASON
 from bot.wishes.transitions import Change, Transitions, edge, wrong_state
 from storage.wishes import WishWrite
@@ -34,24 +36,55 @@ class Fulfilment:
         self._clock = clock
 
     async def deliver(
-        self, actor: Actor, wish_id: int, note: str | None = None, photo_file_id: str | None = None
+        self,
+        actor: Actor,
+        wish_id: int,
+        note: str | None = None,
+        photo_file_id: str | None = None,
+        hours: int | None = None,
     ) -> Wish:
+        """Delivered, with the service hours (tenths) the member states or, without, the
+        community's default: the event records them (bot/points reads them from there)."""
         note = (note or "").strip()[:MAX_NOTE] or None
+        stated = hours is not None
+        if hours is not None:
+            check_tenths(hours)
         fields = {
             "delivered_at": self._clock.now(),
             "delivery_note": note,
             "delivery_photo_id": photo_file_id,
         }
-        details = {"note": note, "photo": bool(photo_file_id)}
         wish = await self._template.checked(actor, Action.DELIVER, wish_id)
+        if hours is None:
+            hours = (await self._template.community(wish.community_id)).hours_default * 10
+        tenths = hours
+        details = {
+            "note": note,
+            "photo": bool(photo_file_id),
+            "hours": as_number(hours),
+            "hours_stated": stated,
+        }
+
+        async def ctx() -> EffectsContext:
+            return replace(await self._template.context(wish, actor), hours=tenths, hours_stated=stated)
+
         return await self._template.apply(
-            actor, wish, edge(Action.DELIVER, fields, details=details, holder_only=True)
+            actor, wish, edge(Action.DELIVER, fields, details=details, holder_only=True), ctx
         )
 
-    async def confirm(self, actor: Actor, wish_id: int) -> Wish:
+    async def confirm(self, actor: Actor, wish_id: int, hours: int | None = None) -> Wish:
+        """Fulfilled; with `hours` (tenths) the coordinator records those instead of the hours the
+        delivery stated (the holders are told)."""
         fields = {"fulfilled_at": self._clock.now()}
         wish = await self._template.checked(actor, Action.CONFIRM, wish_id)
-        return await self._template.apply(actor, wish, edge(Action.CONFIRM, fields))
+        if hours is None:
+            return await self._template.apply(actor, wish, edge(Action.CONFIRM, fields))
+        details = {"hours": as_number(check_tenths(hours)), "corrected": True}
+
+        async def ctx() -> EffectsContext:
+            return replace(await self._template.context(wish, actor), hours=hours)
+
+        return await self._template.apply(actor, wish, edge(Action.CONFIRM, fields, details=details), ctx)
 
     async def dispute(self, actor: Actor, wish_id: int, reason: str = "") -> Wish:
         reason = reason.strip()[:MAX_REASON]

@@ -10,12 +10,16 @@ each change to the part that knows it, every one through the same transaction te
 - claims.py       claims, joint wishes filling up and emptying, releases, a removed member
 - intake.py       creation (one or an imported sheet), review, joint size, posting
 - fulfilment.py   more time, delivery, confirmation, dispute, reopening
+- hours.py        service hours restated by the holder or corrected by a coordinator
+- handover.py     a holder's claim offered to another member, who takes it over (or not)
+- releases.py     why wishes go back to open, and the scheduler's release of a stale claim
+- reassign.py     a coordinator giving a claimed wish to another member
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 
 from bot.clock import Clock
 from bot.errors import NotAllowed
@@ -26,13 +30,19 @@ from bot.wishes.claims import Claims, Withdrawal
 from bot.wishes.effects import card_key
 from bot.wishes.fulfilment import Fulfilment
 from bot.wishes.graph import EDGES, GRAPH, MAX_JOINT, MAX_NOTE, MAX_REASON
+from bot.wishes.handover import Handovers
+from bot.wishes.hours import HoursChanges
 from bot.wishes.intake import Intake, check_value
+from bot.wishes.reassign import Reassignment
+from bot.wishes.releases import AutoRelease, ReleaseReason, count_reasons, ended_claims
 from bot.wishes.transitions import Hook, Transitions, wrong_state
 from storage.db import Database
 from storage.events import EventRepo
 from storage.groups import GroupRepo
+from storage.handover import HandoverRepo
 from storage.organisation import CommunityRepo
 from storage.outbox import OutboxRepo
+from storage.releases import ReleaseRepo
 from storage.wishes import WishRepo
 
 __all__ = [
@@ -81,6 +91,20 @@ class WishService:
         self.claims = Claims(self.transitions, wishes, directory)
         self.intake = Intake(self.transitions, wishes, groups, directory)
         self.fulfilment = Fulfilment(self.transitions, clock)
+        self.hours = HoursChanges(self.transitions)
+        self.handover = Handovers(
+            db=db,
+            transitions=self.transitions,
+            wishes=wishes,
+            events=events,
+            outbox=outbox,
+            offers=HandoverRepo(db),
+            directory=directory,
+            clock=clock,
+        )
+        self.auto_release = AutoRelease(self.transitions)
+        self._releases = ReleaseRepo(db)
+        self.reassignment = Reassignment(self.transitions, self.claims, wishes, directory, clock)
 
     # The sender's wake-up call, and how long a card edit waits for more changes: set after
     # construction (the sender exists later; tests choose the settle time).
@@ -154,6 +178,15 @@ class WishService:
             raise wrong_state(action, wish)
         return wish
 
+    async def release_reasons(
+        self, community_id: int, members: set[int], start: datetime, end: datetime
+    ) -> dict[str, int]:
+        """Releases that ended a claim of one of `members` in [start, end), by reason
+        (bot/wishes/releases.py COUNTED order, zeros left out)."""
+        found = await self._releases.in_period(community_id, start, end)
+        ended = [(ended_claims(e.action, e.actor_id, e.details), e.details) for e in found]
+        return count_reasons(ended, members)
+
     async def track_details(self, wish_id: int, user_id: int, chat_id: int, message_id: int) -> None:
         """Remember a message showing a beneficiary's details, to take them back later."""
         await self._wishes.track_detail_message(wish_id, user_id, chat_id, message_id, self._clock.now())
@@ -184,19 +217,30 @@ class WishService:
     async def claim(self, actor: Actor, wish_id: int, *, group_chat: int | None = None) -> Wish:
         return await self.claims.claim(actor, wish_id, group_chat=group_chat)
 
-    async def release(self, actor: Actor, wish_id: int, reason: str = "") -> Wish:
-        return await self.claims.release(actor, wish_id, reason)
+    async def release(
+        self, actor: Actor, wish_id: int, reason: str = "", kind: ReleaseReason | None = None
+    ) -> Wish:
+        return await self.claims.release(actor, wish_id, reason, kind)
 
     async def withdraw_member(self, actor: Actor, user_id: int, community_id: int, first: Hook) -> Withdrawal:
         return await self.claims.withdraw_member(actor, user_id, community_id, first)
 
     async def deliver(
-        self, actor: Actor, wish_id: int, note: str | None = None, photo_file_id: str | None = None
+        self,
+        actor: Actor,
+        wish_id: int,
+        note: str | None = None,
+        photo_file_id: str | None = None,
+        hours: int | None = None,
     ) -> Wish:
-        return await self.fulfilment.deliver(actor, wish_id, note, photo_file_id)
+        return await self.fulfilment.deliver(actor, wish_id, note, photo_file_id, hours)
 
-    async def confirm(self, actor: Actor, wish_id: int) -> Wish:
-        return await self.fulfilment.confirm(actor, wish_id)
+    async def confirm(self, actor: Actor, wish_id: int, hours: int | None = None) -> Wish:
+        return await self.fulfilment.confirm(actor, wish_id, hours)
+
+    async def record_hours(self, actor: Actor, wish_id: int, tenths: int) -> Wish:
+        """Service hours after the delivery report: the holder's or a coordinator's (hours.py)."""
+        return await self.hours.record(actor, wish_id, tenths)
 
     async def dispute(self, actor: Actor, wish_id: int, reason: str = "") -> Wish:
         return await self.fulfilment.dispute(actor, wish_id, reason)
@@ -206,3 +250,8 @@ class WishService:
 
     async def extend(self, actor: Actor, wish_id: int, new_due: date, *, community: Community) -> Wish:
         return await self.fulfilment.extend(actor, wish_id, new_due, community=community)
+
+    async def reassign(
+        self, actor: Actor, wish_id: int, member_id: int | None, new_due: date | None = None
+    ) -> Wish:
+        return await self.reassignment.reassign(actor, wish_id, member_id, new_due)

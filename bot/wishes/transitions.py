@@ -183,7 +183,14 @@ class Transitions:
         return "、".join([await self._directory.name_of(uid) for uid in ids if uid is not None])
 
     async def context(
-        self, wish: Wish, actor: Actor, *, also: Iterable[int] = (), reason: str = "", by_holder: bool = False
+        self,
+        wish: Wish,
+        actor: Actor,
+        *,
+        also: Iterable[int] = (),
+        reason: str = "",
+        by_holder: bool = False,
+        reason_kind: str = "",
     ) -> EffectsContext:
         """Names and languages read before the transaction so it stays short."""
         coordinators = await self._directory.coordinators(wish.community_id)
@@ -194,6 +201,7 @@ class Transitions:
             holder_name=await self.holder_name(wish),
             reason=reason,
             by_holder=by_holder,
+            reason_kind=reason_kind,
         )
 
     # --- the template -------------------------------------------------------------------------
@@ -346,7 +354,7 @@ class Transitions:
         return {
             "action": change.event_name,
             "at": now,
-            "actor_id": actor.user_id,
+            "actor_id": actor.user_id or None,  # the scheduler's SYSTEM actor is nobody
             "wish_id": before.id,
             "community_id": before.community_id,
             "from_status": before.status if moves else None,

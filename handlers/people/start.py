@@ -23,18 +23,22 @@ from bot.errors import DomainError, NotFound
 from bot.models import Button, Rendered, WishStatus
 from bot.people.membership import INVITE_PREFIX
 from bot.texts import t
+from bot.wall.links import welcome_buttons
 from bot.wishes import cards
+from bot.wishes.handover_cards import LINK_PREFIX as HANDOVER_PREFIX
 from handlers.common import (
     actor_of,
     answer,
     button,
     error_text,
+    in_private,
     lang_of,
     reply,
     reply_rendered,
     reply_text,
     say_error,
 )
+from handlers.wishes import handover
 
 ASK_NAME, ASK_PHONE = "ask_name", "ask_phone"
 _CLAIM_PAYLOAD = re.compile(r"^claim_(\d{1,12})$")
@@ -88,6 +92,10 @@ async def _after_name(update: Update, context: WishwallContext, payload: str) ->
         return await _join(update, context, payload, None)
     await core.drafts.delete(user.id, StartDraft)
     actor = await actor_of(update, context)
+    if payload.startswith(HANDOVER_PREFIX) and (actor.membership is not None or actor.is_coordinator):
+        # A handover link someone forwarded: the offer, if it is theirs to accept (else why not).
+        await handover.show_link(update, context, payload.removeprefix(HANDOVER_PREFIX))
+        return ConversationHandler.END
     match = _CLAIM_PAYLOAD.match(payload)
     if match and actor.membership is not None:
         await _offer_wish(update, context, int(match.group(1)))
@@ -224,18 +232,31 @@ async def help_command(update: Update, context: WishwallContext) -> None:
     actor = await actor_of(update, context)
     lang = lang_of(update, context)
     parts = [t(lang, "help.member")]
+    if actor.membership is not None or actor.is_coordinator:
+        parts.append(t(lang, "help.browse"))
     if actor.membership is not None:
-        parts.append(t(lang, "help.records_member"))
+        parts.append(t(lang, "help.records_member") + "\n" + t(lang, "hp.help_member"))
+        parts.append(t(lang, "sub.help_member"))
     if actor.is_coordinator:
-        parts.append(t(lang, "help.coordinator"))
+        parts.append(t(lang, "help.coordinator") + "\n" + t(lang, "help.categories"))
         parts.append(t(lang, "help.records_coordinator") + "\n" + t(lang, "help.report"))
+        parts.append(t(lang, "hp.help_coordinator"))
+        parts.append(t(lang, "fu.help_coordinator"))
+        parts.append(t(lang, "bc.help_coordinator"))
+    elif actor.visitor_of:
+        parts.append(t(lang, "fu.help_visitor"))
     if actor.is_admin:
         parts.append(t(lang, "help.admin"))
     if actor.member is None:
         parts.append(t(lang, "help.register"))
     elif actor.membership is None and not actor.is_coordinator:
         parts.append(t(lang, "help.no_branch"))
-    await reply_text(update, "\n\n".join(parts))
+    # Under the welcome (and /help) in a private chat, the way into the wish wall, if it is
+    # set up; never in a group, which refuses a message with a web_app button.
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if in_private(update):
+        buttons = welcome_buttons(context.core.settings, context.bot.username, actor, lang)
+    await reply_rendered(update, Rendered(text="\n\n".join(parts), buttons=buttons))
 
 
 async def cancel(update: Update, context: WishwallContext) -> int:

@@ -21,6 +21,7 @@ from handlers.common import (
     reply,
     reply_rendered,
 )
+from handlers.wishes import release as release_reason
 from handlers.wishes.review import wish_buttons
 
 
@@ -52,11 +53,9 @@ async def claim(update: Update, context: WishwallContext, query: CallbackQuery, 
 
 @button(WishCallback)
 async def release(update: Update, context: WishwallContext, query: CallbackQuery, data: WishCallback) -> None:
-    lang = lang_of(update, context)
-    wish = await context.core.wishes.release(await actor_of(update, context), data.wish_id)
-    await answer(query, t(lang, "claims.released", code=wish.code))
-    # The details leave the holder's screen with the claim.
-    await edit_rendered(query, cards.Rendered(text=t(lang, "claims.released_long", code=wish.code)))
+    """Asks why first (handlers/wishes/release.py); the details leave the holder's screen with
+    the claim, taken back like every copy of them."""
+    await release_reason.ask(update, context, query, data.wish_id, tapped=None)
 
 
 async def my_wishes(update: Update, context: WishwallContext) -> None:

@@ -21,13 +21,14 @@ from telegram.ext import (
 
 from bot import validation
 from bot.callbacks import ChoiceCallback, DraftChoice
+from bot.categories.book import CategoryChoice, builtin_book
 from bot.clock import local_today
 from bot.context import WishwallContext
 from bot.drafts import NewWishDraft
 from bot.errors import DomainError, InvalidInput
-from bot.models import Button, Category, Rendered, WishDraft
+from bot.models import Button, Rendered, SourceKind, WishDraft
 from bot.texts import t
-from bot.wishes import cards
+from bot.wishes import cards, sources
 from bot.wishes.lifecycle import check_value
 from handlers.common import (
     actor_of,
@@ -52,6 +53,7 @@ NAME, PHONE, ADDRESS, CATEGORY, WISH, VALUE, DUE, PHOTO, CONFIRM = (
     "photo",
     NewWishDraft.CONFIRM,
 )
+SOURCE_NAME = NewWishDraft.SOURCE_NAME
 DUE_CHOICES = (7, 14, 30)
 
 
@@ -59,12 +61,17 @@ def _choice(lang: str, label_key: str, choice: DraftChoice, value: str) -> Butto
     return Button(text=t(lang, label_key), callback_data=ChoiceCallback(choice=choice, value=value).pack())
 
 
-def _prompt(step: str, lang: str) -> Rendered:
-    """The question for each step, with its buttons."""
+def _prompt(step: str, lang: str, categories: list[CategoryChoice] | None = None) -> Rendered:
+    """The question for each step, with its buttons (the category step: the community's)."""
     text = t(lang, f"newwish.ask_{step}")
     buttons: tuple[tuple[Button, ...], ...] = ()
     if step == CATEGORY:
-        cats = [_choice(lang, f"cat.{c.value}", DraftChoice.CATEGORY, c.value) for c in Category]
+        cats = [
+            Button(
+                text=c.label, callback_data=ChoiceCallback(choice=DraftChoice.CATEGORY, value=c.key).pack()
+            )
+            for c in categories or builtin_book().choices(lang)
+        ]
         buttons = tuple(tuple(cats[i : i + 2]) for i in range(0, len(cats), 2))
     elif step in (VALUE, PHOTO):
         buttons = ((_choice(lang, "btn.skip", DraftChoice.SKIP, step),),)
@@ -73,13 +80,14 @@ def _prompt(step: str, lang: str) -> Rendered:
     return Rendered(text=text, buttons=buttons)
 
 
-def _summary(draft: WishDraft, lang: str) -> Rendered:
+def _summary(draft: WishDraft, lang: str, category: str) -> Rendered:
+    """`category`: the draft's category as the coordinator reads it (see _category_label)."""
     lines = [t(lang, "newwish.summary")]
     lines += [
         t(lang, "card.full_name", name=draft.beneficiary.name),
         t(lang, "card.phone", phone=draft.beneficiary.phone),
         t(lang, "card.address", address=draft.beneficiary.address),
-        t(lang, "card.category", category=t(lang, f"cat.{draft.category.value}")),
+        t(lang, "card.category", category=category),
         t(lang, "card.wish", description=draft.description),
     ]
     value = cards.format_value(draft.value_fen)
@@ -88,9 +96,11 @@ def _summary(draft: WishDraft, lang: str) -> Rendered:
     lines.append(t(lang, "card.due", due=draft.due_date.isoformat()))
     if draft.photo_file_id:
         lines.append(t(lang, "card.photo_attached"))
+    lines += sources.summary_lines(draft.source, lang)
     return Rendered(
         text="\n".join(lines),
         buttons=(
+            *sources.source_buttons(lang),
             (
                 _choice(lang, "btn.submit", DraftChoice.SUBMIT, "wish"),
                 _choice(lang, "btn.cancel", DraftChoice.CANCEL, "wish"),
@@ -119,8 +129,17 @@ def _today(context: WishwallContext) -> date:
 async def _advance(update: Update, context: WishwallContext, draft: NewWishDraft, step: str) -> str:
     draft.step = step
     await _save(update, context, draft)
-    await reply_rendered(update, _prompt(step, lang_of(update, context)))
+    lang = lang_of(update, context)
+    categories = None
+    if step == CATEGORY:
+        categories = await context.core.categories.choices(await _community_id(update, context), lang)
+    await reply_rendered(update, _prompt(step, lang, categories))
     return step
+
+
+async def _category_label(update: Update, context: WishwallContext, key: str, lang: str) -> str:
+    book = await context.core.categories.book(await _community_id(update, context))
+    return book.label(key, lang)
 
 
 async def begin(update: Update, context: WishwallContext) -> str:
@@ -218,7 +237,9 @@ async def _show_summary(update: Update, context: WishwallContext, draft: NewWish
     wish = draft.complete()
     if wish is None:
         return await _restart(update, context)
-    await reply_rendered(update, _summary(wish, lang_of(update, context)))
+    lang = lang_of(update, context)
+    category = await _category_label(update, context, wish.category, lang)
+    await reply_rendered(update, _summary(wish, lang, category))
     return CONFIRM
 
 
@@ -252,12 +273,14 @@ async def on_choice(
         return await _restart(update, context)
     step = draft.step
     if choice.choice is DraftChoice.CATEGORY and step == CATEGORY:
+        community_id = await _community_id(update, context)
         try:
-            draft.category = Category(choice.value)
-        except ValueError:
+            # One of the community's visible categories: a forged or hidden one is a stale button.
+            draft.category = await context.core.categories.for_new_wish(community_id, choice.value)
+        except (DomainError, ValueError):
             await answer(query, t(lang, "err.stale_button"), alert=True)
             return CATEGORY
-        await answer(query, t(lang, f"cat.{choice.value}"))
+        await answer(query, await _category_label(update, context, draft.category, lang))
         return await _advance(update, context, draft, WISH)
     if choice.choice is DraftChoice.SKIP and step == choice.value == VALUE:
         await answer(query)
@@ -277,9 +300,59 @@ async def on_choice(
         return await _show_summary(update, context, draft)
     if choice.choice is DraftChoice.SUBMIT and step == CONFIRM:
         return await _submit(update, context, query, draft)
+    if choice.choice in (DraftChoice.SOURCE, DraftChoice.SKIP) and step in (CONFIRM, SOURCE_NAME):
+        return await _on_source(update, context, query, draft, choice)
     # A button from an earlier step of this or another draft.
     await answer(query, t(lang, "err.stale_button"), alert=True)
     return step
+
+
+async def _on_source(
+    update: Update,
+    context: WishwallContext,
+    query: CallbackQuery,
+    draft: NewWishDraft,
+    choice: ChoiceCallback,
+) -> str:
+    """Where the wish came from, from the summary's buttons: a kind, then (but for a resident's
+    own report) who, or Skip; then the summary again."""
+    lang = lang_of(update, context)
+    if choice.choice is DraftChoice.SKIP and draft.step == choice.value == SOURCE_NAME:
+        await answer(query)
+        draft.source_name = None
+        return await _show_summary(update, context, draft)
+    try:
+        kind = SourceKind(choice.value) if choice.choice is DraftChoice.SOURCE else None
+    except ValueError:
+        kind = None
+    if kind is None:
+        await answer(query, t(lang, "err.stale_button"), alert=True)
+        return draft.step
+    await answer(query, sources.kind_label(kind, lang))
+    draft.source_kind, draft.source_name = kind, None
+    if not sources.asks_name(kind):
+        return await _show_summary(update, context, draft)
+    draft.step = SOURCE_NAME
+    await _save(update, context, draft)
+    await reply_rendered(update, sources.ask_name(kind, lang))
+    return SOURCE_NAME
+
+
+async def got_source_name(update: Update, context: WishwallContext) -> str:
+    message = update.effective_message
+    assert message is not None
+    draft = await _load(update, context)
+    if draft is None:
+        return await _restart(update, context)
+    lang = lang_of(update, context)
+    try:
+        draft.source_name = sources.clean_name(message.text)
+    except InvalidInput as error:
+        await reply_text(update, error_text(lang, error))
+        if draft.source_kind is not None:
+            await reply_rendered(update, sources.ask_name(draft.source_kind, lang))
+        return SOURCE_NAME
+    return await _show_summary(update, context, draft)
 
 
 async def _submit(
@@ -292,16 +365,18 @@ async def _submit(
         await answer(query)
         return await _restart(update, context)
     try:
-        wish = await context.core.wishes.create(
-            await actor_of(update, context), typed, await _community_id(update, context)
-        )
+        community_id = await _community_id(update, context)
+        # Chosen while another community was the current one (/use since)? Not this one's.
+        await context.core.categories.of_community(community_id, typed.category)
+        wish = await context.core.wishes.create(await actor_of(update, context), typed, community_id)
     except DomainError as error:
         # Refused (a cap, a role): the summary stays, to submit again or cancel.
         await answer(query, error_text(lang, error), alert=True)
         return CONFIRM
     await answer(query, t(lang, "newwish.saved_short", code=wish.code))
     await context.core.drafts.delete(update.effective_user.id, NewWishDraft)
-    await edit_rendered(query, Rendered(text=_summary(typed, lang).text))
+    summary = _summary(typed, lang, await _category_label(update, context, typed.category, lang))
+    await edit_rendered(query, Rendered(text=summary.text))
     await reply_rendered(update, cards.coordinator_card(wish, lang))
     await reply_text(update, t(lang, "newwish.saved", code=wish.code))
     return ConversationHandler.END
@@ -331,6 +406,7 @@ def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:
                     MessageHandler(others, photo_expected),
                 ],
                 CONFIRM: [choice],
+                SOURCE_NAME: [MessageHandler(text, got_source_name), choice],
             },
             fallbacks=[
                 CommandHandler("cancel", cancel),

@@ -25,6 +25,7 @@ from bot.errors import DomainError
 from bot.models import Action, Repeat, Wish, WishStatus
 from bot.texts import t
 from bot.wishes import cards
+from bot.wishes.effects import reason_text
 from bot.wishes.lifecycle import MAX_JOINT
 from handlers.common import (
     actor_of,
@@ -58,8 +59,15 @@ def wish_buttons(*actions: WishButton) -> Callable[[object], bool]:
 
 
 async def _coordinator_view(context: WishwallContext, wish: Wish, lang: str) -> cards.Rendered:
+    return await coordinator_view(context, wish, lang)
+
+
+async def coordinator_view(context: WishwallContext, wish: Wish, lang: str) -> cards.Rendered:
+    """A coordinator's card of a wish; a delivered or fulfilled one with its service hours."""
+    served = wish.status in (WishStatus.DELIVERED, WishStatus.FULFILLED)
+    hours = await context.core.points.hours_of(wish) if served else None
     return cards.coordinator_card(
-        wish, lang, await context.core.wishes.holder_name(wish), await _repeat(context, wish)
+        wish, lang, await context.core.wishes.holder_name(wish), await _repeat(context, wish), hours=hours
     )
 
 
@@ -161,7 +169,9 @@ async def history_command(update: Update, context: WishwallContext) -> None:
         when = event.at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
         who = names.get(event.actor_id, "-") if event.actor_id is not None else t(lang, "review.system")
         what = t(lang, f"status.{event.to_status.value}") if event.to_status else event.action
-        note = event.details.get("reason") or event.details.get("note") or ""
+        kind = event.details.get("reason_kind")
+        reason = reason_text(lang, kind, event.details.get("reason") or "") if isinstance(kind, str) else ""
+        note = reason or event.details.get("reason") or event.details.get("note") or ""
         lines.append(f"{when} · {who} · {event.action} → {what}" + (f" · {note}" if note else ""))
     await reply_text(update, "\n".join(lines)[:4096])
 

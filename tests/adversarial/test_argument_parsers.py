@@ -12,6 +12,8 @@ from bot.callbacks import (
     BranchReportCallback,
     ExtendCallback,
     ForgetCallback,
+    HoursCallback,
+    PrivacyCallback,
     RequestCallback,
     WishCallback,
 )
@@ -97,7 +99,10 @@ def test_settings_are_in_range_or_refused(key: str, raw: str) -> None:
 
 @given(st.text(max_size=70))
 def test_forged_callback_data_unpacks_to_none_or_a_valid_model(data: str) -> None:
-    for model in (WishCallback, ExtendCallback, BranchReportCallback, RequestCallback, ForgetCallback):
+    for model in (
+        WishCallback, ExtendCallback, BranchReportCallback, RequestCallback, ForgetCallback, HoursCallback,
+        PrivacyCallback,
+    ):  # fmt: skip
         parsed = model.unpack(data)
         if parsed is not None:
             assert parsed.pack() == data or model.unpack(parsed.pack()) == parsed

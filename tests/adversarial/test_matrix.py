@@ -52,6 +52,16 @@ def command_lines(world: World) -> list[str]:
         "report": "",
         "invite": "第一支部",
         "branch": "",
+        "hours": f"W-{delivered} 3",  # the holder's restatement; a coordinator's correction
+        "leaderboard": "community year",
+        "set_privacy": "hide",
+        "points": "reapply 2026",
+        "followup": f"W-{world.delivered:04d}",  # delivered, not yet fulfilled: refused for everyone
+        "visitor": f"add {USERS['member_a']}",
+        "subscribe": "独居老人",
+        "broadcast": "第一支部",
+        "wishes": "独居老人 <300 60d",  # the open wish, masked, with a Claim button
+        "categories": "add 独居青年 / Young people living alone",
     }
     lines = []
     for name in COMMAND_RULES:
@@ -76,6 +86,16 @@ def button_data(world: World) -> list[str]:
     ]:
         taps.append(f"w1:{action}:{wish}")
     taps += [f"m1:ex:{world.claimed}", f"m1:ra:{world.claimed}", f"fg1:{world.delivered}:y", "b1:bind:2"]
+    # Service hours: a member's, a coordinator's confirm-with (edits the card it is pressed under).
+    taps += [f"h1:m:{world.delivered}:30", f"h1:c:{world.delivered}:45", "pv1:y"]
+    taps += [f"fu1:go:{world.delivered}", f"fu1:sat:{world.delivered}"]  # a follow-up's, forged
+    taps += ["bb1:1", "bs1:ok:0123456789abcdef"]  # a broadcast's branch and Send, forged
+    # /wishes' page turn and claim, /categories' buttons: forged, and pressed wherever the role is.
+    taps += ["ls1:p:0:0:-:-1:-1", f"ls1:c:{world.open}:0:elderly_alone:-1:-1", "ct1:hide:1", "ct1:add:0"]
+    # Handover and release reasons: the holder's list, a link, a forged answer; Keep, then a reason.
+    taps += [f"w1:ho:{world.claimed}", f"ho1:pg:{world.claimed}:0", f"ho1:ln:{world.claimed}:0"]
+    taps += [f"ho1:pk:{world.claimed}:{USERS['member_b']}", "ha1:AAAAAAAAAAAAAAAA:y"]
+    taps += [f"rr1:{world.claimed}:kp", f"rr1:{world.claimed}:ot", f"rr1:{world.claimed}:nt"]
     return taps
 
 

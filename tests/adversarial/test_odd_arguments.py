@@ -40,6 +40,16 @@ COMMANDS = [
     ("admin", "/coordinator add 幸福社区 99999999999999999999"),
     ("admin", "/coordinator add 幸福社区 ²"),
     ("admin", "/use 99999999999999999999"),
+    ("member_a", "/hours W-0005 ²"),
+    ("member_a", "/hours W-0005 99999999999999999999"),
+    ("member_a", "/hours W-0005 -3"),
+    ("member_a", "/hours W-99999999999999999999 2"),
+    ("member_a", "/leaderboard 0000H1"),
+    ("member_a", "/leaderboard 无此支部"),
+    ("member_a", "/set_privacy ²"),
+    ("coord_a", "/points reapply 9999"),
+    ("coord_a", "/points reapply ²"),
+    ("coord_a", "/set points_joint ²"),
 ]
 
 
@@ -73,6 +83,11 @@ FORGED = [
     "w1:vf:0",
     "w1:zz:1",
     "c1:due:20260230",
+    "h1:m:999999:30",
+    "h1:c:5:999",
+    "h1:x:5:10",
+    "h1:c:999999:10",
+    "pv1:z",
 
     "💥" * 20,
 ]

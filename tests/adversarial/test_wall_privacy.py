@@ -44,8 +44,22 @@ def calls(world: World) -> list[tuple[str, str, dict[str, Any]]]:
         ("GET", "/wall/api/dashboard", {}),
         ("GET", "/wall/api/dashboard?community=1", {}),
         ("GET", "/wall/api/dashboard?community=2", {}),
+        ("GET", "/wall/api/members", {}),
+        ("GET", "/wall/api/members?community=1", {}),
+        ("GET", "/wall/api/balance", {}),
+        ("GET", "/wall/api/balance?community=2", {}),
     ]
-    changes: list[tuple[str, str, dict[str, Any]]] = []
+    # The coordinators' actions first, while the claimed wish is still held (the claim sheet is a
+    # file, not JSON: tests/test_wall_coord_adversarial.py reads it for every role).
+    changes: list[tuple[str, str, dict[str, Any]]] = [
+        ("POST", f"/wall/api/wishes/{world.pending}/verify", {}),
+        ("POST", f"/wall/api/wishes/{world.pending}/reject", {"json": {"reason": "信息不实"}}),
+        ("POST", f"/wall/api/wishes/{world.verified}/post", {"json": {"branch": 1}}),
+        ("POST", "/wall/api/balance", {"json": {"community": 1, "plan": "0" * 32}}),
+        ("POST", f"/wall/api/wishes/{world.claimed}/keep-chasing", {}),
+        ("POST", f"/wall/api/wishes/{world.claimed}/reassign", {"json": {"member": MEMBER_C}}),
+        ("POST", f"/wall/api/wishes/{world.claimed}/reassign", {}),
+    ]
     for wish_id in (world.pending, world.verified, world.claimed, world.delivered, world.open):
         changes.append(("POST", f"/wall/api/wishes/{wish_id}/claim", {}))
     for wish_id in (world.claimed, world.delivered, world.open):

@@ -76,9 +76,20 @@ def chrome() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def demo(tmp_path_factory: pytest.TempPathFactory, chrome: Any) -> Iterator[str]:
+def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("demo")
+
+
+@pytest.fixture(scope="session")
+def demo_db(demo_folder: Path) -> Path:
+    """The running demo's database, for a test to read what the chat's commands would say."""
+    return demo_folder / "demo.db"
+
+
+@pytest.fixture(scope="session")
+def demo(demo_folder: Path, chrome: Any) -> Iterator[str]:
     """`wishwall demo` on a free port of 127.0.0.1; its base URL."""
-    folder = tmp_path_factory.mktemp("demo")
+    folder = demo_folder
     env = {k: v for k, v in os.environ.items() if not k.startswith("WISHWALL_")}
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "demo", "--port", "0", "--db", str(folder / "demo.db")],

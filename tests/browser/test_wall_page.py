@@ -1,13 +1,17 @@
 """Members at the wish wall in headless Chromium: filter, claim, lose a race, look after what
 they hold; a link to one wish; the page without Telegram's script or any outside request.
+Coordinators: the dashboard, verifying and posting (its numbers then the same as /stats),
+an overdue wish kept or reassigned, the claim sheet downloaded.
 Screenshots of the wall and of My wishes, in both languages, go to test-artifacts/."""
 
 from __future__ import annotations
 
+import asyncio
 import struct
 import zlib
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -16,6 +20,10 @@ pytest.importorskip("selenium", reason="selenium is not installed (pip install -
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
+from bot.clock import SystemClock
+from bot.demo.server import demo_settings
+from bot.records.views import stats_text
+from bot.services import Services
 from tests.browser.wall import COORDINATOR, Wall
 
 
@@ -38,6 +46,7 @@ def test_a_member_filters_claims_and_sees_the_card_change(wall: Wall, artifacts:
     label = wall.card(code).find_element(By.TAG_NAME, "h2").text.split(" · ")[1]
     wall.driver.find_element(By.CSS_SELECTOR, "#more-filters summary").click()
     Select(wall.driver.find_element(By.ID, "category")).select_by_visible_text(label)
+    wall.settled("wall")  # the count says "Loading…" (no number) until the list is redrawn
     wall.until(lambda d: wall.count() < everything)
     headings = [card.find_element(By.TAG_NAME, "h2").text for card in wall.cards()]
     assert headings and all(h.endswith(f"· {label}") for h in headings)
@@ -51,6 +60,8 @@ def test_a_member_filters_claims_and_sees_the_card_change(wall: Wall, artifacts:
     wall.driver.find_element(By.ID, "q").send_keys(description)
     wall.until(lambda d: all(description in c.text for c in wall.cards()))
     Select(wall.driver.find_element(By.ID, "sort")).select_by_value("new")
+    # The change redraws the list (aria-busy until done): a card found before that goes stale.
+    wall.settled("wall")
     wall.until(lambda d: wall.card(code))
 
     result = wall.claim(code)
@@ -187,6 +198,93 @@ def test_a_coordinator_sees_the_dashboard(wall: Wall, artifacts: Path, lang: str
     assert all(late["code"] in body for late in figures["overdue"]) and figures["overdue"]
     assert all(wish["code"] in body for wish in figures["pending"]) and figures["pending"]
     wall.screenshot(artifacts / f"dashboard-{lang}.png")
+
+
+def test_a_coordinator_verifies_posts_and_sees_the_same_numbers_as_stats(
+    wall: Wall, artifacts: Path, demo_db: Path
+) -> None:
+    wall.sign_in(COORDINATOR, "en")
+    wall.tab("dash")
+    wall.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#dash-body .tile"))
+    before = wall.api("dashboard")
+    waiting = next(w for w in before["pending"] if not w["own"])
+    code = waiting["code"]
+    wall.driver.find_element(By.CSS_SELECTOR, f"#desk-{code} .verify").click()
+    # Drawn again: the wish now waits to be posted, with its Post button.
+    wall.until(lambda d: d.find_elements(By.CSS_SELECTOR, f"#desk-{code} .post"))
+    wall.screenshot(artifacts / "dashboard-verified-en.png")
+    wall.driver.find_element(By.CSS_SELECTOR, f"#desk-{code} .post").click()
+    form = wall.driver.find_element(By.CSS_SELECTOR, f"#desk-{code} .post-form")
+    assert Select(form.find_element(By.TAG_NAME, "select")).first_selected_option.text == "every bound group"
+    form.find_element(By.CSS_SELECTOR, ".go").click()
+    wall.until(lambda d: not d.find_elements(By.ID, f"desk-{code}"))
+    wall.settled("dash")
+
+    after = wall.api("dashboard")
+    counts = after["counts"]
+    assert counts["pending"] == before["counts"]["pending"] - 1
+    assert counts["open"] == before["counts"]["open"] + 1
+    for key, number in counts.items():
+        tile = wall.driver.find_element(By.CSS_SELECTOR, f".tile[data-count={key}] strong")
+        assert tile.text == str(number), key
+    # What /stats says in the chat, read from the same database by the records service.
+    now = asyncio.run(_stats_now(demo_db))
+    assert counts == {key: getattr(now, key) for key in counts}
+    # And the wish hangs on the wall for members.
+    found = wall.api(f"wishes?q={quote(waiting['description'][:50])}&limit=100")
+    assert code in {w["code"] for w in found["wishes"]}
+
+
+def test_a_coordinator_deals_with_an_overdue_wish_and_takes_the_claim_sheet(
+    wall: Wall, artifacts: Path, tmp_path: Path
+) -> None:
+    wall.sign_in(COORDINATOR, "zh")
+    wall.tab("dash")
+    wall.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#dash-body .tile"))
+    figures = wall.api("dashboard")
+    assert len(figures["overdue"]) >= 2, "the demo has late deliveries"
+    first, second = figures["overdue"][0], figures["overdue"][1]
+
+    # Keep chasing: it stays where it is, and the toast says so.
+    wall.driver.find_element(By.CSS_SELECTOR, f"#desk-{first['code']} .keep").click()
+    wall.until(lambda d: first["code"] in d.find_element(By.ID, "toast").text)
+    wall.settled("dash")
+
+    # Reassign to the member who holds the least, with a new due date.
+    wall.driver.find_element(By.CSS_SELECTOR, f"#desk-{second['code']} .reassign").click()
+    form = wall.until(lambda d: d.find_element(By.CSS_SELECTOR, f"#desk-{second['code']} .reassign-form"))
+    choice = Select(form.find_element(By.TAG_NAME, "select"))
+    assert choice.first_selected_option.get_attribute("value") == ""  # back to open, unless chosen
+    choice.select_by_index(1)
+    name = choice.first_selected_option.text.split(" · ")[0]
+    day = form.find_element(By.CSS_SELECTOR, "input[type=date]")
+    wall.driver.execute_script("arguments[0].value = arguments[1]", day, day.get_attribute("max"))
+    wall.screenshot(artifacts / "dashboard-reassign-zh.png")
+    form.find_element(By.CSS_SELECTOR, ".go").click()
+    wall.until(lambda d: name in d.find_element(By.ID, "toast").text)
+    wall.settled("dash")
+    assert second["code"] not in {w["code"] for w in wall.api("dashboard")["overdue"]}
+
+    # The public claim sheet, fetched with the page's credential and saved as a file.
+    wall.driver.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)}
+    )
+    wall.driver.find_element(By.CSS_SELECTOR, ".sheet-public").click()
+    saved = wall.until(lambda d: [p for p in tmp_path.glob("*-public.xlsx")], timeout=30)
+    assert saved[0].read_bytes()[:2] == b"PK"  # an .xlsx is a zip archive
+
+
+async def _stats_now(db: Path) -> Any:
+    services = Services.build(demo_settings(db, "1:read-only"), SystemClock())
+    await services.db.open()
+    try:
+        (community,) = await services.communities.all()
+        boss = await services.directory.actor(COORDINATOR, "en")
+        view = await services.records.stats(boss, community.id)
+        assert str(view.now.pending) in stats_text(view, "en")
+        return view.now
+    finally:
+        await services.close()
 
 
 def test_a_link_to_one_wish_brings_its_card_into_view(wall: Wall) -> None:

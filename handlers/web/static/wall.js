@@ -33,7 +33,21 @@
       weeks_title: '近几周完成率', branches_title: '各支部 · {week}', col_branch: '支部',
       col_due: '到期', col_done: '圆梦', col_rate: '完成率', col_overdue: '逾期',
       overdue_title: '逾期未送达', late_by: '逾期 {n} 天', held_by: '认领人：{names}',
-      pending_title: '等待核查', none: '暂无'
+      pending_title: '等待核查', none: '暂无',
+      extend_c: '延期', reassign: '改派', keep_chasing: '继续催办', set_due: '确定新日期',
+      reassign_to: '改派给', back_to_open: '放回待认领（任何人可认领）', holds: '负责 {n} 个',
+      new_due_opt: '新的截止日期（可不填）', reassign_go: '确认改派',
+      verify: '核查通过', reject: '退回', reject_reason: '退回原因（录入人会看到）', reject_go: '确认退回',
+      own_wish: '你录入的心愿：本社区要求由另一位协调员核查',
+      repeat: '重复受助：近 {months} 个月已有 {codes}',
+      details_hint: '核查需要看受助人姓名和电话时，请在与机器人的私聊里发送 /wish 加编号。',
+      verified_title: '待发布', post: '发布', post_to: '发布到', all_groups: '所有绑定的群',
+      post_go: '确认发布', auto_balance: '自动均衡分配', plan_total: '共 {n} 个心愿，按各支部志愿者人数分配：',
+      plan_line: '{name}：{count} 个（{members} 名志愿者）', post_plan: '按此方案发布',
+      sheet_title: '认领统计表', sheet_full: '下载完整版', sheet_public: '下载公开版',
+      sheet_hint: '完整版含受助人姓名、电话和地址，仅供协调员使用；公开版已隐去这些信息。',
+      period: '时间范围', period_year: '{y} 年', period_h1: '{y} 年上半年', period_h2: '{y} 年下半年',
+      sheet_ready: '已下载 {name}'
     },
     en: {
       title: 'Wish wall', tab_wall: 'Wish wall', tab_mine: 'My wishes', search: 'Search wishes, e.g. heater',
@@ -64,7 +78,21 @@
       weeks_title: 'Completion rate by week', branches_title: 'Branches · {week}', col_branch: 'Branch',
       col_due: 'Due', col_done: 'Done', col_rate: 'Rate', col_overdue: 'Late',
       overdue_title: 'Overdue, not delivered', late_by: '{n} days late', held_by: 'Held by {names}',
-      pending_title: 'Waiting for verification', none: 'None'
+      pending_title: 'Waiting for verification', none: 'None',
+      extend_c: 'Extend', reassign: 'Reassign', keep_chasing: 'Keep chasing', set_due: 'Set the due date',
+      reassign_to: 'Give it to', back_to_open: 'Back to open (anyone may claim it)', holds: 'holds {n}',
+      new_due_opt: 'New due date (optional)', reassign_go: 'Reassign',
+      verify: 'Verify', reject: 'Reject', reject_reason: 'Why is it rejected? (its creator sees this)', reject_go: 'Reject it',
+      own_wish: 'You entered this one: your community wants another coordinator to verify it',
+      repeat: 'Repeat beneficiary: had {codes} in the last {months} months',
+      details_hint: 'To see the beneficiary\'s name and phone while verifying, send /wish and the code in your chat with the bot.',
+      verified_title: 'To post', post: 'Post', post_to: 'Post to', all_groups: 'every bound group',
+      post_go: 'Post it', auto_balance: 'Auto-balance', plan_total: '{n} wishes, spread by each branch\'s members:',
+      plan_line: '{name}: {count} ({members} members)', post_plan: 'Post this plan',
+      sheet_title: 'Claim sheet', sheet_full: 'Download the full sheet', sheet_public: 'Download the public sheet',
+      sheet_hint: 'The full sheet names beneficiaries with phone and address, for coordinators only; the public one leaves them out.',
+      period: 'Period', period_year: '{y}', period_h1: 'first half of {y}', period_h2: 'second half of {y}',
+      sheet_ready: 'Downloaded {name}'
     }
   };
   var PAGE = 20;
@@ -72,7 +100,7 @@
   var PHOTO_MAX_SIDE = 1600;
 
   var TG = window.Telegram && window.Telegram.WebApp;
-  var state = { lang: 'zh', init: '', startCode: null, offset: 0, total: 0, mine: {}, seq: 0 };
+  var state = { lang: 'zh', init: '', startCode: null, offset: 0, total: 0, mine: {}, seq: 0, dash: null, members: {} };
 
   function $(id) { return document.getElementById(id); }
 
@@ -467,7 +495,7 @@
     if (first) first.focus();
   }
 
-  function formShell(className, fields, goLabel, ready, send) {
+  function formShell(className, fields, goLabel, ready, send, after) {
     var go = el('button', { type: 'submit', className: 'primary go', text: goLabel });
     var form = el('form', { className: 'form ' + className }, fields.concat([
       el('div', { className: 'row' }, [
@@ -483,7 +511,7 @@
       event.preventDefault();
       if (!ready()) return;
       go.disabled = true;
-      send().then(function (answer) { done(form, answer); });
+      send().then(function (answer) { (after || done)(form, answer); });
     });
     check();
     return form;
@@ -649,12 +677,191 @@
       body.appendChild(section(t('weeks_title'), [weeksChart(data.weeks)]));
       body.appendChild(section(t('branches_title', { week: last.label }), [branchTable(last)]));
     }
-    body.appendChild(section(t('overdue_title'), data.overdue.length ? data.overdue.map(function (late) {
-      return miniCard(late, t('late_by', { n: late.days_late }) + ' · ' + t('held_by', { names: late.holders.join('、') }));
-    }) : [el('p', { className: 'hint', text: t('none') })]));
-    body.appendChild(section(t('pending_title'), data.pending.length ? data.pending.map(function (wish) {
-      return miniCard(wish, null);
-    }) : [el('p', { className: 'hint', text: t('none') })]));
+    body.appendChild(section(t('overdue_title'), listOr(data.overdue, overdueCard)));
+    body.appendChild(section(t('pending_title'), listOr(data.pending, pendingCard)
+      .concat(data.pending.length ? [el('p', { className: 'hint', text: t('details_hint') })] : [])));
+    body.appendChild(section(t('verified_title'), (data.verified.length ? [balanceBox()] : [])
+      .concat(listOr(data.verified, verifiedCard))));
+    body.appendChild(sheetPanel(data.today));
+  }
+
+  // --- The coordinators' actions: each one the chat's own, through the API --------------------
+
+  function listOr(items, render) {
+    return items.length ? items.map(render) : [el('p', { className: 'hint', text: t('none') })];
+  }
+
+  function wishPath(wish, verb) { return 'wishes/' + encodeURIComponent(wish.code) + '/' + verb; }
+
+  function button(label, className, onclick, disabled) {
+    return el('button', { type: 'button', className: className, text: label, onclick: onclick, disabled: disabled });
+  }
+
+  function labelled(text, field) { return el('label', null, [el('span', { text: text }), field]); }
+
+  /* A list's card with its actions; forms open inside it, above the line that says how it went. */
+  function deskCard(wish, note, buttons) {
+    var card = miniCard(wish, note);
+    card.id = 'desk-' + wish.code;
+    card.appendChild(el('div', { className: 'actions' }, buttons));
+    card.appendChild(el('p', { className: 'result', hidden: true }));
+    return card;
+  }
+
+  /* Done: say so and draw the dashboard again (its counts and lists moved). Refused: the card
+     says why and its button may be pressed again. */
+  function settle(card, answer, pressed) {
+    if (answer.ok) {
+      haptic('success');
+      toast(answer.message || '');
+      state.members = {};  // who holds how many has changed
+      loadDash();
+      return;
+    }
+    haptic('error');
+    if (pressed) pressed.disabled = false;
+    setResult(card, false, answer.message || t('network'));
+  }
+
+  function afterForm(form, answer) { settle(form.closest('.card'), answer, form.querySelector('.go')); }
+
+  function send(card, path, body) {
+    return function (event) {
+      var pressed = event.currentTarget;
+      pressed.disabled = true;
+      api('POST', path, body).then(function (answer) { settle(card, answer, pressed); });
+    };
+  }
+
+  function overdueCard(late) {
+    var note = t('late_by', { n: late.days_late }) + ' · ' + t('held_by', { names: late.holders.join('、') });
+    var card = deskCard(late, note, []);
+    card.querySelector('.actions').append(
+      button(t('extend_c'), 'secondary extend', function () { openForm(card, dueForm(late)); }),
+      button(t('reassign'), 'secondary reassign', function () { reassignForm(card, late); }),
+      button(t('keep_chasing'), 'secondary keep', send(card, wishPath(late, 'keep-chasing'), {})));
+    return card;
+  }
+
+  function dueForm(late) {
+    var day = el('input', { type: 'date', name: 'date', min: late.extend.earliest, max: late.extend.latest,
+      value: late.extend.earliest, required: true });
+    return formShell('extend-form', [labelled(t('extend_date'), day)], t('set_due'),
+      function () { return Boolean(day.value); },
+      function () { return api('POST', wishPath(late, 'extend'), { date: day.value }); }, afterForm);
+  }
+
+  function reassignForm(card, late) {
+    var community = state.dash.community.id;
+    var known = state.members[community];
+    (known ? Promise.resolve(known) : api('GET', 'members?community=' + community)).then(function (answer) {
+      if (!answer.ok) { setResult(card, false, answer.message || t('network')); return; }
+      state.members[community] = answer;
+      var who = el('select', { name: 'member' }, [el('option', { value: '', text: t('back_to_open') })]);
+      answer.members.forEach(function (m) {
+        who.appendChild(el('option', { value: String(m.id),
+          text: [m.name, m.branch, t('holds', { n: m.held })].filter(Boolean).join(' · ') }));
+      });
+      var day = el('input', { type: 'date', name: 'date', min: late.extend.earliest, max: late.extend.latest });
+      openForm(card, formShell('reassign-form', [labelled(t('reassign_to'), who), labelled(t('new_due_opt'), day)],
+        t('reassign_go'), function () { return !day.value || Boolean(who.value); }, function () {
+          var body = {};
+          if (who.value) body.member = Number(who.value);
+          if (who.value && day.value) body.date = day.value;
+          return api('POST', wishPath(late, 'reassign'), body);
+        }, afterForm));
+    });
+  }
+
+  function pendingCard(wish) {
+    var notes = [];
+    if (wish.own) notes.push(t('own_wish'));
+    if (wish.repeat) notes.push(t('repeat', { months: wish.repeat.months, codes: wish.repeat.earlier.join(', ') }));
+    var card = deskCard(wish, notes.join(' · ') || null, []);
+    card.querySelector('.actions').append(
+      button(t('verify'), 'primary verify', send(card, wishPath(wish, 'verify'), {}), wish.own),
+      button(t('reject'), 'danger reject', function () { openForm(card, rejectForm(wish)); }));
+    return card;
+  }
+
+  function rejectForm(wish) {
+    var reason = el('textarea', { name: 'reason', rows: '2', maxlength: '500', required: true });
+    return formShell('reject-form', [labelled(t('reject_reason'), reason)], t('reject_go'),
+      function () { return reason.value.trim().length > 0; },
+      function () { return api('POST', wishPath(wish, 'reject'), { reason: reason.value.trim() }); }, afterForm);
+  }
+
+  function verifiedCard(wish) {
+    var card = deskCard(wish, null, []);
+    card.querySelector('.actions').append(button(t('post'), 'primary post', function () {
+      var where = el('select', { name: 'branch' }, [el('option', { value: '', text: t('all_groups') })]);
+      fillChoices(where, state.dash.post_branches, function (b) { return b.id; }, function (b) { return b.name; });
+      openForm(card, formShell('post-form', [labelled(t('post_to'), where)], t('post_go'),
+        function () { return true; },
+        function () { return api('POST', wishPath(wish, 'post'), where.value ? { branch: Number(where.value) } : {}); },
+        afterForm));
+    }));
+    return card;
+  }
+
+  /* Auto-balance: the plan first, then exactly that plan posted (the server refuses a plan that
+     changed since it was shown). */
+  function balanceBox() {
+    var box = el('div', { className: 'card mini plan', id: 'balance' });
+    var community = state.dash.community.id;
+    box.appendChild(button(t('auto_balance'), 'secondary balance', function (event) {
+      var pressed = event.currentTarget;
+      pressed.disabled = true;
+      api('GET', 'balance?community=' + community).then(function (plan) {
+        pressed.disabled = false;
+        Array.prototype.forEach.call(box.querySelectorAll('.form, .result'), function (old) { old.remove(); });
+        if (!plan.ok) { box.appendChild(el('p', { className: 'result err', text: plan.message || t('network') })); return; }
+        var lines = [el('p', { className: 'hint', text: t('plan_total', { n: plan.total }) })].concat(plan.shares.map(function (share) {
+          return el('p', { className: 'share', text: t('plan_line', share) });
+        }));
+        box.appendChild(formShell('plan-form', lines, t('post_plan'), function () { return true; },
+          function () { return api('POST', 'balance', { community: community, plan: plan.plan }); }, afterForm));
+        box.appendChild(el('p', { className: 'result', hidden: true }));
+      });
+    }));
+    return box;
+  }
+
+  function sheetPanel(today) {
+    var year = Number(today.slice(0, 4));
+    var period = el('select', { name: 'period', id: 'sheet-period' }, [
+      el('option', { value: '', text: t('period_year', { y: year }) }),
+      el('option', { value: year + 'H1', text: t('period_h1', { y: year }) }),
+      el('option', { value: year + 'H2', text: t('period_h2', { y: year }) }),
+      el('option', { value: String(year - 1), text: t('period_year', { y: year - 1 }) })
+    ]);
+    return section(t('sheet_title'), [labelled(t('period'), period), el('div', { className: 'actions' }, [
+      button(t('sheet_full'), 'secondary sheet-full', function (e) { download(e.currentTarget, period.value, false); }),
+      button(t('sheet_public'), 'secondary sheet-public', function (e) { download(e.currentTarget, period.value, true); })
+    ]), el('p', { className: 'hint', text: t('sheet_hint') })]);
+  }
+
+  /* The sheet comes with the same credential as every request (never a link that works without
+     it), then is handed to the browser as a file. */
+  function download(pressed, period, isPublic) {
+    var params = new URLSearchParams({ community: String(state.dash.community.id), public: isPublic ? '1' : '0' });
+    if (period) params.set('period', period);
+    pressed.disabled = true;
+    return fetch('api/claim-sheet?' + params, { headers: { Authorization: 'tma ' + state.init } }).then(function (response) {
+      if (!response.ok) {
+        return response.json().catch(function () { return {}; }).then(function (data) { toast(data.message || t('network')); });
+      }
+      var name = (/filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') || '') || [])[1] || 'claims.xlsx';
+      return response.blob().then(function (blob) {
+        var url = URL.createObjectURL(blob);
+        var link = el('a', { href: url, download: name, hidden: true });
+        document.body.appendChild(link);
+        link.click();
+        link.remove();
+        setTimeout(function () { URL.revokeObjectURL(url); }, 30000);
+        toast(t('sheet_ready', { name: name }));
+      });
+    }, function () { toast(t('network')); }).then(function () { pressed.disabled = false; });
   }
 
   function loadDash() {
@@ -664,6 +871,7 @@
         $('dash-body').textContent = answer.message || '';
         return;
       }
+      state.dash = answer;
       renderDash(answer);
     }));
   }

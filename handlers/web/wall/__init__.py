@@ -15,10 +15,22 @@ GET  mine                      {wishes: [card + {details: {name, phone, address}
                                extend: {earliest, latest} | null}]}
 POST wishes/{code}/release     JSON {reason?}            -> {wish: card, message}
 POST wishes/{code}/extend      JSON {date: YYYY-MM-DD}   -> {wish: card, message}
-POST wishes/{code}/deliver     multipart note?, photo? (JPEG/PNG, <= 5 MB) -> {wish: card, message}
+POST wishes/{code}/deliver     multipart note?, photo? (JPEG/PNG, <= 5 MB), hours? (service hours,
+                               "2.5"; default: the community's) -> {wish: card, message, hours}
 GET  dashboard?community=      coordinators: {community, today, counts, this_week, weeks (8, each
                                with branches), formula, overdue: [card + {holders, days_late}],
-                               pending: [card]}
+                               pending: [card + {own, repeat}], four_eyes, verified: [card],
+                               post_branches: [{id, name}]}
+Coordinators of the wish's community (403 for anyone else), each as the chat's own service:
+POST wishes/{code}/verify      {}                        -> {wish: card, message} (403: four eyes)
+POST wishes/{code}/reject      JSON {reason}             -> {wish: card, message}
+POST wishes/{code}/post        JSON {branch?}            -> {wish: card, message} (all groups, or a branch's)
+POST wishes/{code}/keep-chasing {}                       -> {wish: card, message}
+POST wishes/{code}/reassign    JSON {member?, date?}     -> {wish: card, message} (no member: back to open)
+GET  members?community=        {members: [{id, name, branch, held}]} (active ones, to reassign to)
+GET  balance?community=        {community, total, shares: [{branch_id, name, members, count, codes}], plan}
+POST balance                   JSON {community, plan}    -> {posted, skipped, message} (409: plan changed)
+GET  claim-sheet?community=&public=0|1&period=2026|2026H1|YYYY-MM-DD -> the .xlsx (attachment)
 """
 
 from __future__ import annotations
@@ -26,7 +38,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.core import Core
-from handlers.web.wall import coordinators, members
+from handlers.web.wall import coordinators, coordinators_actions, coordinators_desk, members
 from handlers.web.wall.common import CORE, unknown
 
 PREFIX = "/wall/api"
@@ -43,5 +55,14 @@ def add_wall_routes(web_app: web.Application, core: Core) -> None:
     router.add_post(f"{PREFIX}/wishes/{{code}}/extend", members.extend)
     router.add_post(f"{PREFIX}/wishes/{{code}}/deliver", members.deliver)
     router.add_get(f"{PREFIX}/dashboard", coordinators.dashboard)
+    router.add_post(f"{PREFIX}/wishes/{{code}}/verify", coordinators_actions.verify)
+    router.add_post(f"{PREFIX}/wishes/{{code}}/reject", coordinators_actions.reject)
+    router.add_post(f"{PREFIX}/wishes/{{code}}/post", coordinators_actions.post)
+    router.add_post(f"{PREFIX}/wishes/{{code}}/keep-chasing", coordinators_actions.keep_chasing)
+    router.add_post(f"{PREFIX}/wishes/{{code}}/reassign", coordinators_actions.reassign)
+    router.add_get(f"{PREFIX}/members", coordinators_desk.members)
+    router.add_get(f"{PREFIX}/balance", coordinators_desk.balance_plan)
+    router.add_post(f"{PREFIX}/balance", coordinators_desk.balance_post)
+    router.add_get(f"{PREFIX}/claim-sheet", coordinators_desk.claim_sheet)
     # Last: whatever else is asked under the API gets JSON, not aiohttp's HTML page.
     router.add_route("*", f"{PREFIX}/{{tail:.*}}", unknown)

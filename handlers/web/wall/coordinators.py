@@ -1,4 +1,5 @@
-"""The wall's route for coordinators: the dashboard of a community they coordinate.
+"""The wall's route for coordinators: the dashboard of a community they coordinate, with what
+each list lets them do (coordinators_actions.py and coordinators_desk.py carry it out).
 
 Cards here are the masked ones: a beneficiary's details stay in the coordinators' private chat
 with the bot (/wish), where taking them back and keeping them out of screenshots of a shared
@@ -15,7 +16,7 @@ from bot.models import Figures
 from bot.reports.model import WeeklyReport
 from bot.texts import t
 from bot.wall import cards
-from bot.wall.dashboard import Late
+from bot.wall.dashboard import Late, Pending
 from bot.wall.query import ID_MAX, single, whole
 from handlers.web.wall.common import Caller, api, ok
 
@@ -46,7 +47,25 @@ def _week(report: WeeklyReport, lang: str) -> dict[str, Any]:
 
 def _late(late: Late, lang: str, names: dict[int, str]) -> dict[str, Any]:
     card = cards.wall_card(late.wish, lang, names).model_dump(mode="json")
-    return {**card, "holders": late.holders, "days_late": late.days_late}
+    earliest, latest = late.window
+    return {
+        **card,
+        "holders": late.holders,
+        "days_late": late.days_late,
+        "extend": {"earliest": earliest.isoformat(), "latest": latest.isoformat()},
+    }
+
+
+def _pending(item: Pending, lang: str, names: dict[int, str]) -> dict[str, Any]:
+    card = cards.wall_card(item.wish, lang, names).model_dump(mode="json")
+    repeat = None
+    if item.repeat is not None:
+        repeat = {
+            "months": item.repeat.months,
+            "earlier": [e.code for e in item.repeat.earlier],
+            "name_only": item.repeat.name_only,
+        }
+    return {**card, "own": item.own, "repeat": repeat}
 
 
 @api
@@ -77,6 +96,9 @@ async def dashboard(request: web.Request, caller: Caller) -> web.Response:
             "weeks": [_week(report, lang) for report in found.weeks],
             "formula": t(lang, "fig.formula"),
             "overdue": [_late(late, lang, names) for late in found.overdue],
-            "pending": [cards.wall_card(w, lang, names).model_dump(mode="json") for w in found.pending],
+            "pending": [_pending(item, lang, names) for item in found.pending],
+            "four_eyes": found.community.four_eyes,
+            "verified": [cards.wall_card(w, lang, names).model_dump(mode="json") for w in found.verified],
+            "post_branches": [b.model_dump() for b in cards.branch_items(found.post_branches)],
         }
     )

@@ -11,6 +11,7 @@ from aiohttp import BodyPartReader, web
 
 from bot.errors import InvalidInput
 from bot.models import Wish
+from bot.points.hours import MAX_HOURS, as_number, format_tenths
 from bot.texts import t
 from bot.wall import cards
 from bot.wall.query import parse_day, parse_query
@@ -20,6 +21,7 @@ from handlers.web.wall.common import Caller, api, json_object, ok, wish_id
 
 # A delivery report is a note and one photo; a body much bigger than that is refused unread.
 NOTE_MAX_BYTES = MAX_NOTE * 4 + 1024  # UTF-8 takes at most 4 bytes a character
+HOURS_MAX_BYTES = 32  # "2.5", "2 小时": a few characters
 BODY_MAX_BYTES = PHOTO_MAX_BYTES + NOTE_MAX_BYTES + 64 * 1024
 _CHUNK = 64 * 1024
 
@@ -65,7 +67,7 @@ async def wishes(request: web.Request, caller: Caller) -> web.Response:
         {
             "total": page.total,
             "wishes": [cards.wall_card(w, caller.lang, names).model_dump(mode="json") for w in page.wishes],
-            "categories": [c.model_dump() for c in cards.categories(caller.lang)],
+            "categories": [c.model_dump() for c in cards.categories(page.categories)],
             "branches": [b.model_dump() for b in cards.branch_items(page.branches)],
         }
     )
@@ -115,20 +117,22 @@ async def extend(request: web.Request, caller: Caller) -> web.Response:
 
 @api
 async def deliver(request: web.Request, caller: Caller) -> web.Response:
-    note, photo = await _delivery_form(request)
-    wish = await caller.core.wall.deliver(caller.actor, wish_id(request), note, photo)
-    return ok(
-        {"wish": await _card(caller, wish), "message": t(caller.lang, "delivery.reported", code=wish.code)}
-    )
+    note, photo, hours = await _delivery_form(request)
+    wish = await caller.core.wall.deliver(caller.actor, wish_id(request), note, photo, hours)
+    tenths = await caller.core.points.hours_of(wish)
+    recorded = t(caller.lang, "hp.reported", code=wish.code, hours=format_tenths(tenths))
+    message = t(caller.lang, "delivery.reported", code=wish.code) + "\n" + recorded
+    return ok({"wish": await _card(caller, wish), "message": message, "hours": as_number(tenths)})
 
 
-async def _delivery_form(request: web.Request) -> tuple[str | None, bytes | None]:
-    """`note` and `photo` from a multipart form, each at most once, each within its size, read
-    as it streams in (the server's body limit is for small JSON, not pictures)."""
+async def _delivery_form(request: web.Request) -> tuple[str | None, bytes | None, str | None]:
+    """`note`, `photo` and `hours` (the service hours, as typed: "2.5") from a multipart form,
+    each at most once, each within its size, read as it streams in (the server's body limit is
+    for small JSON, not pictures)."""
     if request.content_length is not None and request.content_length > BODY_MAX_BYTES:
         raise InvalidInput("wall.photo_size", max=PHOTO_MAX_BYTES // (1024 * 1024))
     if not request.body_exists:
-        return None, None
+        return None, None, None
     if request.content_type != "multipart/form-data":
         raise InvalidInput("wall.bad_form")
     fields: dict[str, bytes] = {}
@@ -137,11 +141,11 @@ async def _delivery_form(request: web.Request) -> tuple[str | None, bytes | None
         while (part := await reader.next()) is not None:
             if (
                 not isinstance(part, BodyPartReader)
-                or part.name not in ("note", "photo")
+                or part.name not in ("note", "photo", "hours")
                 or part.name in fields
             ):
                 raise InvalidInput("wall.bad_form")
-            limit = NOTE_MAX_BYTES if part.name == "note" else PHOTO_MAX_BYTES
+            limit = {"note": NOTE_MAX_BYTES, "hours": HOURS_MAX_BYTES}.get(part.name, PHOTO_MAX_BYTES)
             fields[part.name] = await _read_part(part, limit)
     except ValueError as exc:
         # How aiohttp's multipart reader says "this is not a form" (a missing boundary, a body
@@ -149,10 +153,11 @@ async def _delivery_form(request: web.Request) -> tuple[str | None, bytes | None
         raise InvalidInput("wall.bad_form") from exc
     try:
         note = fields["note"].decode("utf-8") if "note" in fields else None
+        hours = fields["hours"].decode("utf-8").strip() if "hours" in fields else None
     except UnicodeDecodeError as exc:
         raise InvalidInput("wall.bad_form") from exc
-    # A form with no file chosen still sends an empty photo part.
-    return note, fields.get("photo") or None
+    # A form with no file chosen still sends an empty photo part (and an empty field, no hours).
+    return note, fields.get("photo") or None, hours or None
 
 
 async def _read_part(part: BodyPartReader, limit: int) -> bytes:
@@ -162,5 +167,7 @@ async def _read_part(part: BodyPartReader, limit: int) -> bytes:
         if len(content) > limit:
             if limit == NOTE_MAX_BYTES:
                 raise InvalidInput("val.too_long", max=MAX_NOTE)
+            if limit == HOURS_MAX_BYTES:
+                raise InvalidInput("hp.bad_hours", max=MAX_HOURS)
             raise InvalidInput("wall.photo_size", max=PHOTO_MAX_BYTES // (1024 * 1024))
     return bytes(content)

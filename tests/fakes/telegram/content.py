@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Final
 
 from tests.fakes.telegram.wire import (
@@ -14,6 +15,9 @@ from tests.fakes.telegram.wire import (
     json_value,
     utf16_len,
 )
+
+# What a link button may open (Telegram also takes tg:// links).
+_LINK: Final = re.compile(r"(https?|tg)://[^\s]{1,2048}")
 
 # Telegram trims these from both ends of every text and caption.
 _TRIM_CHARS: Final = " \t\r\n"
@@ -99,6 +103,21 @@ def inline_markup(raw: Any) -> JSONDict | None:
     if count > MAX_INLINE_BUTTONS:
         raise bad("reply markup is too long")
     return {"inline_keyboard": clean_rows} if clean_rows else None
+
+
+def check_placement(markup: JSONDict | None, *, private: bool) -> None:
+    """What Telegram refuses of a keyboard in this chat: a Mini App (web_app) button outside a
+    private chat, a Mini App not on HTTPS, a link button whose URL is no link."""
+    for row in (markup or {}).get("inline_keyboard", []):
+        for button in row:
+            if "web_app" in button:
+                if not private:
+                    raise bad("BUTTON_TYPE_INVALID")
+                url = button["web_app"].get("url") if isinstance(button["web_app"], dict) else None
+                if not isinstance(url, str) or not url.startswith("https://"):
+                    raise bad("BUTTON_URL_INVALID")
+            if "url" in button and not _LINK.fullmatch(str(button["url"])):
+                raise bad("BUTTON_URL_INVALID")
 
 
 def send_markup(params: JSONDict) -> tuple[JSONDict | None, JSONDict | None]:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import time
 from http import HTTPStatus
 
-from tests.fakes.telegram.content import checked_caption, checked_text, edit_markup, send_markup
+from tests.fakes.telegram.content import (
+    check_placement,
+    checked_caption,
+    checked_text,
+    edit_markup,
+    send_markup,
+)
 from tests.fakes.telegram.controls import WorldControls
 from tests.fakes.telegram.rates import RateLimits
 from tests.fakes.telegram.wire import MSG_NOT_MODIFIED, ApiError, JSONDict, bad
@@ -78,6 +84,7 @@ class SendMethods(RateLimits, WorldControls):
         document: StoredDocument | None = None,
     ) -> JSONDict:
         inline, other = send_markup(params)
+        check_placement(inline, private=chat.is_private)
         reply_to = self._reply_target(chat, params)
         self._check_rate(chat, is_edit=False)
         self._count_rate(chat, is_edit=False)
@@ -197,6 +204,7 @@ class EditMethods(RateLimits):
         entities: list[JSONDict],
         markup: JSONDict | None,
     ) -> JSONDict:
+        check_placement(markup, private=chat.is_private)
         if (text or None, entities, markup) == (message.text, message.entities, message.reply_markup):
             raise ApiError(HTTPStatus.BAD_REQUEST, MSG_NOT_MODIFIED)
         self._check_rate(chat, is_edit=True)

@@ -100,6 +100,37 @@ class BotMethods(Core):
     def _get_my_commands(self, params: JSONDict, uploads: Uploads) -> list[JSONDict]:
         return copy.deepcopy(self._commands.get(self._commands_key(params), []))
 
+    def _set_chat_menu_button(self, params: JSONDict, uploads: Uploads) -> bool:
+        """The default menu button (no chat_id) or one private chat's; a Mini App's over HTTPS."""
+        button = params.get("menu_button") or {"type": "default"}
+        kind = button.get("type") if isinstance(button, dict) else None
+        if kind not in ("default", "commands", "web_app"):
+            raise bad("can't parse menu button JSON object")
+        if kind == "web_app":
+            text = str(button.get("text") or "").strip()
+            url = str((button.get("web_app") or {}).get("url") or "")
+            if not text:
+                raise bad("menu button text must be non-empty")
+            if not url.startswith("https://"):
+                raise bad("BUTTON_URL_INVALID: the Web App URL must use HTTPS")
+        key = None
+        if params.get("chat_id") is not None:
+            chat = self._resolve_chat(params)
+            if not chat.is_private:
+                raise bad("chat not found: menu buttons exist in private chats only")
+            key = chat.id
+        self.menu_buttons[key] = dict(button)
+        return True
+
+    def _get_chat_menu_button(self, params: JSONDict, uploads: Uploads) -> JSONDict:
+        chat_id = params.get("chat_id")
+        found = self.menu_buttons.get(None if chat_id is None else int(chat_id))
+        if found is None or found.get("type") == "default":
+            found = self.menu_buttons.get(None)
+        if found is None or found.get("type") == "default":
+            return {"type": "commands"}
+        return copy.deepcopy(found)
+
 
 class CallbackMethods(Core):
     """answerCallbackQuery: once per tap, in time, with a short text."""

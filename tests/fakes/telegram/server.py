@@ -42,6 +42,8 @@ class FakeTelegram(
         "setMyCommands": "_set_my_commands",
         "deleteMyCommands": "_delete_my_commands",
         "getMyCommands": "_get_my_commands",
+        "setChatMenuButton": "_set_chat_menu_button",
+        "getChatMenuButton": "_get_chat_menu_button",
         "sendMessage": "_send_message",
         "sendPhoto": "_send_photo",
         "sendDocument": "_send_document",

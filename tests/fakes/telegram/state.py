@@ -71,6 +71,8 @@ class Core:
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
         # What setWebhook was last told (an empty url: no webhook, updates by getUpdates).
         self.webhook: JSONDict = {"url": "", "secret_token": None, "allowed_updates": None}
+        # The menu button of private chats: by chat id, None for the bot's default one.
+        self.menu_buttons: dict[int | None, JSONDict] = {}
         self._global_window: deque[float] = deque()
         self._chat_windows: dict[int, deque[float]] = defaultdict(deque)
         self._initialized = False

@@ -25,6 +25,7 @@ JSON_PARAMS: Final = frozenset(
         "link_preview_options",
         "commands",
         "scope",
+        "menu_button",
     }
 )
 
