@@ -10,12 +10,17 @@ with. Prints one JSON object: what the job measured.
 
 Jobs:
 - ``assets``: GET /wall/ and the page's own files it names (not Telegram's script): their bytes.
-- ``browse``: ``members`` members each open the wall (one request, not timed: their connection
-  is made then) and then ask ``requests`` pages of it, as the page asks them (20 cards, with the
-  filters people use), waiting a random think time (mean ``think`` seconds) between them; plus
-  one burst: every member asks at the same instant.
-- ``claim``: ``members`` members with the wall open (connections made) press Claim on the same
-  wish at the same instant.
+- ``browse``: ``members`` members each open the wall (one request, not timed) and then ask
+  ``requests`` pages of it, as the page asks them (20 cards, with the filters people use),
+  waiting a random think time (mean ``think`` seconds) between them; plus one burst: every
+  member asks at the same instant.
+- ``claim``: ``members`` members with the wall open press Claim on the same wish at the same
+  instant.
+
+The members share one connection pool: the opening requests, a few at a time, leave that many
+connections open (keep-alive), and a burst opens the rest at the same instant, as phones whose
+connection lapsed would, or a reverse proxy opening one upstream connection per request. The
+server's listen backlog (bot/serve.py) takes them.
 """
 
 from __future__ import annotations
@@ -77,7 +82,7 @@ def _headers(user_id: int, token: str) -> dict[str, str]:
 
 
 def _session(url: str) -> aiohttp.ClientSession:
-    # No cap on connections: each member has their own, as each phone would.
+    # No cap on connections: a member never waits for another's (see the module docstring).
     return aiohttp.ClientSession(
         base_url=url, connector=aiohttp.TCPConnector(limit=0, force_close=False), trust_env=False
     )
@@ -106,8 +111,8 @@ async def assets(url: str) -> dict[str, Any]:
 async def _open_walls(
     http: aiohttp.ClientSession, headers: list[dict[str, str]], at_once: int, path: str
 ) -> list[Any]:
-    """Each member opens the wall once (a few at a time, as people do): their connection is
-    made and kept (keep-alive). The answers to that first request are returned."""
+    """Each member opens the wall once (a few at a time, as people do). The answers to that
+    first request are returned."""
     gate = asyncio.Semaphore(at_once)
     params = {"limit": str(PAGE)} if path == "wishes" else {}
 
@@ -178,7 +183,7 @@ async def browse(url: str, token: str, members: int, requests: int, think: float
 async def claim(url: str, token: str, members: int, code: str) -> dict[str, Any]:
     headers = [_headers(member_id(i), token) for i in range(members)]
     async with _session(url) as http:
-        # The page asks who they are first (a light request): their connection is open.
+        # The page asks who they are first (a light request).
         await _open_walls(http, headers, at_once=25, path="me")
 
         async def press(i: int) -> tuple[float, int, str]:

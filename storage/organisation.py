@@ -67,10 +67,14 @@ class BranchRepo:
         return Branch.model_validate(dict(row)) if row else None
 
     async def for_community(self, community_id: int) -> list[Branch]:
-        async with self._db.reader.execute(
-            "SELECT id, community_id, name FROM branches WHERE community_id = ? ORDER BY id", (community_id,)
-        ) as cur:
-            return [Branch.model_validate(dict(r)) for r in await cur.fetchall()]
+        # A few rows by key, read at once: every wall page asks, and through the reader it took
+        # three trips, each queued behind other pages' lists (bench/, scenario 7).
+        rows = await fetch_all(
+            self._db.quick,
+            "SELECT id, community_id, name FROM branches WHERE community_id = ? ORDER BY id",
+            (community_id,),
+        )
+        return [Branch.model_validate(dict(r)) for r in rows]
 
     async def create(
         self, conn: aiosqlite.Connection, community_id: int, name: str, now: datetime

@@ -81,11 +81,12 @@ def vary(db: Path, first: int, last: int) -> None:
 
 async def serve_wall(app: WishwallApp) -> tuple[web.AppRunner, str]:
     """The bot's web server as `wishwall run` starts it (bot/serve.py), on a free port."""
+    from bot.serve import LISTEN_BACKLOG
     from handlers.web.server import build_web
 
     runner = web.AppRunner(build_web(app), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    await web.TCPSite(runner, "127.0.0.1", 0, backlog=LISTEN_BACKLOG).start()
     host, port = runner.addresses[0][:2]
     return runner, f"http://{host}:{port}"
 
