@@ -44,6 +44,7 @@ from bench.seed import WorldSpec, card_of, coordinator_id, member_id
 from bot.callbacks import WishButton, WishCallback
 
 WARM_UP = 2.0
+PLAIN_GC_THRESHOLDS = gc.get_threshold()  # taken before any bot started
 # Taps prepared for a saturated phase, per second of it: more than Wishwall takes. The anchors
 # get the same taps first and then more of the same kind, as many as the ceiling might take.
 PREPARED_PER_SECOND = 600
@@ -208,6 +209,8 @@ async def run(ctx: RunContext) -> list[Figure]:
             int((ANCHOR_PREPARED_PER_SECOND - PREPARED_PER_SECOND) * throughput_seconds)
         )
         anchor_rates = {}
+        # The collector as a plain bot has it: Wishwall's own setting (bot/context.py) is its own.
+        gc.set_threshold(*PLAIN_GC_THRESHOLDS)
         for kind in KINDS:
             anchor = Anchor(
                 kind,
