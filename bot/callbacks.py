@@ -6,6 +6,7 @@ returns None for anything it did not produce itself; handlers then answer with a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from typing import ClassVar, Self, cast
@@ -69,6 +70,17 @@ class CallbackData(BaseModel):
     def matches(cls, data: object) -> bool:
         """Use as CallbackQueryHandler(pattern=...): only well-formed data reaches a handler."""
         return cls.unpack(data) is not None
+
+    @classmethod
+    def matching(cls, test: Callable[[Self], bool]) -> Callable[[object], bool]:
+        """Like `matches`, for only some of the model's buttons: well-formed data that `test`
+        accepts (`WishCallback.matching(lambda d: d.action is WishButton.CLAIM)`)."""
+
+        def match(data: object) -> bool:
+            parsed = cls.unpack(data)
+            return parsed is not None and test(parsed)
+
+        return match
 
 
 _UNPACKED: dict[tuple[type[CallbackData], str], CallbackData | None] = {}

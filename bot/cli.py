@@ -248,7 +248,7 @@ async def _organise(settings: Settings, args: argparse.Namespace) -> int:
         elif args.command == "coordinator":
             community = await org.community(args.community)
             added = await org.appoint(SYSTEM, community.id, args.telegram_id)
-            state = "appointed" if added else "already a coordinator"
+            state = "appointed coordinator" if added else "already a coordinator"
             print(f"{args.telegram_id}: {state} of {community.name}")
         elif args.command == "branch":
             community = await org.community(args.community)

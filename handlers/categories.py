@@ -156,11 +156,7 @@ async def hide_or_show(
 
 
 def _actions(*actions: CategoryButton) -> Any:
-    def match(data: object) -> bool:
-        parsed = CategoryCallback.unpack(data)
-        return parsed is not None and parsed.action in actions
-
-    return match
+    return CategoryCallback.matching(lambda d: d.action in actions)
 
 
 def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:

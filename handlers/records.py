@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 from datetime import date, timedelta
 from typing import Any
@@ -17,8 +16,9 @@ from bot.context import WishwallContext
 from bot.errors import DomainError
 from bot.models import Button, Rendered
 from bot.people.policies import command_refusal
-from bot.records import importer, sheets
+from bot.records import importer, record_sheets, sheets
 from bot.records import views as record_views
+from bot.records.claim_export import claim_sheet
 from bot.records.service import community_of, default_export_period, default_record_period
 from bot.reports import figures
 from bot.texts import t
@@ -131,29 +131,15 @@ async def export(update: Update, context: WishwallContext) -> None:
     except DomainError as error:
         await say_error(update, context, error)
         return
-    period = records.period(community, span)
-    summary = await records.export_summary(community, period)
-    buffer = io.BytesIO()
-    count = await sheets.write_claim_sheet(
-        buffer,
-        records.sheet_rows(community, period),
-        summary,
-        period=period,
-        lang=lang,
-        public=public,
-        today=records.today(community),
-    )
-    await records.record_export(actor.user_id, community, period, public)
-    suffix = "-public" if public else ""
-    name = f"wishwall-claims-{period.start.isoformat()}_{period.last_day.isoformat()}{suffix}.xlsx"
+    sheet = await claim_sheet(records, actor, community, span, public=public, lang=lang)
     caption = t(
         lang,
         "exp.caption_public" if public else "exp.caption",
-        start=period.start.isoformat(),
-        end=period.last_day.isoformat(),
-        count=count,
+        start=sheet.period.start.isoformat(),
+        end=sheet.period.last_day.isoformat(),
+        count=sheet.count,
     )
-    await _send_file(update, buffer.getvalue(), name, caption)
+    await _send_file(update, sheet.content, sheet.file_name, caption)
 
 
 # --- figures and service records ----------------------------------------------------------------
@@ -189,7 +175,7 @@ async def my_record(update: Update, context: WishwallContext) -> None:
         period = record.period
         await _send_file(
             update,
-            sheets.record_xlsx(record, lang),
+            record_sheets.record_xlsx(record, lang),
             f"wishwall-record-{period.start.isoformat()}_{period.last_day.isoformat()}.xlsx",
             t(lang, "rec.xlsx_caption", name=record.name, start=period.start, end=period.last_day),
         )
@@ -267,7 +253,7 @@ async def _send_branch_report(
     period = report.period
     await _send_file(
         update,
-        sheets.branch_xlsx(report, lang),
+        record_sheets.branch_xlsx(report, lang),
         f"wishwall-branch-{report.branch.id}-{period.start.isoformat()}_{period.last_day.isoformat()}.xlsx",
         t(
             lang,

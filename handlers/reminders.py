@@ -44,7 +44,7 @@ from handlers.common import (
     reply_rendered,
     reply_text,
 )
-from handlers.people.start import cancel as cancel_conversations
+from handlers.people.start import cancel
 from handlers.wishes import release as release_reason
 
 log = logging.getLogger(__name__)
@@ -53,11 +53,7 @@ DATE = "extend_date"
 
 
 def reminder_buttons(*actions: ReminderButton) -> Callable[[object], bool]:
-    def match(data: object) -> bool:
-        parsed = ReminderCallback.unpack(data)
-        return parsed is not None and parsed.action in actions
-
-    return match
+    return ReminderCallback.matching(lambda d: d.action in actions)
 
 
 def rendered_of(message: object) -> Rendered:
@@ -221,12 +217,6 @@ async def _update_tapped(context: WishwallContext, draft: ExtendDraft, rendered:
         log.info("could not update the reminder after an extension: %s", exc)
 
 
-async def cancel(update: Update, context: WishwallContext) -> int:
-    assert update.effective_user is not None
-    await context.core.drafts.delete(update.effective_user.id, ExtendDraft)
-    return await cancel_conversations(update, context)
-
-
 # --- one-tap buttons ----------------------------------------------------------------------------
 
 
@@ -279,6 +269,7 @@ def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:
                     MessageHandler(filters.TEXT & ~filters.COMMAND, typed_date),
                 ]
             },
+            # /cancel drops every conversation's draft, the ExtendDraft with them.
             fallbacks=[CommandHandler("cancel", cancel)],
             name="extend",
             persistent=True,

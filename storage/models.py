@@ -1,21 +1,48 @@
-"""Domain models shared by the core and storage (storage returns these, never raw rows)."""
+"""Domain models shared by the core and storage (storage returns these, never raw rows).
+
+The records of wishes are here; those of people, of what is sent and of reminders and figures are
+in modules of their own, re-exported here so that one import serves (bot/models.py builds on it).
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-# Re-exported: the core speaks of categories through these models (storage/category_keys.py).
+# Re-exported, so that one import names every record (categories: storage/category_keys.py).
 from storage.category_keys import CUSTOM_CATEGORY_PREFIX as CUSTOM_CATEGORY_PREFIX
 from storage.category_keys import Category as Category
 from storage.category_keys import CategoryKey as CategoryKey
 from storage.category_keys import CategoryNames as CategoryNames
 from storage.category_keys import StoredCategoryNames as StoredCategoryNames
 from storage.category_keys import category_key as category_key
+from storage.frozen import Frozen as Frozen
+from storage.message_models import Button as Button
+from storage.message_models import Media as Media
+from storage.message_models import NewOutbox as NewOutbox
+from storage.message_models import OutboxItem as OutboxItem
+from storage.message_models import OutboxKind as OutboxKind
+from storage.message_models import OutboxStatus as OutboxStatus
+from storage.message_models import QueuedRef as QueuedRef
+from storage.message_models import Rendered as Rendered
+from storage.people_models import COMMUNITY_SETTINGS as COMMUNITY_SETTINGS
+from storage.people_models import Branch as Branch
+from storage.people_models import Community as Community
+from storage.people_models import Group as Group
+from storage.people_models import Identity as Identity
+from storage.people_models import Invite as Invite
+from storage.people_models import JoinRequest as JoinRequest
+from storage.people_models import Member as Member
+from storage.people_models import Membership as Membership
+from storage.people_models import MembershipStatus as MembershipStatus
+from storage.report_models import Figures as Figures
+from storage.report_models import Period as Period
+from storage.report_models import Reminder as Reminder
+from storage.report_models import ReminderKind as ReminderKind
 from storage.sources import SourceKind as SourceKind
 from storage.sources import WishSource as WishSource
 
@@ -29,10 +56,6 @@ class WishStatus(StrEnum):
     FULFILLED = "fulfilled"
     REJECTED = "rejected"
     CANCELLED = "cancelled"
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
 
 class Beneficiary(Frozen):
@@ -108,27 +131,6 @@ class Wish(Frozen):
         return format_code(self.id)
 
 
-class Member(Frozen):
-    """A Telegram user known to the bot: registered with a real name, optionally a coordinator."""
-
-    user_id: int
-    full_name: str
-    lang: str
-    registered_at: datetime
-    unreachable_at: datetime | None = None
-
-
-class Group(Frozen):
-    chat_id: int
-    community_id: int
-    title: str
-    lang: str
-    bound_by: int
-    bound_at: datetime
-    active: bool
-    branch_id: int | None = None
-
-
 class WishPost(Frozen):
     wish_id: int
     chat_id: int
@@ -147,267 +149,11 @@ class Event(Frozen):
     details: dict[str, Any] = Field(default_factory=dict)
 
 
-class OutboxKind(StrEnum):
-    MESSAGE = "message"  # content fixed when the change happened
-    CARD = "card"  # a wish's group card: rendered from the wish's state when sent
-    REDACT = "redact"  # take a beneficiary's details back from a member's chat
-    MENU = "menu"  # a person's command menu, worked out from their roles when sent
-
-
-class OutboxStatus(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    SUPERSEDED = "superseded"
-    UNREACHABLE = "unreachable"
-    FAILED = "failed"
-
-
-class Button(Frozen):
-    text: str
-    callback_data: str | None = None
-    url: str | None = None
-    # A Mini App's https address, opened inside Telegram (private chats only: groups refuse it).
-    web_app: str | None = None
-
-
-class Rendered(Frozen):
-    """A message as the core wants it shown: plain text (no parse mode) and inline buttons."""
-
-    text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
-    photo_file_id: str | None = None
-    # A picture the bot made (storage/media.py key); the outbox uploads it, text becomes its caption.
-    photo_media: str | None = None
-
-
-class NewOutbox(Frozen):
-    kind: OutboxKind
-    chat_id: int
-    wish_id: int | None = None
-    payload: Rendered | None = None
-    # Pending rows sharing a key collapse into the newest one: several edits of one card, one send.
-    coalesce_key: str | None = None
-    tracks_details: bool = False  # remember the sent message so its details can be redacted
-    delay_seconds: float = 0.0  # not to go before this long after it was queued
-
-
-class OutboxItem(Frozen):
-    id: int
-    kind: OutboxKind
-    chat_id: int
-    wish_id: int | None
-    payload: Rendered | None
-    coalesce_key: str | None
-    tracks_details: bool = False
-    attempts: int
-    not_before: datetime
-    status: OutboxStatus
-
-
-class QueuedRef(NamedTuple):
-    """Just enough of a pending outbox row to decide whether it may go now.
-
-    A plain tuple, not a model: the sender looks at hundreds of these per pass and sends a few,
-    so it must not pay for parsing payloads it will not send (see OutboxSender._pass).
-    """
-
-    id: int
-    chat_id: int
-    coalesce_key: str | None
-
-
-class Community(Frozen):
-    """A community and its own settings (each program sets its hours, caps and rules)."""
-
-    id: int
-    name: str
-    tz: str
-    created_at: datetime
-    four_eyes: bool = False
-    member_cap: int = 2
-    value_cap_fen: int | None = None
-    require_phone: bool = False
-    reminder_hour: int = 9
-    escalate_after: int = 3
-    unclaimed_days: int = 3
-    max_extension_days: int = 14
-    quiet_start: int = 21
-    quiet_end: int = 8
-    report_weekday: int = 1  # ISO: 1 = Monday
-    report_hour: int = 9
-    retention_days: int = 180
-    repeat_months: int = 12
-    # Service hours and points (migration 0008): hours a delivery records unless the member
-    # states others; points per fulfilled wish, a bonus when delivered by the due date, per hour
-    # served; a joint wish's points split among its members (0) or each given them whole (1).
-    hours_default: int = 2
-    points_per_wish: int = 10
-    points_on_time_bonus: int = 5
-    points_per_hour: int = 0
-    points_joint: int = 0
-    auto_release_days: int = 0  # 0: off; else a claim overdue this long, reminders unanswered, reopens
-    followup_days: int = 14  # a fulfilled wish waits this long for its follow-up visit (回访)
-
-
-# Settings a coordinator may change, with the range each accepts.
-COMMUNITY_SETTINGS: dict[str, tuple[int, int]] = {
-    "four_eyes": (0, 1),
-    "member_cap": (1, 50),
-    "value_cap_fen": (0, 10_000_000),
-    "require_phone": (0, 1),
-    "reminder_hour": (0, 23),
-    "escalate_after": (1, 30),
-    "unclaimed_days": (1, 60),
-    "max_extension_days": (1, 90),
-    "quiet_start": (0, 23),
-    "quiet_end": (0, 23),
-    "report_weekday": (1, 7),
-    "report_hour": (0, 23),
-    "retention_days": (1, 3650),
-    "repeat_months": (0, 120),
-    "hours_default": (0, 24),
-    "points_per_wish": (0, 1000),
-    "points_on_time_bonus": (0, 1000),
-    "points_per_hour": (0, 100),
-    "points_joint": (0, 1),
-    "auto_release_days": (0, 90),
-    "followup_days": (1, 365),
-}
-
-
-class Branch(Frozen):
-    id: int
-    community_id: int
-    name: str
-
-
-class MembershipStatus(StrEnum):
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    REMOVED = "removed"
-
-
-class Membership(Frozen):
-    user_id: int
-    community_id: int
-    branch_id: int
-    status: MembershipStatus
-    phone: str | None = None
-    joined_at: datetime
-
-
-class Identity(Frozen):
-    """Everything about a user that decides what they may do (bot/directory.py)."""
-
-    member: Member | None
-    membership: Membership | None
-    coordinator_of: frozenset[int]
-    chosen_community: int | None  # picked with /use
-    visitor_of: frozenset[int] = frozenset()  # communities that appointed them to follow up (回访)
-
-
-class Invite(Frozen):
-    token: str
-    community_id: int
-    branch_id: int
-    created_by: int
-    expires_at: datetime
-    max_uses: int
-    uses: int
-    revoked: bool
-
-
-class JoinRequest(Frozen):
-    id: int
-    user_id: int
-    full_name: str
-    community_id: int | None
-    status: str
-    created_at: datetime
-
-
-# --- reminders, figures and bot-made pictures ----------------------------------------------
-
-
-class ReminderKind(StrEnum):
-    DUE_SOON = "due_soon"
-    OVERDUE = "overdue"
-    ESCALATION = "escalation"
-    UNCLAIMED = "unclaimed"
-    WEEKLY_REPORT = "weekly_report"
-    # Kept in tables of their own (storage/subscriptions.py, storage/broadcasts.py), not in
-    # `reminders`, but run by the same scheduler.
-    DIGEST = "digest"
-    BROADCAST_REPORT = "broadcast_report"
-
-
-class Reminder(Frozen):
-    """One scheduled message as recorded: (kind, wish_id, recipient, period) is sent at most once."""
-
-    kind: ReminderKind
-    community_id: int
-    wish_id: int = 0  # 0: not about one wish (a weekly report)
-    recipient: int  # the chat it went to: a member, a coordinator or a group
-    period: str  # local date, ISO week, or a due-date key: whatever makes "once" true for the kind
-    due_date: date | None = None  # the due date a wish reminder was about (counts restart when it moves)
-
-
 class PostedWish(Frozen):
     """An open wish and a group it is posted in."""
 
     chat_id: int
     wish: Wish
-
-
-class Media(Frozen):
-    """A picture the bot made (a report chart), kept until sent; file_id once Telegram has it."""
-
-    key: str
-    content: bytes
-    mime_type: str
-    file_id: str | None = None
-
-
-class Period(Frozen):
-    """A stretch of time for figures: instants for events, local calendar days for due dates."""
-
-    start: datetime  # aware; inclusive
-    end: datetime  # aware; exclusive (the moment the figures are taken)
-    first_day: date  # the local calendar days the period covers, inclusive
-    last_day: date
-    label: str
-
-
-class Figures(Frozen):
-    """What happened to a community's wishes in one period: one branch (None: not posted yet) or all.
-
-    Activity counts are distinct wishes with that step in the period. The completion rate is
-    due_fulfilled / due: of the wishes whose due date falls in the period (rejected and cancelled
-    ones left out), those fulfilled before the period ended. Overdue: wishes held by a member,
-    past their due date and not delivered when the period ended.
-    """
-
-    branch_id: int | None = None
-    collected: int = 0
-    verified: int = 0
-    posted: int = 0
-    claimed: int = 0
-    delivered: int = 0
-    fulfilled: int = 0
-    due: int = 0
-    due_fulfilled: int = 0
-    overdue: int = 0
-
-    @property
-    def completion_rate(self) -> float | None:
-        return self.due_fulfilled / self.due if self.due else None
-
-    def plus(self, other: Figures) -> Figures:
-        """Sum of two sets of figures (branch_id is kept only when both share it)."""
-        names = [n for n in type(self).model_fields if n != "branch_id"]
-        summed = {n: getattr(self, n) + getattr(other, n) for n in names}
-        same = self.branch_id if self.branch_id == other.branch_id else None
-        return Figures(branch_id=same, **summed)
 
 
 class ImportedWish(Frozen):

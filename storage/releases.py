@@ -13,11 +13,12 @@ from storage.models import Frozen
 
 
 class ReleaseEvent(Frozen):
-    """One wish given back (or one holder leaving a joint wish), as the audit trail has it."""
+    """One wish given back (or one holder leaving a joint wish, or a coordinator giving it to
+    another member), as the audit trail has it."""
 
     wish_id: int | None
     actor_id: int | None
-    action: str  # "release" or "leave"
+    action: str  # "release", "leave" or "reassign"
     details: dict[str, Any]
 
 
@@ -29,7 +30,7 @@ class ReleaseRepo:
         rows = await fetch_all(
             self._db.reader,
             "SELECT wish_id, actor_id, action, details FROM events WHERE community_id = ?"
-            " AND action IN ('release', 'leave') AND at >= ? AND at < ? ORDER BY id",
+            " AND action IN ('release', 'leave', 'reassign') AND at >= ? AND at < ? ORDER BY id",
             (community_id, utc_text(start), utc_text(end)),
         )
         return [

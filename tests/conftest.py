@@ -34,8 +34,26 @@ def clock() -> FakeClock:
     return FakeClock(datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI))
 
 
+def fast_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Like the `settings` fixture, with no scheduler tick (tests run passes themselves) and
+    short private-chat pacing so several reminders to one person do not take seconds."""
+    values: dict[str, Any] = {
+        "bot_token": "123456:TEST-TOKEN",
+        "db": str(tmp_path / "wishwall.db"),
+        "admins": frozenset({COORDINATOR}),
+        "private_interval_seconds": 0.01,
+        "job_tick_seconds": 0,
+        "card_settle_seconds": 0,  # group cards are checked right after each change
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    # A module marked passes_by_hand runs the scheduler's passes itself (tests/scheduling.py).
+    if request.node.get_closest_marker("passes_by_hand") is not None:
+        return fast_settings(tmp_path)
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         bot_token="123456:TEST-TOKEN",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,8 +12,8 @@ from bot.models import Wish
 from bot.people.policies import Actor
 from bot.reminders.jobs import run_pass
 from bot.services import Services
-from bot.settings import Settings
 from tests.conftest import Bot
+from tests.conftest import fast_settings as fast_settings
 from tests.factories import COORDINATOR, draft, seed_community
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -26,21 +25,6 @@ GROUP_A, GROUP_B = -100101, -100202
 def at(month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
     """An instant in 2026, Shanghai time."""
     return datetime(2026, month, day, hour, minute, tzinfo=SH)
-
-
-def fast_settings(tmp_path: Path, **overrides: Any) -> Settings:
-    """Like the conftest settings, with no scheduler tick (tests run passes themselves) and
-    short private-chat pacing so several reminders to one person do not take seconds."""
-    values: dict[str, Any] = {
-        "bot_token": "123456:TEST-TOKEN",
-        "db": str(tmp_path / "wishwall.db"),
-        "admins": frozenset({COORDINATOR}),
-        "private_interval_seconds": 0.01,
-        "job_tick_seconds": 0,
-        "card_settle_seconds": 0,  # group cards are checked right after each change
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 @dataclass
@@ -100,6 +84,17 @@ async def posted(
 async def claimed(services: Services, p: People, due: date, holder: Actor | None = None) -> Wish:
     wish = await posted(services, p.boss, due)
     return await services.wishes.claim(holder or p.alice, wish.id)
+
+
+async def claimed_in_group(bot: Bot, due: date, holder_id: int = ALICE) -> Wish:
+    """The usual start: `people`, group A bound, one wish posted there and claimed (by Alice
+    unless told), and what that sent delivered, so the holder has the details message."""
+    s = bot.services
+    p = await people(s, bot.api)
+    await bind_group(s, bot.api)
+    wish = await claimed(s, p, due, holder={ALICE: p.alice, BOB: p.bob}[holder_id])
+    await bot.driver.settle()
+    return wish
 
 
 async def run(bot: Bot, clock: FakeClock, name: str, when: datetime) -> int:

@@ -5,13 +5,11 @@ holder and coordinators told why, reason "auto" in the record), at the reminder 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from bot.clock import FakeClock
 from bot.models import Wish, WishStatus
-from bot.settings import Settings
 from tests.conftest import Bot
 from tests.factories import BENEFICIARY
 from tests.scheduling import (
@@ -19,28 +17,18 @@ from tests.scheduling import (
     BOSS,
     GROUP_A,
     at,
-    bind_group,
-    claimed,
-    fast_settings,
+    claimed_in_group,
     people,
     run,
     set_community,
 )
 
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return fast_settings(tmp_path)
+pytestmark = pytest.mark.passes_by_hand  # its settings: fast_settings (tests/conftest.py)
 
 
 async def stale(bot: Bot) -> Wish:
     """Alice holds a wish due 2026-11-22, claimed on the 20th."""
-    s, api = bot.services, bot.api
-    p = await people(s, api)
-    await bind_group(s, api)
-    wish = await claimed(s, p, due=date(2026, 11, 22))
-    await bot.driver.settle()
-    return wish
+    return await claimed_in_group(bot, date(2026, 11, 22))
 
 
 async def test_off_by_default_nothing_is_released(bot: Bot, clock: FakeClock) -> None:

@@ -4,24 +4,19 @@ quiet hours, and counted afterwards."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.clock import FakeClock
 from bot.people.organisation import SYSTEM
-from bot.settings import Settings
 from tests.conftest import Bot
 from tests.fakes.telegram_api import FakeTelegram, FakeUser, StoredMessage
-from tests.scheduling import ALICE, BOB, BOSS, People, at, fast_settings, people, person, run
+from tests.scheduling import ALICE, BOB, BOSS, People, at, people, person, run
 
 CAROL = 3  # in the second branch
 NOTICE = "本周六上午九点在社区中心集中送达，请准时参加。"
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return fast_settings(tmp_path)
+pytestmark = pytest.mark.passes_by_hand  # its settings: fast_settings (tests/conftest.py)
 
 
 async def two_branches(bot: Bot) -> tuple[People, FakeUser]:

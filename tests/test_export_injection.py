@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 
 from bot.clock import FakeClock
 from bot.people.organisation import SYSTEM
-from bot.records import sheets
+from bot.records import record_sheets, sheets
 from bot.records.sheet_cells import FORMULA_STARTS, append_row, csv_row, neutralise
 from bot.services import Services
 from tests.conftest import Bot
@@ -116,9 +116,9 @@ async def test_branchreport_xlsx_keeps_names_and_wishes_as_text(hostile: None, b
 
 async def test_record_xlsx_straight_from_the_service(hostile: None, services: Services) -> None:
     record = await services.records.member_record(1, VOLUNTEER, H2)
-    assert_text_stays_text(sheets.record_xlsx(record, "en"), {VOLUNTEER_NAME, "+1+1", "-2", "@SUM(A1)"})
+    assert_text_stays_text(record_sheets.record_xlsx(record, "en"), {VOLUNTEER_NAME, "+1+1", "-2", "@SUM(A1)"})
     report = await services.records.branch_report(await coordinator(services), 2, H2)
-    assert_text_stays_text(sheets.branch_xlsx(report, "en"), {VOLUNTEER_NAME, "+1+1", "-2", "@SUM(A1)"})
+    assert_text_stays_text(record_sheets.branch_xlsx(report, "en"), {VOLUNTEER_NAME, "+1+1", "-2", "@SUM(A1)"})
 
 
 def test_append_row_stores_text_as_a_string_and_leaves_other_values_alone() -> None:

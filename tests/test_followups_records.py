@@ -12,20 +12,17 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.models import SourceKind, WishSource, WishStatus
-from bot.settings import Settings
 from storage.followups import FollowupFigures, Outcome
 from tests.conftest import Bot
 from tests.factories import BENEFICIARY, COORDINATOR, draft
 from tests.fakes.telegram_api import StoredMessage
-from tests.scheduling import GROUP_A, SH, at, bind_group, fast_settings, people, run
+from tests.scheduling import GROUP_A, SH, at, bind_group, people, run
 from tests.test_followups import fulfilled
 
 SECRET_NOTE = "老人说谢谢小张，电暖器很暖和"
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return fast_settings(tmp_path)
+pytestmark = pytest.mark.passes_by_hand  # its settings: fast_settings (tests/conftest.py)
 
 
 async def history(bot: Bot) -> tuple[int, int, int]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +15,6 @@ from bot.models import Action, Wish, WishStatus
 from bot.people.policies import allowed
 from bot.reminders.jobs import run_all
 from bot.services import Services
-from bot.settings import Settings
 from bot.texts import t
 from storage.handover import OfferStatus
 from tests.conftest import Bot
@@ -29,8 +27,7 @@ from tests.scheduling import (
     GROUP_A,
     at,
     bind_group,
-    claimed,
-    fast_settings,
+    claimed_in_group,
     people,
     person,
     posted,
@@ -41,9 +38,7 @@ PERSONAL = (BENEFICIARY.name, BENEFICIARY.phone, BENEFICIARY.address)
 CAROL, DAVE = 3, 4
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return fast_settings(tmp_path)
+pytestmark = pytest.mark.passes_by_hand  # its settings: fast_settings (tests/conftest.py)
 
 
 def current(bot: Bot, message: StoredMessage) -> StoredMessage:
@@ -57,11 +52,8 @@ def shows_personal(text: str) -> bool:
 
 async def holding(bot: Bot) -> tuple[Wish, FakeUser, FakeUser, StoredMessage]:
     """Alice holds a posted wish; her private details message (with its buttons) is returned."""
-    s, api = bot.services, bot.api
-    p = await people(s, api)
-    await bind_group(s, api)
-    wish = await claimed(s, p, due=date(2026, 12, 5))
-    await bot.driver.settle()
+    api = bot.api
+    wish = await claimed_in_group(bot, date(2026, 12, 5))
     details = api.last_in(ALICE)
     assert shows_personal(details.text) and "🤝 转交他人" in details.button_labels
     return wish, api.user(ALICE, "Alice"), api.user(BOB, "Bob", language_code="en"), details

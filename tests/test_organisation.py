@@ -360,6 +360,9 @@ def test_cli_sets_up_a_community_from_zero(
     assert main(["community", "list"]) == 0
     out = capsys.readouterr().out
     assert "幸福社区" in out and "第一支部" in out and "default" not in out
+    assert "424242: appointed coordinator of 幸福社区" in out
+    assert main(["coordinator", "add", "幸福社区", "424242"]) == 0
+    assert "424242: already a coordinator of 幸福社区" in capsys.readouterr().out
     assert main(["community", "add", "幸福社区"]) == 1
     assert main(["coordinator", "add", "无此社区", "1"]) == 1
     assert "No such community" in capsys.readouterr().err

@@ -13,7 +13,7 @@ from bot.callbacks import BranchReportCallback, ForgetCallback
 from bot.errors import DomainError, InvalidInput
 from bot.models import WishStatus
 from bot.people.policies import COMMAND_RULES, Actor, Need, command_refusal
-from bot.records import importer, sheets
+from bot.records import importer, record_sheets, sheets
 from bot.records.service import RecordSummary, community_of, months_before
 from bot.records.views import split_message
 from bot.reports import figures
@@ -140,5 +140,5 @@ def test_keys_built_at_run_time_exist() -> None:
     keys += list(importer._ROW_KEYS.values())
     keys += [f"xl.col.{c}" for c in sheets.CLAIM_COLUMNS]
     keys += [f"xl.sum.{c}" for c in sheets.SUMMARY_COLUMNS]
-    keys += [f"xl.rec.{c}" for c in (*sheets.RECORD_COLUMNS, *sheets.MEMBER_COLUMNS)]
+    keys += [f"xl.rec.{c}" for c in (*record_sheets.RECORD_COLUMNS, *record_sheets.MEMBER_COLUMNS)]
     assert [k for k in keys if k not in CATALOG] == []

@@ -5,26 +5,22 @@ the reason lands in the audit trail, reaches the coordinators in their language,
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from bot.clock import FakeClock
 from bot.models import WishStatus
-from bot.settings import Settings
 from bot.texts import t
 from bot.wishes.graph import MAX_REASON
 from tests.conftest import Bot
 from tests.factories import BENEFICIARY
 from tests.fakes.telegram_api import StoredMessage
-from tests.scheduling import ALICE, BOB, BOSS, at, bind_group, claimed, fast_settings, people, run
+from tests.scheduling import ALICE, BOB, BOSS, at, bind_group, claimed, claimed_in_group, people, run
 
 REASONS = ["联系不上受助人", "没有时间", "心愿有变化", "其他原因", "不放弃了"]
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return fast_settings(tmp_path)
+pytestmark = pytest.mark.passes_by_hand  # its settings: fast_settings (tests/conftest.py)
 
 
 def current(bot: Bot, message: StoredMessage) -> StoredMessage:
@@ -33,10 +29,7 @@ def current(bot: Bot, message: StoredMessage) -> StoredMessage:
 
 async def test_release_asks_why_and_tells_the_coordinators(bot: Bot) -> None:
     s, api, d = bot.services, bot.api, bot.driver
-    p = await people(s, api)
-    await bind_group(s, api)
-    wish = await claimed(s, p, due=date(2026, 12, 5))
-    await d.settle()
+    wish = await claimed_in_group(bot, date(2026, 12, 5))
     alice, boss = api.user(ALICE, "Alice"), api.user(BOSS, "Li")
     details = d.last_private(alice)
     boss_before = len(d.private(boss))
@@ -68,10 +61,7 @@ async def test_release_asks_why_and_tells_the_coordinators(bot: Bot) -> None:
 
 async def test_a_reason_chosen_in_english_reaches_a_chinese_coordinator_in_chinese(bot: Bot) -> None:
     s, api, d = bot.services, bot.api, bot.driver
-    p = await people(s, api)
-    await bind_group(s, api)
-    wish = await claimed(s, p, due=date(2026, 12, 5), holder=p.bob)
-    await d.settle()
+    wish = await claimed_in_group(bot, date(2026, 12, 5), holder_id=BOB)
     bob, boss = api.user(BOB, "Bob", language_code="en"), api.user(BOSS, "Li")
     await d.tap(bob, d.last_private(bob), "Release")
     asked = d.last_private(bob)
@@ -89,10 +79,7 @@ async def test_a_reason_chosen_in_english_reaches_a_chinese_coordinator_in_chine
 
 async def test_keep_it_changes_nothing(bot: Bot) -> None:
     s, api, d = bot.services, bot.api, bot.driver
-    p = await people(s, api)
-    await bind_group(s, api)
-    wish = await claimed(s, p, due=date(2026, 12, 5))
-    await d.settle()
+    wish = await claimed_in_group(bot, date(2026, 12, 5))
     alice = api.user(ALICE, "Alice")
     await d.tap(alice, d.last_private(alice), "放弃认领")
     asked = d.last_private(alice)
@@ -104,10 +91,7 @@ async def test_keep_it_changes_nothing(bot: Bot) -> None:
 
 async def test_other_asks_for_words_and_refuses_empty_or_endless_ones(bot: Bot) -> None:
     s, api, d = bot.services, bot.api, bot.driver
-    p = await people(s, api)
-    await bind_group(s, api)
-    wish = await claimed(s, p, due=date(2026, 12, 5))
-    await d.settle()
+    wish = await claimed_in_group(bot, date(2026, 12, 5))
     alice, boss = api.user(ALICE, "Alice"), api.user(BOSS, "Li")
     await d.tap(alice, d.last_private(alice), "放弃认领")
     asked = d.last_private(alice)
@@ -131,10 +115,7 @@ async def test_other_asks_for_words_and_refuses_empty_or_endless_ones(bot: Bot) 
 
 async def test_other_then_cancel_keeps_the_wish(bot: Bot) -> None:
     s, api, d = bot.services, bot.api, bot.driver
-    p = await people(s, api)
-    await bind_group(s, api)
-    wish = await claimed(s, p, due=date(2026, 12, 5))
-    await d.settle()
+    wish = await claimed_in_group(bot, date(2026, 12, 5))
     alice = api.user(ALICE, "Alice")
     await d.tap(alice, d.last_private(alice), "放弃认领")
     await d.tap(alice, d.last_private(alice), "其他原因")

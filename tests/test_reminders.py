@@ -7,7 +7,6 @@ settings) and reads what Telegram would show each person.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -23,17 +22,14 @@ from tests.scheduling import (
     at,
     bind_group,
     claimed,
-    fast_settings,
+    claimed_in_group,
     people,
     posted,
     run,
     set_community,
 )
 
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return fast_settings(tmp_path)
+pytestmark = pytest.mark.passes_by_hand  # its settings: fast_settings (tests/conftest.py)
 
 
 def texts_to(api: FakeTelegram, chat_id: int) -> list[str]:
@@ -42,10 +38,7 @@ def texts_to(api: FakeTelegram, chat_id: int) -> list[str]:
 
 async def test_due_soon_fires_once_the_day_before_at_the_reminder_hour(bot: Bot, clock: FakeClock) -> None:
     api, s = bot.api, bot.services
-    p = await people(s, api)
-    await bind_group(s, api)
-    wish = await claimed(s, p, due=date(2026, 11, 22))  # claimed 2026-11-20 10:00
-    await bot.driver.settle()
+    wish = await claimed_in_group(bot, date(2026, 11, 22))  # claimed 2026-11-20 10:00
     before = len(api.messages_in(ALICE))
 
     assert await run(bot, clock, "due_soon", at(11, 21, 8, 59)) == 0  # not yet the hour
@@ -239,10 +232,7 @@ async def test_unreachable_holder_is_not_chased_forever_and_coordinators_hear_on
     bot: Bot, clock: FakeClock
 ) -> None:
     api, s = bot.api, bot.services
-    p = await people(s, api)
-    await bind_group(s, api)
-    wish = await claimed(s, p, due=date(2026, 11, 22))
-    await bot.driver.settle()
+    wish = await claimed_in_group(bot, date(2026, 11, 22))
     api.block(ALICE)
     boss_before = len(api.messages_in(BOSS))
 

@@ -21,14 +21,12 @@ from storage.models import Period as ReportPeriod
 from storage.stats import Scope, StatsRepo
 from storage.stats_weeks import StoredWeeks
 from tests.factories import COORDINATOR, draft
-from tests.scheduling import SH, People, at, bind_group, fast_settings, people, posted
+from tests.scheduling import SH, People, at, bind_group, people, posted
 
 W47 = IsoWeek(year=2026, week=47)
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return fast_settings(tmp_path)
+pytestmark = pytest.mark.passes_by_hand  # its settings: fast_settings (tests/conftest.py)
 
 
 async def _stored(services: Services) -> list[str]:

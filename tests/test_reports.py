@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -13,7 +12,6 @@ from bot.clock import FakeClock
 from bot.models import Figures
 from bot.reports.charts import PNG_SIGNATURE
 from bot.services import Services
-from bot.settings import Settings
 from bot.timing import IsoWeek
 from tests.conftest import Bot
 from tests.factories import draft
@@ -26,7 +24,6 @@ from tests.scheduling import (
     People,
     at,
     bind_group,
-    fast_settings,
     people,
     run,
 )
@@ -34,9 +31,7 @@ from tests.scheduling import (
 W46, W47 = IsoWeek(year=2026, week=46), IsoWeek(year=2026, week=47)
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return fast_settings(tmp_path)
+pytestmark = pytest.mark.passes_by_hand  # its settings: fast_settings (tests/conftest.py)
 
 
 async def history(services: Services, clock: FakeClock, api: FakeTelegram | None = None) -> People:

@@ -4,14 +4,12 @@ API, with the digest pass run by hand at chosen instants (the scheduler tick is 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from bot.clock import FakeClock
 from bot.models import Category, MembershipStatus, WishStatus
 from bot.people.organisation import SYSTEM
-from bot.settings import Settings
 from tests.conftest import Bot
 from tests.factories import BENEFICIARY, draft
 from tests.fakes.telegram_api import FakeTelegram, StoredMessage
@@ -24,7 +22,6 @@ from tests.scheduling import (
     People,
     at,
     bind_group,
-    fast_settings,
     people,
     person,
     posted,
@@ -35,9 +32,7 @@ from tests.scheduling import (
 PERSONAL = (BENEFICIARY.name, BENEFICIARY.phone, BENEFICIARY.address)
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return fast_settings(tmp_path)
+pytestmark = pytest.mark.passes_by_hand  # its settings: fast_settings (tests/conftest.py)
 
 
 def since(api: FakeTelegram, chat_id: int, count: int) -> list[StoredMessage]:

@@ -179,6 +179,14 @@ def test_tampered_callback_data_is_rejected(data: str) -> None:
     assert WishCallback.unpack(data) is None
 
 
+def test_a_pattern_for_some_buttons_admits_only_those_and_only_well_formed() -> None:
+    claims = WishCallback.matching(lambda d: d.action is WishButton.CLAIM)
+    assert claims(WishCallback(action=WishButton.CLAIM, wish_id=5).pack())
+    assert not claims(WishCallback(action=WishButton.RELEASE, wish_id=5).pack())
+    for forged in ("w1:cl:0", "w1:cl:5:extra", "c1:cat:elderly_alone", None, 5):
+        assert not claims(forged)
+
+
 def test_choice_callback_refuses_values_it_could_not_have_made() -> None:
     assert ChoiceCallback.unpack("c1:cat:elderly_alone") == ChoiceCallback(
         choice=DraftChoice.CATEGORY, value="elderly_alone"

@@ -168,9 +168,7 @@ class FollowupService:
     async def waiting(self, actor: Actor, *, everything: bool = False) -> Waiting:
         """/followups: the fulfilled wishes of the actor's community without a follow-up (due
         ones: fulfilled followup_days ago or more; `everything`: all of them)."""
-        if actor.current_community is None:
-            raise DomainError("err.no_community")
-        community = await self.community(actor.current_community)
+        community = await self.community(actor.working_community())
         await self._wishes.transitions.guard(actor, Action.FOLLOW_UP, None, community.id)
         now = self._clock.now()
         cutoff = now if everything else now - timedelta(days=community.followup_days)

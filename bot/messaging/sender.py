@@ -1,8 +1,9 @@
 """The one task that delivers the outbox within Telegram's limits.
 
 It keeps each chat's messages in order, never sends two messages to one chat at once, paces
-every chat by its own window plus an overall one, waits out 429s for that chat only, merges
-pending edits of one card into the newest, and never retries a 403.
+every chat by its own window plus an overall one, and merges pending edits of one card into the
+newest. What becomes of each row once sent (a 429 waited out for that chat only, a 403 never
+retried) is bot/messaging/delivery.py's.
 """
 
 from __future__ import annotations
@@ -12,16 +13,15 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from datetime import timedelta
 
 from telegram import Bot
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.clock import Clock
+from bot.messaging.delivery import Delivery
 from bot.messaging.ratelimit import SendLimits
-from bot.messaging.transport import OutboxTicket, outbox_send
-from bot.messaging.writer import NOT_MODIFIED, MessageWriter
-from bot.models import OutboxItem, OutboxKind, OutboxStatus, QueuedRef
+from bot.messaging.transport import OutboxTicket
+from bot.messaging.writer import MessageWriter
+from bot.models import QueuedRef
 from bot.people.directory import Directory
 from bot.people.notices import Notices
 from storage.groups import GroupRepo
@@ -32,10 +32,6 @@ from storage.outbox import OutboxRepo
 from storage.wishes import WishRepo
 
 log = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 12
-# How long a row taken for sending stays another process's; a crash mid-send frees it after this.
-LEASE_SECONDS = 60
 
 
 class OutboxSender:
@@ -59,15 +55,7 @@ class OutboxSender:
         media: MediaRepo | None = None,
         wall_app: str = "",
     ) -> None:
-        self._bot = bot
-        self._media = media
         self._outbox = outbox
-        self._wishes = wishes
-        self._groups = groups
-        self._members = members
-        self._directory = directory
-        self._notices = notices
-        self._memberships = memberships
         self._clock = clock
         self._limits = limits
         self._max_in_flight = max_in_flight
@@ -77,7 +65,7 @@ class OutboxSender:
         self._task: asyncio.Task[None] | None = None
         self._in_flight: dict[int, asyncio.Task[None]] = {}  # chat_id -> its one send
         self._floor = 0  # no pending row has a lower id (0: not known yet)
-        self._writer = MessageWriter(
+        writer = MessageWriter(
             bot=bot,
             outbox=outbox,
             wishes=wishes,
@@ -87,9 +75,20 @@ class OutboxSender:
             media=media,
             wall_app=wall_app,
         )
-        self.sent = 0  # a counter for logs and benchmarks
-        # Told "sent", "failed" or "429" as rows end or wait (the /metrics counters).
-        self._observe = observe
+        self._delivery = Delivery(
+            writer=writer,
+            outbox=outbox,
+            wishes=wishes,
+            groups=groups,
+            members=members,
+            directory=directory,
+            notices=notices,
+            memberships=memberships,
+            clock=clock,
+            limits=limits,
+            monotonic=monotonic,
+            observe=observe,
+        )
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -106,6 +105,11 @@ class OutboxSender:
             self._task = None
         if self._in_flight:
             await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+
+    @property
+    def sent(self) -> int:
+        """Rows sent so far (for logs and benchmarks)."""
+        return self._delivery.sent
 
     @property
     def running(self) -> bool:
@@ -194,7 +198,7 @@ class OutboxSender:
             if item is None:  # closed meanwhile (e.g. the chat turned out unreachable)
                 self._limits.unreserve(ref.chat_id)
                 continue
-            task = asyncio.create_task(self._send_guarded(item, ticket), name=f"send-{item.id}")
+            task = asyncio.create_task(self._delivery.send(item, ticket), name=f"send-{item.id}")
             self._in_flight[item.chat_id] = task
             task.add_done_callback(self._when_done(ticket))
         return pause
@@ -216,129 +220,3 @@ class OutboxSender:
         if upcoming is None:
             return 5.0
         return max(0.01, min(5.0, (upcoming - self._clock.now()).total_seconds()))
-
-    # --- one send -------------------------------------------------------------------------
-
-    async def _send_guarded(self, item: OutboxItem, ticket: OutboxTicket) -> None:
-        # This task's requests are paced here: the transport stamps the slot reserved for them.
-        outbox_send.set(ticket)
-        try:
-            now = self._clock.now()
-            if not await self._outbox.lease(item, now, now + timedelta(seconds=LEASE_SECONDS)):
-                return  # another process is sending it
-            await self._send(item)
-        except Exception:
-            log.exception("outbox item %s failed unexpectedly", item.id)
-            await self._retry_later(item, "unexpected error")
-
-    async def _send(self, item: OutboxItem) -> None:
-        now = self._clock.now
-        try:
-            if item.kind is OutboxKind.CARD:
-                shown = await self._writer.card(item)
-                if not shown.shown:
-                    await self._finish(item, OutboxStatus.FAILED, "card has no group")
-                    return
-                await self._finish(item, OutboxStatus.SENT, covers_through=shown.covers_through)
-                return
-            if item.kind is OutboxKind.REDACT:
-                await self._writer.redact(item)
-            elif item.kind is OutboxKind.MENU:
-                await self._writer.menu(item)
-            elif item.tracks_details and item.wish_id is not None:
-                if not await self._writer.details(item):
-                    await self._finish(item, OutboxStatus.SUPERSEDED, "no longer holds the wish")
-                    return
-            else:
-                assert item.payload is not None
-                await self._writer.rendered(item.chat_id, item.payload)
-        except RetryAfter as exc:
-            self._observe("429")
-            seconds = _seconds(exc.retry_after)
-            self._limits.pause(item.chat_id, self._mono() + seconds)
-            await self._outbox.defer(item, now() + timedelta(seconds=seconds), f"429 retry after {seconds}s")
-            return
-        except ChatMigrated as exc:
-            group = await self._groups.get(item.chat_id)
-            await self._groups.migrate(item.chat_id, exc.new_chat_id)
-            await self._outbox.retarget(item.chat_id, exc.new_chat_id)
-            if group is not None:
-                await self._notices.to_coordinators(
-                    group.community_id, "notice.group_moved", title=group.title
-                )
-            return
-        except Forbidden as exc:
-            await self._unreachable(item, str(exc))
-            return
-        except BadRequest as exc:
-            message = str(exc)
-            if NOT_MODIFIED in message.lower():
-                await self._finish(item, OutboxStatus.SENT)
-                return
-            log.warning("outbox item %s refused by Telegram: %s", item.id, message)
-            await self._finish(item, OutboxStatus.FAILED, message)
-            return
-        except (NetworkError, TelegramError) as exc:
-            await self._retry_later(item, str(exc))
-            return
-        await self._finish(item, OutboxStatus.SENT)
-
-    async def _finish(
-        self,
-        item: OutboxItem,
-        status: OutboxStatus,
-        error: str | None = None,
-        *,
-        covers_through: int | None = None,
-    ) -> None:
-        await self._outbox.finish(item, status, self._clock.now(), error, covers_through=covers_through)
-        if status is OutboxStatus.SENT:
-            self.sent += 1
-            self._observe("sent")
-        elif status is OutboxStatus.FAILED:
-            self._observe("failed")
-
-    async def _retry_later(self, item: OutboxItem, error: str) -> None:
-        if item.attempts + 1 >= MAX_ATTEMPTS:
-            log.error("outbox item %s gave up after %s attempts: %s", item.id, MAX_ATTEMPTS, error)
-            self._observe("failed")
-            await self._outbox.finish(item, OutboxStatus.FAILED, self._clock.now(), error)
-            return
-        backoff = min(300, 2 ** (item.attempts + 1))
-        await self._outbox.defer(item, self._clock.now() + timedelta(seconds=backoff), error)
-
-    async def _unreachable(self, item: OutboxItem, error: str) -> None:
-        now = self._clock.now()
-        await self._outbox.finish(item, OutboxStatus.UNREACHABLE, now, error)
-        await self._outbox.close_pending_for_chat(item.chat_id, OutboxStatus.UNREACHABLE, now, error)
-        if item.chat_id > 0:
-            if await self._members.mark_unreachable(item.chat_id, now):
-                await self._tell_coordinators_unreachable(item.chat_id)
-        else:
-            group = await self._groups.get(item.chat_id)
-            if group is not None and await self._groups.set_active(item.chat_id, False):
-                await self._notices.to_coordinators(
-                    group.community_id, "notice.group_lost", title=group.title
-                )
-
-    async def _tell_coordinators_unreachable(self, user_id: int) -> None:
-        """Once per member, when they first turn out to be unreachable."""
-        name = await self._directory.name_of(user_id)
-        held = await self._wishes.held_by(user_id)
-        membership = await self._memberships.get(user_id)
-        community = membership.community_id if membership else (held[0].community_id if held else None)
-        if community is None:
-            return
-        await self._notices.to_coordinators(
-            community,
-            "notice.unreachable",
-            exclude=user_id,
-            name=name,
-            codes=", ".join(w.code for w in held) or "-",
-        )
-
-
-def _seconds(retry_after: int | timedelta) -> float:
-    if isinstance(retry_after, timedelta):
-        return max(1.0, retry_after.total_seconds())
-    return max(1.0, float(retry_after))

@@ -24,8 +24,14 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "restore", help="put a backup in place of the database (the bot must be stopped)"
     )
     restore.add_argument("file")
-    doctor = sub.add_parser("doctor", help="check settings, token, database, disk, font, webhook, backups")
-    doctor.add_argument("--offline", action="store_true", help="do not ask Telegram (getMe, getWebhookInfo)")
+    doctor = sub.add_parser(
+        "doctor", help="check settings, token, webhook, the wall, database, disk, font, backups"
+    )
+    doctor.add_argument(
+        "--offline",
+        action="store_true",
+        help="do not ask Telegram (getMe, getWebhookInfo) nor fetch the wall's address",
+    )
 
 
 def _progress(done: int, total: int) -> None:

@@ -4,12 +4,13 @@ to do. Read-only: it never migrates, writes or sends anything."""
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from bot.operations.backups import backups_for
+from bot.operations.checklist import Item
 from bot.operations.health import BACKUP_OVERDUE
+from bot.operations.wall_check import wall_items
 from bot.settings import Settings
 from storage.backup import problem_with, schema_version
 from storage.db import latest_migration
@@ -17,18 +18,6 @@ from storage.db import latest_migration
 # Below this, SQLite's journal, a backup and the logs can fill the disk within a day.
 MIN_FREE_BYTES = 500 * 1024 * 1024
 TELEGRAM_TIMEOUT_SECONDS = 10.0
-
-
-@dataclass(frozen=True)
-class Item:
-    name: str
-    ok: bool
-    detail: str
-    fix: str = ""
-
-    def line(self) -> str:
-        mark = "✓" if self.ok else "✗"
-        return f"{mark} {self.name}: {self.detail}" + (f" — {self.fix}" if not self.ok and self.fix else "")
 
 
 def settings_problem(problem: str) -> int:
@@ -39,7 +28,9 @@ def settings_problem(problem: str) -> int:
 
 async def run_doctor(settings: Settings, *, online: bool = True) -> int:
     items = [Item("settings", True, f"read (database {settings.db}, time zone {settings.tz})")]
-    items += await _telegram(settings, online)
+    telegram, username = await _telegram(settings, online)
+    items += telegram
+    items += await wall_items(settings, online=online, bot_username=username)
     items += _database(settings)
     items.append(_disk(settings))
     items.append(_font())
@@ -52,11 +43,14 @@ async def run_doctor(settings: Settings, *, online: bool = True) -> int:
     return 1 if failed else 0
 
 
-async def _telegram(settings: Settings, online: bool) -> list[Item]:
+async def _telegram(settings: Settings, online: bool) -> tuple[list[Item], str | None]:
+    """The token's and the webhook's lines, and the bot's username when Telegram said it."""
     if not settings.bot_token.strip():
-        return [Item("token", False, "WISHWALL_BOT_TOKEN is not set", "get one from @BotFather and set it")]
+        return [
+            Item("token", False, "WISHWALL_BOT_TOKEN is not set", "get one from @BotFather and set it")
+        ], None
     if not online:
-        return [Item("token", True, "set (not checked with Telegram: --offline)")]
+        return [Item("token", True, "set (not checked with Telegram: --offline)")], None
     from telegram import Bot
     from telegram.error import InvalidToken, TelegramError
 
@@ -68,11 +62,13 @@ async def _telegram(settings: Settings, online: bool) -> list[Item]:
             items = [Item("token", True, f"accepted: @{me.username}")]
             info = await bot.get_webhook_info(read_timeout=TELEGRAM_TIMEOUT_SECONDS)
     except InvalidToken:
-        return [Item("token", False, "Telegram rejected it", "check WISHWALL_BOT_TOKEN with @BotFather")]
+        return [
+            Item("token", False, "Telegram rejected it", "check WISHWALL_BOT_TOKEN with @BotFather")
+        ], None
     except TelegramError as exc:
         return [
             Item("token", False, f"cannot reach {api}: {exc}", "check the network or WISHWALL_BOT_API_URL")
-        ]
+        ], None
     if settings.webhook_url:
         error = f", last error: {info.last_error_message}" if info.last_error_message else ""
         expected = settings.webhook_url.rstrip("/")
@@ -94,7 +90,7 @@ async def _telegram(settings: Settings, online: bool) -> list[Item]:
                 "the bot deletes it when it starts polling; or set WISHWALL_WEBHOOK_URL",
             )
         )
-    return items
+    return items, me.username
 
 
 def _database(settings: Settings) -> list[Item]:
@@ -160,4 +156,3 @@ def _backups(settings: Settings) -> Item:
         f"newest {newest[1].name}, {hours:.0f} h old",
         "check the bot runs and the backup folder is writable (see /healthz)",
     )
-

@@ -122,10 +122,9 @@ class BroadcastService:
 
     async def branches(self, actor: Actor) -> list[Branch]:
         """The branches of the community the coordinator works in now."""
-        if actor.current_community is None:
-            raise DomainError("err.no_community")
-        await self._allowed(actor, actor.current_community, "start")
-        found = await self._branches.for_community(actor.current_community)
+        community_id = actor.working_community()
+        await self._allowed(actor, community_id, "start")
+        found = await self._branches.for_community(community_id)
         if not found:
             raise DomainError("org.no_branches")
         return found
@@ -246,10 +245,9 @@ class BroadcastService:
 
     async def statuses(self, actor: Actor) -> list[tuple[BroadcastStatus, str, str]]:
         """The community's latest broadcasts with their counts, branch and local time."""
-        if actor.current_community is None:
-            raise DomainError("err.no_community")
-        await self._allowed(actor, actor.current_community, "status")
-        community = await self._communities.get(actor.current_community)
+        community_id = actor.working_community()
+        await self._allowed(actor, community_id, "status")
+        community = await self._communities.get(community_id)
         assert community is not None
         found = []
         for status in await self._repo.recent(community.id, RECENT):

@@ -85,9 +85,7 @@ class Communities:
         return [c for c in await self._communities.all() if actor.coordinates(c.id)]
 
     def current(self, actor: Actor) -> int:
-        if actor.current_community is None:
-            raise DomainError("err.no_community")
-        return actor.current_community
+        return actor.working_community()
 
     async def overview(self, actor: Actor) -> list[CommunityLine]:
         """Every community with its number of branches and coordinators (super-admins only)."""

@@ -11,7 +11,7 @@ from bot.callbacks import (
     WishButton,
     WishCallback,
 )
-from bot.errors import NotAllowed
+from bot.errors import DomainError, NotAllowed
 from bot.models import Action, Frozen, Member, Membership, MembershipStatus, Wish, WishStatus
 from bot.texts import FALLBACK
 
@@ -38,6 +38,13 @@ class Actor(Frozen):
     @property
     def display_name(self) -> str:
         return self.member.full_name if self.member else str(self.user_id)
+
+    def working_community(self) -> int:
+        """The community what they ask acts in: the one they work in now (a coordinator's
+        choice with /use, else their own; a member's branch's community)."""
+        if self.current_community is None:
+            raise DomainError("err.no_community")
+        return self.current_community
 
 
 # Actions only a coordinator of the community concerned (or a super-admin) may take.

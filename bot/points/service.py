@@ -228,15 +228,10 @@ class PointsService:
             if group is None or not group.active:
                 raise DomainError("groups.not_bound")
             return await self.community(group.community_id), group.branch_id
-        if actor.current_community is None:
-            raise DomainError("err.no_community")
+        community_id = actor.working_community()
         membership = actor.membership
-        own = (
-            membership.branch_id
-            if membership and membership.community_id == actor.current_community
-            else None
-        )
-        return await self.community(actor.current_community), own
+        own = membership.branch_id if membership and membership.community_id == community_id else None
+        return await self.community(community_id), own
 
     # --- privacy --------------------------------------------------------------------------
 
@@ -259,9 +254,7 @@ class PointsService:
 
     async def rules(self, actor: Actor) -> Community:
         """The community a coordinator works in now, whose rules /points shows."""
-        if actor.current_community is None:
-            raise DomainError("err.no_community")
-        community = await self.community(actor.current_community)
+        community = await self.community(actor.working_community())
         check(actor, Action.MANAGE_MEMBERS, None, community.id)
         return community
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from bot import arguments
 from bot.categories.service import Categories
 from bot.clock import Clock, local_today
-from bot.errors import DomainError, NotAllowed, NotFound
+from bot.errors import NotAllowed, NotFound
 from bot.models import (
     Branch,
     Community,
@@ -56,11 +56,8 @@ from storage.stats import (
 
 
 def community_of(actor: Actor) -> int:
-    """The community a user's /stats, /export, imports ... act in: the one they work in now
-    (a coordinator's choice with /use, else their own; a member's branch's community)."""
-    if actor.current_community is None:
-        raise DomainError("err.no_community")
-    return actor.current_community
+    """The community a user's /stats, /export, imports ... act in."""
+    return actor.working_community()
 
 
 def months_before(when: datetime, months: int) -> datetime:

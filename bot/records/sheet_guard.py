@@ -14,7 +14,7 @@ import struct
 import zipfile
 import zlib
 
-from bot.records.importer import ImportRefused
+from bot.records.sheet_reader import ImportRefused
 
 MAX_UNPACKED_BYTES = 20 * 1024 * 1024
 # A workbook is a dozen parts; one with a few sheets and pictures a few dozen.

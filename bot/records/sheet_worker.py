@@ -20,7 +20,7 @@ from multiprocessing.connection import Connection
 from types import ModuleType
 from typing import Any, cast
 
-from bot.records import importer, sheet_guard
+from bot.records import sheet_guard, sheet_reader
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +38,12 @@ async def read_table(
     *,
     seconds: float | None = None,
     memory_bytes: int | None = None,
-) -> importer.Table:
-    """importer.read_table, with workbooks checked by sheet_guard and then parsed in a child
+) -> sheet_reader.Table:
+    """sheet_reader.read_table, with workbooks checked by sheet_guard and then parsed in a child
     (within TIME_LIMIT_SECONDS and MEMORY_LIMIT_BYTES unless given)."""
-    if not content.startswith(_ZIP) or len(content) > importer.MAX_BYTES:
+    if not content.startswith(_ZIP) or len(content) > sheet_reader.MAX_BYTES:
         # CSV, or a file refused by its size or type: at most 2 MB of text, read in a thread.
-        return await asyncio.to_thread(importer.read_table, content, file_name)
+        return await asyncio.to_thread(sheet_reader.read_table, content, file_name)
     await asyncio.to_thread(sheet_guard.check_archive, content)
     outcome = await asyncio.to_thread(
         _run_child,
@@ -53,8 +53,8 @@ async def read_table(
         MEMORY_LIMIT_BYTES if memory_bytes is None else memory_bytes,
     )
     if outcome[0] == "refused":
-        raise importer.ImportRefused(outcome[1], **outcome[2])
-    table: importer.Table = outcome[1]
+        raise sheet_reader.ImportRefused(outcome[1], **outcome[2])
+    table: sheet_reader.Table = outcome[1]
     return table
 
 
@@ -103,8 +103,8 @@ def _child(
     cast(dict[str, ModuleType | None], sys.modules).setdefault("numpy", None)
     outcome: tuple[Any, ...]
     try:
-        outcome = ("table", importer.read_table(content, file_name))
-    except importer.ImportRefused as refused:
+        outcome = ("table", sheet_reader.read_table(content, file_name))
+    except sheet_reader.ImportRefused as refused:
         outcome = ("refused", refused.key, refused.params)
     except MemoryError:
         outcome = ("refused", "imp.too_complex", {})

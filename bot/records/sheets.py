@@ -1,5 +1,6 @@
-"""Spreadsheets the bot hands out: the import template, the claim sheet (征集认领统计表), a
-member's service record and a branch's report. Column titles follow the reader's language.
+"""Spreadsheets the bot hands out: the import template and the claim sheet (征集认领统计表); a
+member's service record and a branch's report are in bot/records/record_sheets.py. Column titles
+follow the reader's language.
 
 The claim sheet is written with XlsxWriter's constant-memory mode from an async stream of rows,
 so a 100,000-wish export never holds the whole table in memory; the smaller sheets use openpyxl.
@@ -20,14 +21,12 @@ from zoneinfo import ZoneInfo
 
 from bot.categories.book import CategoryEntry, builtin_book, label_of
 from bot.models import SourceKind, WishSource
-from bot.points.views import cell_number, service_cells
 from bot.records import importer
-from bot.records.model import BranchReport, ExportSummary, MemberRecord, RecordLine, RecordSummary
+from bot.records.model import ExportSummary
 from bot.records.sheet_cells import append_row, csv_row
 from bot.reports import figures
 from bot.texts import LANGS, t
 from bot.wishes import sources
-from bot.wishes.cards import mask_name
 from storage.stats import Period, PeriodFigures, SheetRow
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -67,40 +66,13 @@ CLAIM_COLUMNS = (
 # Who recommended a wish and what the beneficiary said at the follow-up: coordinators only.
 COORDINATOR_COLUMNS = (*PERSONAL_COLUMNS, "source", "followup_note")
 SUMMARY_COLUMNS = ("collected", "claimed", "fulfilled", "value", "due", "due_fulfilled", "rate")
-RECORD_COLUMNS = (
-    "code",
-    "category",
-    "beneficiary",
-    "wish",
-    "value",
-    "due",
-    "claimed_on",
-    "delivered_on",
-    "fulfilled_on",
-    "status",
-    "timeliness",
-    "hours",
-    "points",
-)
-MEMBER_COLUMNS = (
-    "member",
-    "claimed",
-    "fulfilled",
-    "on_time",
-    "late",
-    "in_progress",
-    "overdue",
-    "value",
-    "hours",
-    "points",
-)
 
 
 def claim_columns(public: bool) -> list[str]:
     return [c for c in CLAIM_COLUMNS if not (public and c in COORDINATOR_COLUMNS)]
 
 
-def _money(value_fen: int | None) -> int | float | None:
+def money(value_fen: int | None) -> int | float | None:
     """Yuan as a number a spreadsheet can add up."""
     if value_fen is None:
         return None
@@ -119,7 +91,7 @@ def claim_cells(row: SheetRow, *, lang: str, public: bool, zone: ZoneInfo, today
         "code": format_code(row.wish_id),
         "category": label_of(row, lang),
         "wish": row.description,
-        "value": _money(row.value_fen),
+        "value": money(row.value_fen),
         "due": row.due_date,
         "name": row.beneficiary_name,
         "phone": row.beneficiary_phone,
@@ -156,7 +128,7 @@ def _source_and_followup(row: SheetRow, lang: str, zone: ZoneInfo) -> dict[str, 
     }
 
 
-def _header(lang: str, prefix: str, columns: Sequence[str]) -> list[str]:
+def column_titles(lang: str, prefix: str, columns: Sequence[str]) -> list[str]:
     return [t(lang, f"{prefix}{c}") for c in columns]
 
 
@@ -166,7 +138,7 @@ def _summary_cells(label: str, numbers: PeriodFigures) -> list[Any]:
         numbers.collected,
         numbers.claimed,
         numbers.fulfilled,
-        _money(numbers.fulfilled_value_fen),
+        money(numbers.fulfilled_value_fen),
         numbers.due,
         numbers.due_fulfilled,
         figures.percent(numbers.due_fulfilled, numbers.due),
@@ -228,7 +200,7 @@ async def write_claim_sheet(
         workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "tmpdir": tmp})
         day_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
         sheet = workbook.add_worksheet(t(lang, "xl.sheet_claims"))
-        _write_cells(sheet, 0, _header(lang, "xl.col.", claim_columns(public)), day_format)
+        _write_cells(sheet, 0, column_titles(lang, "xl.col.", claim_columns(public)), day_format)
         written = 0
 
         def write(batch: list[SheetRow]) -> None:
@@ -274,7 +246,7 @@ async def write_claim_csv(
     """The claim sheet alone as CSV (a CSV has one table: the summary is in the .xlsx only).
     The caller opens the file as UTF-8 with a BOM so that Excel shows Chinese correctly."""
     writer = csv.writer(target)
-    writer.writerow(csv_row(_header(lang, "xl.col.", claim_columns(public))))
+    writer.writerow(csv_row(column_titles(lang, "xl.col.", claim_columns(public))))
 
     def write(batch: list[SheetRow]) -> None:
         for row in batch:
@@ -328,108 +300,6 @@ def template_xlsx(lang: str, categories: Sequence[CategoryEntry] | None = None) 
     for label in sources.every_label():
         append_row(help_sheet, [label])
     help_sheet.column_dimensions["A"].width = 100
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-# --- service records --------------------------------------------------------------------------
-
-
-def record_cells(line: RecordLine, lang: str) -> list[Any]:
-    row = line.row
-    return [
-        line.code,
-        label_of(row, lang),
-        mask_name(row.beneficiary_name),
-        row.description,
-        _money(row.value_fen),
-        row.due_date,
-        line.claimed_on,
-        line.delivered_on,
-        line.fulfilled_on,
-        t(lang, f"status.{row.status.value}"),
-        timeliness(line, lang),
-        cell_number(line.hours_tenths),
-        cell_number(line.points_tenths),
-    ]
-
-
-def timeliness(line: RecordLine, lang: str) -> str:
-    if line.on_time is True:
-        return t(lang, "rec.on_time")
-    if line.on_time is False:
-        return t(lang, "rec.late_days", days=line.days_late or 0)
-    if line.days_late:
-        return t(lang, "rec.overdue_days", days=line.days_late)
-    return t(lang, "rec.in_progress")
-
-
-def _summary_numbers(summary: RecordSummary) -> list[Any]:
-    return [
-        summary.claimed,
-        summary.fulfilled,
-        summary.on_time,
-        summary.late,
-        summary.in_progress,
-        summary.overdue,
-        _money(summary.value_fen),
-    ]
-
-
-def record_xlsx(record: MemberRecord, lang: str) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = t(lang, "xl.sheet_record")
-    append_row(sheet, [t(lang, "xl.record_title", name=record.name)])
-    append_row(
-        sheet,
-        [t(lang, "xl.period", start=record.period.start.isoformat(), end=record.period.last_day.isoformat())],
-    )
-    if record.branch is not None:
-        append_row(
-            sheet, [t(lang, "xl.branch_line", branch=record.branch.name, community=record.community.name)]
-        )
-    append_row(sheet, [])
-    append_row(sheet, _header(lang, "xl.rec.", MEMBER_COLUMNS))
-    append_row(sheet, [record.name, *_summary_numbers(record.summary), *service_cells(record.service)])
-    append_row(sheet, [])
-    append_row(sheet, _header(lang, "xl.rec.", RECORD_COLUMNS))
-    for line in record.lines:
-        append_row(sheet, record_cells(line, lang))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def branch_xlsx(report: BranchReport, lang: str) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = t(lang, "xl.sheet_summary")
-    append_row(
-        sheet, [t(lang, "xl.branch_title", branch=report.branch.name, community=report.community.name)]
-    )
-    append_row(
-        sheet,
-        [t(lang, "xl.period", start=report.period.start.isoformat(), end=report.period.last_day.isoformat())],
-    )
-    append_row(sheet, [])
-    append_row(sheet, _header(lang, "xl.rec.", MEMBER_COLUMNS))
-    for record in report.members:
-        append_row(sheet, [record.name, *_summary_numbers(record.summary), *service_cells(record.service)])
-    total = [*_summary_numbers(report.total), *service_cells(report.service_total)]
-    append_row(sheet, [t(lang, "xl.sum.total"), *total])
-    details = workbook.create_sheet(t(lang, "xl.sheet_details"))
-    append_row(details, [t(lang, "xl.rec.member"), *_header(lang, "xl.rec.", RECORD_COLUMNS)])
-    for record in report.members:
-        for line in record.lines:
-            append_row(details, [record.name, *record_cells(line, lang)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -19,7 +19,7 @@ from bot.records.model import (
     RecordSummary,
     StatsView,
 )
-from bot.records.sheets import timeliness
+from bot.records.record_sheets import timeliness
 from bot.reports import figures
 from bot.texts import t, t_error
 from bot.wishes.cards import earlier_text, mask_name

@@ -13,8 +13,12 @@ from datetime import date
 
 from bot.categories.book import CategoryChoice, label_of
 from bot.models import Branch, Frozen, Wish, WishStatus
+from bot.points.hours import as_number
+from bot.records.model import MemberRecord
+from bot.records.views import summary_line
 from bot.texts import t
 from bot.wishes.cards import mask_name
+from bot.wishes.releases import ASKED
 
 
 class Joint(Frozen):
@@ -54,6 +58,9 @@ class HeldCard(WallCard):
     details: Details
     delivery_note: str | None = None
     extend: DueWindow | None = None  # while it is claimed; None once delivered
+    # The hours a delivery records unless the member states others (the community's default),
+    # while it is claimed.
+    hours_default: int | float | None = None
 
 
 class Choice(Frozen):
@@ -64,6 +71,21 @@ class Choice(Frozen):
 class BranchItem(Frozen):
     id: int
     name: str
+
+
+class ServiceRecord(Frozen):
+    """A member's service record over a period (/myrecord's figures): the wishes fulfilled in
+    it with their hours and points, and the claims behind them."""
+
+    start: date
+    end: date  # the period's last day
+    wishes: int  # fulfilled in the period
+    hours: int | float
+    points: int | float
+    claimed: int
+    in_progress: int
+    overdue: int
+    summary: str  # /myrecord's summary line, in their language
 
 
 def value_yuan(value_fen: int | None) -> int | float | None:
@@ -93,8 +115,15 @@ def wall_card(wish: Wish, lang: str, branch_names: Mapping[int, str]) -> WallCar
     )
 
 
-def held_card(wish: Wish, lang: str, branch_names: Mapping[int, str], window: DueWindow | None) -> HeldCard:
-    """The holder's view: the card plus the delivery details (see the module docstring)."""
+def held_card(
+    wish: Wish,
+    lang: str,
+    branch_names: Mapping[int, str],
+    window: DueWindow | None,
+    hours_default: int | None = None,
+) -> HeldCard:
+    """The holder's view: the card plus the delivery details (see the module docstring).
+    `hours_default` in tenths."""
     card = wall_card(wish, lang, branch_names)
     return HeldCard(
         **card.model_dump(),
@@ -105,6 +134,7 @@ def held_card(wish: Wish, lang: str, branch_names: Mapping[int, str], window: Du
         ),
         delivery_note=wish.delivery_note if wish.status is WishStatus.DELIVERED else None,
         extend=window,
+        hours_default=as_number(hours_default) if hours_default is not None else None,
     )
 
 
@@ -115,3 +145,23 @@ def categories(choices: list[CategoryChoice]) -> list[Choice]:
 
 def branch_items(branches: list[Branch]) -> list[BranchItem]:
     return [BranchItem(id=b.id, name=b.name) for b in branches]
+
+
+def release_reasons(lang: str) -> list[Choice]:
+    """What the chat's Release asks, in its order and words: the wall offers the same."""
+    return [Choice(key=r.value, label=t(lang, f"release.reason_{r.value}")) for r in ASKED]
+
+
+def service_record(record: MemberRecord, lang: str) -> ServiceRecord:
+    summary, service = record.summary, record.service
+    return ServiceRecord(
+        start=record.period.start,
+        end=record.period.last_day,
+        wishes=service.wishes,
+        hours=as_number(service.hours_tenths),
+        points=as_number(service.points_tenths),
+        claimed=summary.claimed,
+        in_progress=summary.in_progress,
+        overdue=summary.overdue,
+        summary=summary_line(summary, lang),
+    )

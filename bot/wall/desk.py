@@ -7,14 +7,13 @@ post, the Balancer, the members' list, the records service), with its policy and
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass
 
 from bot.errors import DomainError, InvalidInput
 from bot.models import Action, Branch, MembershipStatus, Wish
 from bot.people.membership import MemberLine, People
 from bot.people.policies import Actor
-from bot.records import sheets
+from bot.records import claim_export
 from bot.records.service import RecordsService, default_export_period
 from bot.reports import figures
 from bot.wishes.balance import BalancePlan, Balancer
@@ -119,19 +118,5 @@ class Desk:
         span, rest = figures.parse_period([period] if period else [], default_export_period(today))
         if rest:
             raise InvalidInput("fig.bad_period")
-        chosen = records.period(community, span)
-        summary = await records.export_summary(community, chosen)
-        buffer = io.BytesIO()
-        count = await sheets.write_claim_sheet(
-            buffer,
-            records.sheet_rows(community, chosen),
-            summary,
-            period=chosen,
-            lang=lang,
-            public=public,
-            today=today,
-        )
-        await records.record_export(actor.user_id, community, chosen, public)
-        suffix = "-public" if public else ""
-        name = f"wishwall-claims-{chosen.start.isoformat()}_{chosen.last_day.isoformat()}{suffix}.xlsx"
-        return Sheet(buffer.getvalue(), name, count)
+        made = await claim_export.claim_sheet(records, actor, community, span, public=public, lang=lang)
+        return Sheet(made.content, made.file_name, made.count)

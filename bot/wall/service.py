@@ -15,7 +15,8 @@ from bot.people.directory import Directory
 from bot.people.membership import People
 from bot.people.policies import Actor, check
 from bot.points.hours import parse_hours
-from bot.records.service import RecordsService
+from bot.records.model import MemberRecord
+from bot.records.service import RecordsService, default_record_period
 from bot.reports.weekly import ReportService
 from bot.settings import Settings
 from bot.texts import pick_lang
@@ -28,6 +29,7 @@ from bot.wishes.balance import Balancer
 from bot.wishes.cards import media_ref
 from bot.wishes.graph import MAX_NOTE
 from bot.wishes.lifecycle import WishService
+from bot.wishes.releases import ReleaseReason
 from storage.db import Database
 from storage.groups import GroupRepo
 from storage.media import MediaRepo
@@ -77,6 +79,9 @@ class Held:
     wish: Wish
     branches: list[Branch]
     window: tuple[date, date] | None  # the new due dates they may ask for, while claimed
+    # The community's default service hours (tenths), which a delivery records unless the
+    # member states others; while claimed.
+    hours_default: int | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,7 @@ class WallService:
             people=c.people,
             records=c.records,
         )
+        self._records = c.records
         self._settings = settings
         self._clock = clock
         self._db = db
@@ -226,13 +232,26 @@ class WallService:
                     await self._branches.for_community(community.id),
                 )
             community, branches = communities[shown.community_id]
-            window = None
+            window, hours = None, None
             if shown.status is WishStatus.CLAIMED:
                 window = extension_window(
                     shown.due_date, self._today(community), community.max_extension_days, by_coordinator=False
                 )
-            found.append(Held(shown, branches, window))
+                hours = community.hours_default * 10
+            found.append(Held(shown, branches, window, hours))
         return found
+
+    async def record(self, actor: Actor) -> MemberRecord | None:
+        """Their service record for the current half year, as /myrecord gives it: in the
+        community they are a member of (None for someone who is nobody's member)."""
+        membership = actor.membership
+        if membership is None or membership.status is MembershipStatus.REMOVED:
+            return None
+        community = await self._communities.get(membership.community_id)
+        if community is None:
+            return None
+        span = default_record_period(self._today(community))
+        return await self._records.member_record(community.id, actor.user_id, span)
 
     async def branches_of(self, community_id: int) -> list[Branch]:
         return await self._branches.for_community(community_id)
@@ -244,8 +263,14 @@ class WallService:
         to their private chat through the outbox, as for a tap."""
         return await self._wishes.claim(actor, wish_id)
 
-    async def release(self, actor: Actor, wish_id: int, reason: str) -> Wish:
-        return await self._wishes.release(actor, wish_id, reason)
+    async def release(
+        self, actor: Actor, wish_id: int, reason: str = "", kind: ReleaseReason | None = None
+    ) -> Wish:
+        """The chat's release with a reason: one of its choices (`kind`), with words for
+        "other"; words alone are "other" too, so the branch report counts them as the chat's."""
+        if kind is None and reason.strip():
+            kind = ReleaseReason.OTHER
+        return await self._wishes.release(actor, wish_id, reason, kind)
 
     async def extend(self, actor: Actor, wish_id: int, new_due: date) -> Wish:
         wish = await self._wishes.get(wish_id)

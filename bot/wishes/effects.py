@@ -107,15 +107,15 @@ def released(o: Outcome) -> list[NewOutbox]:
     # The details leave every former holder's chat with the claim.
     items = [*o.cards, *(_redact(uid, o.after.id) for uid in o.before.holders)]
     if o.actor.user_id in o.before.holders:
-        return items + _release_notices(o, o.ctx.holder_name or "?")
-    return items + _notices(
+        return items + _releasenotices_to(o, o.ctx.holder_name or "?")
+    return items + notices_to(
         o.before.holders, o.ctx.langs, "notice.released_by_coordinator", code=o.after.code
     )
 
 
 def reopened(o: Outcome) -> list[NewOutbox]:
     items = [*o.cards, *(_redact(uid, o.after.id) for uid in o.before.holders)]
-    return items + _notices(
+    return items + notices_to(
         o.before.holders, o.ctx.langs, "notice.released_by_coordinator", code=o.after.code
     )
 
@@ -123,7 +123,7 @@ def reopened(o: Outcome) -> list[NewOutbox]:
 def delivered(o: Outcome) -> list[NewOutbox]:
     report, ctx = o.actor.display_name, o.ctx
     return o.cards + [
-        _rendered(uid, cards.delivery_report(o.after, ctx.lang(uid), report, ctx.hours, ctx.hours_stated))
+        message_to(uid, cards.delivery_report(o.after, ctx.lang(uid), report, ctx.hours, ctx.hours_stated))
         for uid in ctx.coordinators
     ]
 
@@ -136,8 +136,7 @@ def confirmed(o: Outcome) -> list[NewOutbox]:
         text = t(lang, "notice.fulfilled_thanks", code=o.after.code)
         if o.ctx.hours is not None:
             text += "\n" + t(lang, "hp.notice_confirmed_hours", hours=format_tenths(o.ctx.hours))
-        items.append(_redact(uid, o.after.id))
-        items.append(_message(uid, text))
+        items += taken_back(uid, o.after.id, text)
     return items
 
 
@@ -146,7 +145,9 @@ def hours_stated(o: Outcome) -> list[NewOutbox]:
     delivery's buttons again (no group card shows hours, so none is refreshed)."""
     assert o.ctx.hours is not None
     return [
-        _rendered(uid, cards.hours_stated_report(o.after, o.ctx.lang(uid), o.actor.display_name, o.ctx.hours))
+        message_to(
+            uid, cards.hours_stated_report(o.after, o.ctx.lang(uid), o.actor.display_name, o.ctx.hours)
+        )
         for uid in o.ctx.coordinators
         if uid != o.actor.user_id
     ]
@@ -156,7 +157,7 @@ def hours_corrected(o: Outcome) -> list[NewOutbox]:
     """A coordinator records other hours: the members who served it are told."""
     assert o.ctx.hours is not None
     hours = format_tenths(o.ctx.hours)
-    return _notices(
+    return notices_to(
         [uid for uid in o.after.holders if uid != o.actor.user_id], o.ctx.langs, "hp.notice_corrected",
         code=o.after.code, hours=hours,
     )  # fmt: skip
@@ -167,11 +168,8 @@ def disputed(o: Outcome) -> list[NewOutbox]:
     for uid in o.after.holders:
         lang = o.ctx.lang(uid)
         reason = o.ctx.reason or t(lang, "notice.none")
-        card = cards.holder_card(o.after, lang)
         notice = t(lang, "notice.disputed", code=o.after.code, reason=reason)
-        items.append(
-            _details(uid, Rendered(text=f"{notice}\n\n{card.text}", buttons=card.buttons), o.after.id)
-        )
+        items.append(with_details(uid, o.after, lang, notice))
     return items
 
 
@@ -180,7 +178,7 @@ def rejected(o: Outcome) -> list[NewOutbox]:
     if creator == o.actor.user_id:
         return list(o.cards)
     notice = t(o.ctx.lang(creator), "notice.rejected", code=o.after.code, reason=o.after.reason or "")
-    return [*o.cards, _message(creator, notice)]
+    return [*o.cards, notice_to(creator, notice)]
 
 
 # --- changes that keep the status ----------------------------------------------------------------
@@ -197,15 +195,15 @@ def extended(o: Outcome) -> list[NewOutbox]:
     )
     me = o.actor.user_id
     if o.ctx.by_holder:
-        return o.cards + _notices(
+        return o.cards + notices_to(
             [uid for uid in o.ctx.coordinators if uid != me], langs, "notice.extended_by_holder",
             holder=o.actor.display_name, code=code, description=o.after.description, old=old, due=due,
         )  # fmt: skip
     others = [uid for uid in o.ctx.coordinators if uid != me and uid not in o.after.holders]
     return (
         o.cards
-        + _notices(o.after.holders, langs, "notice.extended_by_coordinator", code=code, old=old, due=due)
-        + _notices(
+        + notices_to(o.after.holders, langs, "notice.extended_by_coordinator", code=code, old=old, due=due)
+        + notices_to(
             others, langs, "notice.extended_by_other", actor=o.actor.display_name, code=code, old=old, due=due
         )
     )
@@ -213,10 +211,10 @@ def extended(o: Outcome) -> list[NewOutbox]:
 
 def left(o: Outcome) -> list[NewOutbox]:
     """One of several holders stepped out: the details leave their chat, the coordinators hear."""
-    return left_on_removal(o) + _release_notices(o, o.actor.display_name)
+    return left_on_removal(o) + _releasenotices_to(o, o.actor.display_name)
 
 
-def _release_notices(o: Outcome, holder: str) -> list[NewOutbox]:
+def _releasenotices_to(o: Outcome, holder: str) -> list[NewOutbox]:
     """The coordinators hear that a holder gave a wish back, and why if they said (a reason
     chosen from buttons in each coordinator's own language)."""
     ctx = o.ctx
@@ -225,7 +223,7 @@ def _release_notices(o: Outcome, holder: str) -> list[NewOutbox]:
     items = []
     for uid in ctx.coordinators:
         reason = reason_text(ctx.lang(uid), ctx.reason_kind, ctx.reason)
-        items.append(_message(uid, t(ctx.lang(uid), key, holder=holder, code=o.after.code, reason=reason)))
+        items.append(notice_to(uid, t(ctx.lang(uid), key, holder=holder, code=o.after.code, reason=reason)))
     return items
 
 
@@ -249,7 +247,7 @@ def holder_removed(o: Outcome) -> list[NewOutbox]:
     reopen; the member's copies of the details are taken back. Nothing changes on the cards."""
     assert o.ctx.removed is not None
     asked = [
-        _rendered(uid, cards.removed_holder_delivery(o.before, o.ctx.lang(uid), o.ctx.removed_name))
+        message_to(uid, cards.removed_holder_delivery(o.before, o.ctx.lang(uid), o.ctx.removed_name))
         for uid in o.ctx.coordinators
     ]
     return [_redact(o.ctx.removed, o.after.id), *asked]
@@ -279,7 +277,7 @@ def new_pending(c: Created) -> list[NewOutbox]:
     """Every other coordinator hears of a wish to review."""
     (wish,) = c.wishes
     return [
-        _message(
+        notice_to(
             uid,
             t(
                 c.ctx.lang(uid),
@@ -297,7 +295,7 @@ def new_pending(c: Created) -> list[NewOutbox]:
 def imported(c: Created) -> list[NewOutbox]:
     """One notice per other coordinator for a whole imported sheet, not one per wish."""
     first, last = c.wishes[0].code, c.wishes[-1].code
-    return _notices(
+    return notices_to(
         [uid for uid in c.ctx.coordinators if uid != c.actor.user_id], c.ctx.langs, "imp.notice_imported",
         name=c.actor.display_name, count=len(c.wishes), first=first, last=last,
     )  # fmt: skip
@@ -313,20 +311,31 @@ def _details(chat_id: int, rendered: Rendered, wish_id: int) -> NewOutbox:
     )
 
 
+def with_details(chat_id: int, wish: Wish, lang: str, notice: str) -> NewOutbox:
+    """A notice above the holder's card with the beneficiary's details (tracked, to take back)."""
+    card = cards.holder_card(wish, lang)
+    return _details(chat_id, Rendered(text=f"{notice}\n\n{card.text}", buttons=card.buttons), wish.id)
+
+
 def _redact(chat_id: int, wish_id: int) -> NewOutbox:
     return NewOutbox(kind=OutboxKind.REDACT, chat_id=chat_id, wish_id=wish_id)
 
 
-def _notices(
+def taken_back(chat_id: int, wish_id: int, text: str) -> list[NewOutbox]:
+    """The details leave a former holder's chat, and they are told why."""
+    return [_redact(chat_id, wish_id), notice_to(chat_id, text)]
+
+
+def notices_to(
     user_ids: Iterable[int], langs: Mapping[int, str], key: str, **params: object
 ) -> list[NewOutbox]:
     """The same notice to several people, each in their own language."""
-    return [_message(uid, t(langs.get(uid, FALLBACK), key, **params)) for uid in user_ids]
+    return [notice_to(uid, t(langs.get(uid, FALLBACK), key, **params)) for uid in user_ids]
 
 
-def _message(chat_id: int, text: str) -> NewOutbox:
+def notice_to(chat_id: int, text: str) -> NewOutbox:
     return NewOutbox(kind=OutboxKind.MESSAGE, chat_id=chat_id, payload=Rendered(text=text))
 
 
-def _rendered(chat_id: int, rendered: Rendered) -> NewOutbox:
+def message_to(chat_id: int, rendered: Rendered) -> NewOutbox:
     return NewOutbox(kind=OutboxKind.MESSAGE, chat_id=chat_id, payload=rendered)

@@ -20,13 +20,12 @@ import aiosqlite
 from bot.clock import Clock
 from bot.codes import format_code
 from bot.errors import DomainError, IllegalTransition, InvalidInput, NotAllowed
-from bot.models import Action, NewOutbox, OutboxKind, Rendered, Wish, WishStatus
+from bot.models import Action, NewOutbox, Wish, WishStatus
 from bot.people.directory import Directory
 from bot.people.policies import Actor, allowed
 from bot.texts import FALLBACK, t
 from bot.timing import community_zone, in_quiet_hours
-from bot.wishes import cards
-from bot.wishes.effects import Effect, Outcome
+from bot.wishes.effects import Effect, Outcome, message_to, notice_to, taken_back, with_details
 from bot.wishes.graph import CLAIMED
 from bot.wishes.handover_cards import offer_card
 from bot.wishes.transitions import Change, Explain, Transitions, wrong_state
@@ -142,7 +141,7 @@ class Handovers:
             if to_user is not None:
                 until = local_text(expires, community_zone(community, UTC))
                 card = offer_card(wish, lang, offer, from_name=actor.display_name, until=until)
-                await self._outbox.enqueue(conn, [_message(to_user, card)], now)
+                await self._outbox.enqueue(conn, [message_to(to_user, card)], now)
         self._template.on_outbox()
         return offer, wish
 
@@ -214,7 +213,7 @@ class Handovers:
                 conn, action="handover_decline", at=now, actor_id=actor.user_id, wish_id=wish.id,
                 community_id=wish.community_id, details={"from": offer.from_user, "link": offer.is_link},
             )  # fmt: skip
-            await self._outbox.enqueue(conn, [_message(offer.from_user, Rendered(text=notice))], now)
+            await self._outbox.enqueue(conn, [notice_to(offer.from_user, notice)], now)
         self._template.on_outbox()
         return answered
 
@@ -269,7 +268,7 @@ class Handovers:
             lang = await self._directory.lang_of(offer.from_user)
             name = await self._directory.name_of(offer.to_user) if offer.to_user is not None else ""
             key = "handover.expired_named" if offer.to_user is not None else "handover.expired_link"
-            notice = Rendered(text=t(lang, key, code=wish.code, name=name, hours=OFFER_HOURS))
+            notice = t(lang, key, code=wish.code, name=name, hours=OFFER_HOURS)
             async with self._db.transaction() as conn:
                 if not await self._offers.close(conn, offer.id, OfferStatus.EXPIRED, now):
                     continue
@@ -277,7 +276,7 @@ class Handovers:
                     conn, action="handover_expire", at=now, actor_id=None, wish_id=wish.id,
                     community_id=wish.community_id, details={"from": offer.from_user, "to": offer.to_user},
                 )  # fmt: skip
-                await self._outbox.enqueue(conn, [_message(offer.from_user, notice)], now)
+                await self._outbox.enqueue(conn, [notice_to(offer.from_user, notice)], now)
                 queued += 1
         if queued:
             self._template.on_outbox()
@@ -295,25 +294,12 @@ def handed_over(*, link: bool) -> Effect:
     def effect(o: Outcome) -> list[NewOutbox]:
         new, code, lang = o.actor.user_id, o.after.code, o.ctx.lang
         old_name, new_name = o.ctx.holder_name or "?", o.actor.display_name
-        card = cards.holder_card(o.after, lang(new))
         intro = t(lang(new), "handover.notice_new", code=code, name=old_name)
-        items = [
-            *o.cards,
-            NewOutbox(
-                kind=OutboxKind.MESSAGE,
-                chat_id=new,
-                wish_id=o.after.id,
-                payload=Rendered(text=f"{intro}\n\n{card.text}", buttons=card.buttons),
-                tracks_details=True,
-            ),
-        ]
+        items = [*o.cards, with_details(new, o.after, lang(new), intro)]
         for uid in o.before.holders:
             if uid != new:
-                items.append(NewOutbox(kind=OutboxKind.REDACT, chat_id=uid, wish_id=o.after.id))
-                items.append(
-                    _message(
-                        uid, Rendered(text=t(lang(uid), "handover.notice_old", code=code, name=new_name))
-                    )
+                items += taken_back(
+                    uid, o.after.id, t(lang(uid), "handover.notice_old", code=code, name=new_name)
                 )
         how = "handover.by_link" if link else "handover.by_name"
         for uid in o.ctx.coordinators:
@@ -325,7 +311,7 @@ def handed_over(*, link: bool) -> Effect:
                 new=new_name,
                 how=t(lang(uid), how),
             )
-            items.append(_message(uid, Rendered(text=text)))
+            items.append(notice_to(uid, text))
         return items
 
     return effect
@@ -334,7 +320,3 @@ def handed_over(*, link: bool) -> Effect:
 def local_text(when: datetime, zone: tzinfo) -> str:
     """An instant as people read it in the community's zone: 2026-11-22 10:00."""
     return when.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-
-
-def _message(chat_id: int, rendered: Rendered) -> NewOutbox:
-    return NewOutbox(kind=OutboxKind.MESSAGE, chat_id=chat_id, payload=rendered)

@@ -184,7 +184,7 @@ class WishService:
         """Releases that ended a claim of one of `members` in [start, end), by reason
         (bot/wishes/releases.py COUNTED order, zeros left out)."""
         found = await self._releases.in_period(community_id, start, end)
-        ended = [(ended_claims(e.action, e.actor_id, e.details), e.details) for e in found]
+        ended = [(ended_claims(e.action, e.actor_id, e.details), e.details, e.action) for e in found]
         return count_reasons(ended, members)
 
     async def track_details(self, wish_id: int, user_id: int, chat_id: int, message_id: int) -> None:

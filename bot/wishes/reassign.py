@@ -15,14 +15,13 @@ import aiosqlite
 from bot.clock import Clock, local_today
 from bot.codes import format_code
 from bot.errors import DomainError, InvalidInput
-from bot.models import Action, NewOutbox, OutboxKind, Rendered, Wish, WishStatus
+from bot.models import Action, NewOutbox, Wish, WishStatus
 from bot.people.directory import Directory
 from bot.people.policies import Actor, allowed
 from bot.texts import FALLBACK, t
 from bot.timing import community_zone, extension_window
-from bot.wishes import cards
 from bot.wishes.claims import Claims
-from bot.wishes.effects import Effect, Outcome
+from bot.wishes.effects import Effect, Outcome, notices_to, taken_back, with_details
 from bot.wishes.graph import CLAIMED
 from bot.wishes.transitions import Change, Explain, Transitions, wrong_state
 from storage.wishes import HolderCap, WishRepo, WishWrite
@@ -115,39 +114,18 @@ def reassigned(new_name: str) -> Effect:
         assert to is not None
         me, code, langs = o.actor.user_id, o.after.code, o.ctx.langs
         lang = o.ctx.lang(to)
-        card = cards.holder_card(o.after, lang)
         intro = t(lang, "desk.notice_assigned", code=code, actor=o.actor.display_name)
-        items = [
-            *o.cards,
-            NewOutbox(
-                kind=OutboxKind.MESSAGE,
-                chat_id=to,
-                wish_id=o.after.id,
-                payload=Rendered(text=f"{intro}\n\n{card.text}", buttons=card.buttons),
-                tracks_details=True,
-            ),
-        ]
+        items = [*o.cards, with_details(to, o.after, lang, intro)]
         for uid in o.before.holders:
             if uid == to:
                 continue
-            items.append(NewOutbox(kind=OutboxKind.REDACT, chat_id=uid, wish_id=o.after.id))
-            items.append(_message(uid, t(langs.get(uid, FALLBACK), "desk.notice_taken_away", code=code)))
-        old = o.ctx.holder_name or "?"
-        for uid in o.ctx.coordinators:
-            if uid not in (me, to):
-                text = t(
-                    langs.get(uid, FALLBACK),
-                    "desk.notice_reassigned",
-                    actor=o.actor.display_name,
-                    code=code,
-                    old=old,
-                    new=new_name,
-                )
-                items.append(_message(uid, text))
-        return items
+            items += taken_back(
+                uid, o.after.id, t(langs.get(uid, FALLBACK), "desk.notice_taken_away", code=code)
+            )
+        others = [uid for uid in o.ctx.coordinators if uid not in (me, to)]
+        return items + notices_to(
+            others, langs, "desk.notice_reassigned",
+            actor=o.actor.display_name, code=code, old=o.ctx.holder_name or "?", new=new_name,
+        )  # fmt: skip
 
     return effect
-
-
-def _message(chat_id: int, text: str) -> NewOutbox:
-    return NewOutbox(kind=OutboxKind.MESSAGE, chat_id=chat_id, payload=Rendered(text=text))

@@ -12,10 +12,10 @@ from enum import StrEnum
 from typing import Any
 
 from bot.errors import InvalidInput
-from bot.models import Action, NewOutbox, OutboxKind, Rendered, Wish
+from bot.models import Action, NewOutbox, Wish
 from bot.people.policies import Actor
 from bot.texts import t
-from bot.wishes.effects import Effect, Outcome
+from bot.wishes.effects import Effect, Outcome, notices_to, taken_back
 from bot.wishes.graph import MAX_REASON
 from bot.wishes.transitions import Change, Transitions, edge
 
@@ -35,14 +35,17 @@ ASKED: tuple[ReleaseReason, ...] = (
     ReleaseReason.CHANGED,
     ReleaseReason.OTHER,
 )
-# How the branch report counts a release with no reason chosen: typed on the wall (other), or a
-# coordinator taking the wish back (a reassignment, a member removed).
+# How the branch report counts a release with no reason chosen: words alone (other), or a
+# coordinator taking the wish back (back to open, to another member, a member removed).
 TAKEN_BACK = "taken_back"
 COUNTED: tuple[str, ...] = (*(r.value for r in ReleaseReason), TAKEN_BACK)
 
 
-def reason_of(details: Mapping[str, Any]) -> str:
+def reason_of(details: Mapping[str, Any], action: str = "release") -> str:
     """The reason a release event counts under (one of COUNTED)."""
+    if action == "reassign":
+        # A coordinator gave it to someone else: the former holder's claim ended by their hand.
+        return TAKEN_BACK
     kind = details.get("reason_kind")
     if isinstance(kind, str) and kind in ReleaseReason.__members__.values():
         return kind
@@ -54,23 +57,28 @@ def reason_of(details: Mapping[str, Any]) -> str:
 
 
 def ended_claims(action: str, actor_id: int | None, details: Mapping[str, Any]) -> list[int]:
-    """Whose claim a release event ended: the holders it had, or the one who left a joint wish."""
+    """Whose claim a release event ended: the holders it had, the one who left a joint wish, or
+    the former holders of a reassigned one."""
     if action == "leave":
         member = details.get("member", actor_id)
         return [member] if isinstance(member, int) else []
+    if action == "reassign":
+        before, to = details.get("from"), details.get("to")
+        return [h for h in before if isinstance(h, int) and h != to] if isinstance(before, list) else []
     holders = details.get("holders")
     return [h for h in holders if isinstance(h, int)] if isinstance(holders, list) else []
 
 
 def count_reasons(
-    releases: Iterable[tuple[Iterable[int], Mapping[str, Any]]], members: set[int]
+    releases: Iterable[tuple[Iterable[int], Mapping[str, Any], str]], members: set[int]
 ) -> dict[str, int]:
     """Releases by reason among those that ended a claim of one of `members` (each release is
-    (the holders it ended, its event details)), in the order of COUNTED, zeros left out."""
+    (the holders it ended, its event details, its action)), in the order of COUNTED, zeros
+    left out."""
     found: Counter[str] = Counter()
-    for holders, details in releases:
+    for holders, details, action in releases:
         if members.intersection(holders):
-            found[reason_of(details)] += 1
+            found[reason_of(details, action)] += 1
     return {kind: found[kind] for kind in COUNTED if found[kind]}
 
 
@@ -134,23 +142,11 @@ def auto_released(days: int, reminders: int) -> Effect:
         code, holder, lang = o.after.code, o.ctx.holder_name or "?", o.ctx.lang
         items = [*o.cards]
         for uid in o.before.holders:
-            items.append(NewOutbox(kind=OutboxKind.REDACT, chat_id=uid, wish_id=o.after.id))
             text = t(lang(uid), "release.auto_holder", code=code, days=days, reminders=reminders)
-            items.append(_message(uid, text))
-        for uid in o.ctx.coordinators:
-            text = t(
-                lang(uid),
-                "release.auto_coordinators",
-                code=code,
-                holder=holder,
-                days=days,
-                reminders=reminders,
-            )
-            items.append(_message(uid, text))
-        return items
+            items += taken_back(uid, o.after.id, text)
+        return items + notices_to(
+            o.ctx.coordinators, o.ctx.langs, "release.auto_coordinators",
+            code=code, holder=holder, days=days, reminders=reminders,
+        )  # fmt: skip
 
     return effect
-
-
-def _message(chat_id: int, text: str) -> NewOutbox:
-    return NewOutbox(kind=OutboxKind.MESSAGE, chat_id=chat_id, payload=Rendered(text=text))

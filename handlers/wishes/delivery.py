@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from telegram import CallbackQuery, Update
@@ -42,17 +41,8 @@ from handlers.wishes.review import wish_buttons
 PROOF = "proof"
 
 
-def _members_hours(data: object) -> bool:
-    parsed = HoursCallback.unpack(data)
-    return parsed is not None and parsed.by is HoursBy.MEMBER
-
-
-def _skip_only(value: str) -> Callable[[object], bool]:
-    def match(data: object) -> bool:
-        parsed = ChoiceCallback.unpack(data)
-        return parsed is not None and parsed.choice is DraftChoice.SKIP and parsed.value == value
-
-    return match
+_MEMBERS_HOURS = HoursCallback.matching(lambda d: d.by is HoursBy.MEMBER)
+_SKIP_PROOF = ChoiceCallback.matching(lambda d: d.choice is DraftChoice.SKIP and d.value == PROOF)
 
 
 @button(WishCallback)
@@ -152,8 +142,8 @@ def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:
             states={
                 PROOF: [
                     MessageHandler((filters.TEXT & ~filters.COMMAND) | filters.PHOTO, got_proof),
-                    CallbackQueryHandler(skip_proof, pattern=_skip_only("proof")),
-                    CallbackQueryHandler(hours_chosen, pattern=_members_hours),
+                    CallbackQueryHandler(skip_proof, pattern=_SKIP_PROOF),
+                    CallbackQueryHandler(hours_chosen, pattern=_MEMBERS_HOURS),
                     MessageHandler(~filters.COMMAND, proof_expected),
                 ]
             },

@@ -49,14 +49,8 @@ PHOTO: Final = "photo"
 _EVERYTHING = ("all", "全部")
 
 
-def _starts(data: object) -> bool:
-    parsed = FollowupCallback.unpack(data)
-    return parsed is not None and parsed.action is FollowupButton.START
-
-
-def _steps(data: object) -> bool:
-    parsed = FollowupCallback.unpack(data)
-    return parsed is not None and parsed.action is not FollowupButton.START
+_STARTS = FollowupCallback.matching(lambda d: d.action is FollowupButton.START)
+_STEPS = FollowupCallback.matching(lambda d: d.action is not FollowupButton.START)
 
 
 async def followups_command(update: Update, context: WishwallContext) -> None:
@@ -228,13 +222,13 @@ def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:
     others = ~filters.COMMAND
     # One handler in several steps' lists, which PTB types as handlers returning any object.
     steps: CallbackQueryHandler[WishwallContext, object] = CallbackQueryHandler(
-        on_step_button, pattern=_steps
+        on_step_button, pattern=_STEPS
     )
     return [
         ConversationHandler(
             entry_points=[
                 CommandHandler("followup", begin_command, filters=filters.ChatType.PRIVATE),
-                CallbackQueryHandler(begin_button, pattern=_starts),
+                CallbackQueryHandler(begin_button, pattern=_STARTS),
             ],
             states={
                 OUTCOME: [steps, MessageHandler(others, _expected("fu.outcome_expected", OUTCOME))],

@@ -88,14 +88,12 @@ async def show_link(update: Update, context: WishwallContext, token: str) -> Non
     )
 
 
-def _handover_button(data: object) -> bool:
-    parsed = WishCallback.unpack(data)
-    return parsed is not None and parsed.action is WishButton.HANDOVER
+_HANDOVER_BUTTON = WishCallback.matching(lambda d: d.action is WishButton.HANDOVER)
 
 
 def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:
     return [
-        CallbackQueryHandler(begin, pattern=_handover_button),
+        CallbackQueryHandler(begin, pattern=_HANDOVER_BUTTON),
         CallbackQueryHandler(on_list, pattern=HandoverCallback.matches),
         CallbackQueryHandler(on_answer, pattern=HandoverAnswerCallback.matches),
     ]

@@ -38,7 +38,7 @@ from handlers.common import (
     reply_text,
     say_error,
 )
-from handlers.people.start import cancel as cancel_conversations
+from handlers.people.start import cancel
 
 log = logging.getLogger(__name__)
 
@@ -91,11 +91,7 @@ async def ask(
 
 
 def choices(*wanted: ReleaseChoice) -> Callable[[object], bool]:
-    def match(data: object) -> bool:
-        parsed = ReleaseCallback.unpack(data)
-        return parsed is not None and parsed.choice in wanted
-
-    return match
+    return ReleaseCallback.matching(lambda d: d.choice in wanted)
 
 
 @button(ReleaseCallback)
@@ -181,18 +177,13 @@ async def _done(update: Update, context: WishwallContext, wish: Wish) -> None:
         log.info("could not update the reminder after a release: %s", exc)
 
 
-async def cancel(update: Update, context: WishwallContext) -> int:
-    assert update.effective_user is not None
-    await context.core.drafts.delete(update.effective_user.id, ReleaseDraft)
-    return await cancel_conversations(update, context)
-
-
 def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:
     reasons = [c for c in ReleaseChoice if c is not ReleaseChoice.OTHER]
     return [
         ConversationHandler(
             entry_points=[CallbackQueryHandler(other, pattern=choices(ReleaseChoice.OTHER))],
             states={TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_text)]},
+            # /cancel drops every conversation's draft, the ReleaseDraft with them.
             fallbacks=[CommandHandler("cancel", cancel)],
             name="release_reason",
             persistent=True,

@@ -50,12 +50,7 @@ _REASON_ACTIONS: dict[WishButton, ReasonAction] = {WishButton.REJECT: "reject", 
 
 def wish_buttons(*actions: WishButton) -> Callable[[object], bool]:
     """A pattern admitting only well-formed WishCallback data for these actions."""
-
-    def match(data: object) -> bool:
-        parsed = WishCallback.unpack(data)
-        return parsed is not None and parsed.action in actions
-
-    return match
+    return WishCallback.matching(lambda d: d.action in actions)
 
 
 async def _coordinator_view(context: WishwallContext, wish: Wish, lang: str) -> cards.Rendered:

@@ -7,8 +7,11 @@ Screenshots of the wall and of My wishes, in both languages, go to test-artifact
 from __future__ import annotations
 
 import asyncio
+import json
+import sqlite3
 import struct
 import zlib
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -95,7 +98,9 @@ def test_a_second_members_claim_of_the_same_card_is_refused(wall: Wall) -> None:
     assert code not in {w["code"] for w in wall.api("mine")["wishes"]}
 
 
-def test_my_wishes_shows_the_holder_the_details_and_what_they_can_do(wall: Wall, artifacts: Path) -> None:
+def test_my_wishes_shows_the_holder_the_details_and_what_they_can_do(
+    wall: Wall, artifacts: Path, demo_db: Path
+) -> None:
     holder, other = wall.free_members()[:2]
     wall.sign_in(holder, "en")
     code = wall.first_single_claimable()
@@ -107,6 +112,13 @@ def test_my_wishes_shows_the_holder_the_details_and_what_they_can_do(wall: Wall,
     assert details["name"] in shown and details["phone"] in shown and details["address"] in shown
     assert "**" not in details["name"]
     assert card.find_element(By.CSS_SELECTOR, f"a[href='tel:{details['phone']}']")
+    # Their service record for the half year, as /myrecord counts it.
+    record = wall.api("mine")["record"]
+    panel = wall.driver.find_element(By.ID, "record")
+    assert f"My service record · {record['start']} to {record['end']}" in panel.text
+    for key in ("wishes", "hours", "points"):
+        assert panel.find_element(By.CSS_SELECTOR, f"[data-record={key}] strong").text == str(record[key])
+    assert record["summary"] in panel.text
     wall.screenshot(artifacts / "mine-en.png")
 
     # Need more time: the latest day the window allows.
@@ -117,12 +129,16 @@ def test_my_wishes_shows_the_holder_the_details_and_what_they_can_do(wall: Wall,
     card.find_element(By.CSS_SELECTOR, ".extend-form .go").click()
     wall.until(lambda d: latest in wall.held(code).find_element(By.CSS_SELECTOR, ".facts").text)
 
-    # Mark delivered, with a note and a photo chosen from the phone.
+    # Mark delivered, with a note, the hours it took (the community's default offered) and a
+    # photo chosen from the phone.
     photo = artifacts / "delivery-photo.png"
     photo.write_bytes(_png(64, 48))
     wall.held(code).find_element(By.CSS_SELECTOR, ".deliver").click()
     form = wall.held(code).find_element(By.CSS_SELECTOR, ".deliver-form")
     form.find_element(By.TAG_NAME, "textarea").send_keys("Delivered with the community worker")
+    hours = form.find_element(By.CSS_SELECTOR, "input[name=hours]")
+    assert hours.get_attribute("placeholder") == "2" and "2 h" in form.text
+    hours.send_keys("3.5")
     form.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(photo))
     form.find_element(By.CSS_SELECTOR, ".go").click()
     wall.until(
@@ -131,6 +147,10 @@ def test_my_wishes_shows_the_holder_the_details_and_what_they_can_do(wall: Wall,
         )
     )
     assert wall.api("mine")["wishes"][0]["status"] == "delivered"
+    assert "3.5 h of service recorded" in wall.driver.find_element(By.ID, "toast").get_attribute(
+        "textContent"
+    )
+    assert _last_event(demo_db, code, "deliver")["hours"] == 3.5
 
     # Another claim, given back with a reason: it leaves My wishes and is on the wall again.
     wall.tab("wall")
@@ -140,12 +160,31 @@ def test_my_wishes_shows_the_holder_the_details_and_what_they_can_do(wall: Wall,
     wall.tab("mine")
     held = wall.held(second)
     held.find_element(By.CSS_SELECTOR, ".release").click()
-    go = held.find_element(By.CSS_SELECTOR, ".release-form .go")
+    form = held.find_element(By.CSS_SELECTOR, ".release-form")
+    go = form.find_element(By.CSS_SELECTOR, ".go")
     assert not go.is_enabled()  # a reason first
-    held.find_element(By.CSS_SELECTOR, ".release-form textarea").send_keys("Away on a work trip")
+    # The chat's question, in the chat's words.
+    choices = form.find_elements(By.CSS_SELECTOR, ".choice")
+    assert [c.text for c in choices] == [
+        "couldn't reach the beneficiary",
+        "no time",
+        "the wish changed",
+        "other reason",
+    ]
+    words = form.find_element(By.TAG_NAME, "textarea")
+    assert not words.is_displayed()
+    choices[3].click()  # other: a few words, then
+    assert words.is_displayed() and not go.is_enabled()
+    words.send_keys("Away on a work trip")
+    assert go.is_enabled()
+    wall.screenshot(artifacts / "release-en.png")
+    choices[0].click()  # changed their mind: couldn't reach the beneficiary
+    assert not words.is_displayed() and go.is_enabled()
     go.click()
     wall.until(lambda d: not d.find_elements(By.ID, f"mine-{second}"))
     assert second in {w["code"] for w in wall.api("wishes?limit=100")["wishes"]}
+    released = _last_event(demo_db, second, "release")
+    assert released["reason_kind"] == "unreachable" and "reason" not in released
 
     # Nobody else sees those details: not another member.
     wall.sign_in(other, "en")
@@ -274,6 +313,17 @@ def test_a_coordinator_deals_with_an_overdue_wish_and_takes_the_claim_sheet(
     assert saved[0].read_bytes()[:2] == b"PK"  # an .xlsx is a zip archive
 
 
+def _last_event(db: Path, code: str, action: str) -> dict[str, Any]:
+    """The wish's latest event of this kind, as the running demo wrote it (read-only)."""
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        row = conn.execute(
+            "SELECT details FROM events WHERE wish_id = ? AND action = ? ORDER BY id DESC LIMIT 1",
+            (int(code.removeprefix("W-")), action),
+        ).fetchone()
+    assert row is not None, (code, action)
+    return dict(json.loads(row[0]))
+
+
 async def _stats_now(db: Path) -> Any:
     services = Services.build(demo_settings(db, "1:read-only"), SystemClock())
     await services.db.open()
@@ -292,6 +342,46 @@ def test_a_link_to_one_wish_brings_its_card_into_view(wall: Wall) -> None:
     wall.sign_in(member, "en")
     last = wall.cards()[-1].get_attribute("data-code")
     wall.sign_in(member, "en", startapp=last)
+    card = wall.until(
+        lambda d: wall.card(last) if "focus" in wall.card(last).get_attribute("class") else False
+    )
+    top, bottom, height = wall.driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect(); return [r.top, r.bottom, innerHeight];", card
+    )
+    assert top >= 0 and bottom <= height
+
+
+def test_the_start_parameter_is_read_from_wherever_telegram_puts_it(wall: Wall) -> None:
+    """The page's own function, called with each place a launch can carry the wish's code."""
+    wall.sign_in(wall.free_members()[0], "en")
+    init = "user=%7B%7D&start_param=W-0009&hash=x"
+    cases = [
+        (["?tgWebAppStartParam=W-0042", "", None, ""], "W-0042"),  # a direct link's query
+        (["?tgWebAppStartParam=w42", "", None, ""], "W-0042"),
+        (["?foo=1&tgWebAppStartParam=W-0042", "W-0003", "W-0005", init], "W-0042"),
+        (["?startapp=W-0007&tgWebAppStartParam=W-0042", "", None, ""], "W-0007"),
+        (["", "W-0003", None, ""], "W-0003"),  # the URL's fragment
+        (["", "W-0003", "W-0005", init], "W-0005"),  # Telegram's script
+        (["", "", None, init], "W-0009"),  # the signed initData
+        (["?tgWebAppStartParam=", "", None, ""], None),
+        (["?tgWebAppStartParam=hello", "", None, ""], None),
+        (["?tgWebAppStartParam=W-0042%3Cb%3E", "", None, ""], None),
+        (["", "", None, ""], None),
+    ]
+    for args, expected in cases:
+        found = wall.driver.execute_script(
+            "return window.wishwallLaunch.startCode.apply(null, arguments)", *args
+        )
+        assert found == expected, args
+
+
+def test_a_direct_links_start_parameter_in_the_query_brings_its_card_into_view(wall: Wall) -> None:
+    member = wall.free_members()[0]
+    wall.sign_in(member, "en")
+    last = wall.cards()[-1].get_attribute("data-code")
+    # As Telegram opens a direct link's Mini App: the code in the query, the launch data kept.
+    wall.driver.get(f"{wall.base}/wall/?tgWebAppStartParam={last}")
+    wall.wait_for_wall()
     card = wall.until(
         lambda d: wall.card(last) if "focus" in wall.card(last).get_attribute("class") else False
     )

@@ -22,6 +22,8 @@
       release_reason: '为什么放弃？（协调员会看到）', release_go: '确认放弃',
       extend_date: '新的截止日期', extend_go: '申请延期',
       deliver_note: '送达说明（可不填）', deliver_photo: '照片（可不选）', deliver_go: '确认已送达',
+      deliver_hours: '服务时长（小时，可不填；不填按社区默认 {h} 小时）', release_other: '请写几句原因',
+      record_title: '我的服务记录 · {from} 至 {to}', r_wishes: '圆梦心愿', r_hours: '服务小时', r_points: '积分',
       cancel: '取消', awaiting: '已送达，等待协调员确认',
       network: '网络错误，请稍后再试。', no_init: '请从 Telegram 里打开心愿墙。',
       expired: '登录已过期，请从 Telegram 重新打开心愿墙。',
@@ -66,6 +68,8 @@
       release_reason: 'Why do you release it? (the coordinators see this)', release_go: 'Release it',
       extend_date: 'New due date', extend_go: 'Ask for more time',
       deliver_note: 'Note (optional)', deliver_photo: 'Photo (optional)', deliver_go: 'Delivered',
+      deliver_hours: 'Service hours (optional; left empty: the community\'s {h} h)', release_other: 'The reason, in a few words',
+      record_title: 'My service record · {from} to {to}', r_wishes: 'wishes fulfilled', r_hours: 'hours of service', r_points: 'points',
       cancel: 'Cancel', awaiting: 'Delivered, waiting for a coordinator to confirm',
       network: 'Network error, please try again.', no_init: 'Please open the wish wall from Telegram.',
       expired: 'Your sign-in has expired: open the wish wall from Telegram again.',
@@ -96,11 +100,13 @@
     }
   };
   var PAGE = 20;
+  var MAX_REASON = 500;  // bot/wishes/graph.py
   var PHOTO_MAX_BYTES = 4 * 1024 * 1024;
   var PHOTO_MAX_SIDE = 1600;
 
   var TG = window.Telegram && window.Telegram.WebApp;
-  var state = { lang: 'zh', init: '', startCode: null, offset: 0, total: 0, mine: {}, seq: 0, dash: null, members: {} };
+  var state = { lang: 'zh', init: '', startCode: null, offset: 0, total: 0, mine: {}, seq: 0, dash: null, members: {},
+    reasons: [] };
 
   function $(id) { return document.getElementById(id); }
 
@@ -154,19 +160,26 @@
     });
   }
 
+  /* The wish a link opened the wall at, wherever Telegram put it: a direct link's
+     t.me/<bot>/<app>?startapp=W-0042 reaches the page as ?tgWebAppStartParam=W-0042 in the URL's
+     query (Telegram documents it for direct links), Telegram's script gives it as start_param, the
+     fragment and the signed initData carry it too; ?startapp= is the demo's and a plain link's. */
+  function startCode(search, launchStart, unsafeStart, initData) {
+    var query = new URLSearchParams(search || '');
+    var start = query.get('startapp') || query.get('tgWebAppStartParam') || unsafeStart || launchStart;
+    if (!start && initData) start = new URLSearchParams(initData).get('start_param');
+    return normaliseCode(start);
+  }
+
   function readLaunch() {
     var launch = launchParams();
     var unsafe = (TG && TG.initDataUnsafe) || {};
     state.init = (TG && TG.initData) || launch.data;
     var user = unsafe.user;
-    var start = unsafe.start_param || launch.start;
     if (!user && state.init) {
-      var fields = new URLSearchParams(state.init);
-      try { user = JSON.parse(fields.get('user') || 'null'); } catch (e) { user = null; }
-      start = start || fields.get('start_param') || '';
+      try { user = JSON.parse(new URLSearchParams(state.init).get('user') || 'null'); } catch (e) { user = null; }
     }
-    start = new URLSearchParams(location.search).get('startapp') || start;
-    state.startCode = normaliseCode(start);
+    state.startCode = startCode(location.search, launch.start, unsafe.start_param, state.init);
     state.lang = langOf(user && user.language_code);
     if (!TG && launch.theme) applyTheme(launch.theme);
     if (launch.platform === 'demo') $('demo-switch').hidden = false;
@@ -530,11 +543,29 @@
     setResult(card, false, answer.message || t('network'));
   }
 
+  /* The chat's question, with its choices (the server sends them, in the chat's words): a
+     reason is chosen, and "other" asks for a few words. */
   function releaseForm(wish) {
-    var reason = el('textarea', { name: 'reason', rows: '2', maxlength: '200', required: true });
-    return formShell('release-form', [el('label', null, [el('span', { text: t('release_reason') }), reason])],
-      t('release_go'), function () { return reason.value.trim().length > 0; },
-      function () { return api('POST', 'wishes/' + encodeURIComponent(wish.code) + '/release', { reason: reason.value.trim() }); });
+    var reason = el('textarea', { name: 'reason', rows: '2', maxlength: String(MAX_REASON) });
+    var other = el('label', { className: 'other', hidden: true }, [el('span', { text: t('release_other') }), reason]);
+    var choices = state.reasons.map(function (choice) {
+      return el('label', { className: 'choice' }, [
+        el('input', { type: 'radio', name: 'kind', value: choice.key,
+          onchange: function () { other.hidden = choice.key !== 'other'; } }),
+        el('span', { text: choice.label })]);
+    });
+    function kind() {
+      var chosen = choices.map(function (c) { return c.querySelector('input'); }).filter(function (i) { return i.checked; })[0];
+      return chosen ? chosen.value : '';
+    }
+    var asked = el('fieldset', { className: 'reasons' }, [el('legend', { text: t('release_reason') })].concat(choices));
+    return formShell('release-form', [asked, other], t('release_go'), function () {
+      return Boolean(kind()) && (kind() !== 'other' || reason.value.trim().length > 0);
+    }, function () {
+      var body = { kind: kind() };
+      if (kind() === 'other') body.reason = reason.value.trim();
+      return api('POST', 'wishes/' + encodeURIComponent(wish.code) + '/release', body);
+    });
   }
 
   function extendForm(wish) {
@@ -548,8 +579,12 @@
   function deliverForm(wish) {
     var note = el('textarea', { name: 'note', rows: '2', maxlength: '500' });
     var photo = el('input', { type: 'file', name: 'photo', accept: 'image/jpeg,image/png,image/*' });
+    // Typed as the chat takes them ("2", "1.5", "2 小时"); the server says what it accepts.
+    var hours = el('input', { type: 'text', name: 'hours', inputmode: 'decimal', maxlength: '12',
+      placeholder: wish.hours_default === null || wish.hours_default === undefined ? '' : String(wish.hours_default) });
     return formShell('deliver-form', [
       el('label', null, [el('span', { text: t('deliver_note') }), note]),
+      el('label', null, [el('span', { text: t('deliver_hours', { h: wish.hours_default }) }), hours]),
       el('label', null, [el('span', { text: t('deliver_photo') }), photo])
     ], t('deliver_go'), function () { return true; }, function () {
       var chosen = photo.files && photo.files[0];
@@ -557,6 +592,7 @@
         if (chosen && !picture) return { ok: false, message: t('photo_unusable') };
         var body = new FormData();
         if (note.value.trim()) body.append('note', note.value.trim());
+        if (hours.value.trim()) body.append('hours', hours.value.trim());
         if (picture) body.append('photo', picture, picture.name || 'photo.jpg');
         return api('POST', 'wishes/' + encodeURIComponent(wish.code) + '/deliver', body);
       });
@@ -587,7 +623,9 @@
         return;
       }
       state.mine = {};
+      state.reasons = answer.release_reasons || [];
       answer.wishes.forEach(function (wish) { state.mine[wish.code] = true; });
+      showRecord(answer.record);
       var list = $('mine-cards');
       list.textContent = '';
       answer.wishes.forEach(function (wish) { list.appendChild(heldCard(wish)); });
@@ -597,6 +635,22 @@
         if (card) { card.classList.add('focus'); card.scrollIntoView({ block: 'center' }); }
       }
     }));
+  }
+
+  /* Their service record for the half year, as /myrecord counts it: what a member reports to
+     their branch. */
+  function showRecord(record) {
+    var box = $('record');
+    box.textContent = '';
+    box.hidden = !record;
+    if (!record) return;
+    var tiles = [['wishes', 'r_wishes'], ['hours', 'r_hours'], ['points', 'r_points']].map(function (pair) {
+      return el('div', { className: 'tile', 'data-record': pair[0] }, [
+        el('strong', { text: String(record[pair[0]]) }), el('span', { text: t(pair[1]) })]);
+    });
+    box.appendChild(el('h3', { text: t('record_title', { from: record.start, to: record.end }) }));
+    box.appendChild(el('div', { className: 'tiles' }, tiles));
+    box.appendChild(el('p', { className: 'hint', text: record.summary }));
   }
 
   // --- The coordinators' dashboard ------------------------------------------------------------
@@ -923,6 +977,9 @@
       loadMine().then(function () { return loadWall(false); }).then(focusStartCode);
     });
   }
+
+  // For the page's own tests (tests/browser): how a launch's start parameter is read.
+  window.wishwallLaunch = { startCode: startCode };
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
   else start();

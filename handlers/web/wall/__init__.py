@@ -12,8 +12,12 @@ GET  wishes?category=&branch=&min_value=&max_value=&due_within=&sort=due|new&q=&
                                {total, wishes: [card], categories: [{key, label}], branches: [{id, name}]}
 POST wishes/{code}/claim       {wish: card, message}; 409 taken | cap | already_yours | wrong_state
 GET  mine                      {wishes: [card + {details: {name, phone, address}, delivery_note,
-                               extend: {earliest, latest} | null}]}
-POST wishes/{code}/release     JSON {reason?}            -> {wish: card, message}
+                               extend: {earliest, latest} | null, hours_default | null}],
+                               release_reasons: [{key, label}] (the chat's choices),
+                               record: {start, end, wishes, hours, points, claimed, in_progress,
+                               overdue, summary} | null (the half year's, as /myrecord)}
+POST wishes/{code}/release     JSON {kind?: unreachable|no_time|changed|other, reason?} (other
+                               needs a reason; a reason alone is other) -> {wish: card, message}
 POST wishes/{code}/extend      JSON {date: YYYY-MM-DD}   -> {wish: card, message}
 POST wishes/{code}/deliver     multipart note?, photo? (JPEG/PNG, <= 5 MB), hours? (service hours,
                                "2.5"; default: the community's) -> {wish: card, message, hours}

@@ -17,6 +17,7 @@ from bot.wall import cards
 from bot.wall.query import parse_day, parse_query
 from bot.wall.service import PHOTO_MAX_BYTES, Held
 from bot.wishes.graph import MAX_NOTE
+from bot.wishes.releases import ASKED, ReleaseReason
 from handlers.web.wall.common import Caller, api, json_object, ok, wish_id
 
 # A delivery report is a note and one photo; a body much bigger than that is refused unread.
@@ -34,7 +35,7 @@ async def _card(caller: Caller, wish: Wish) -> dict[str, Any]:
 def _held(held: Held, lang: str) -> dict[str, Any]:
     window = cards.DueWindow(earliest=held.window[0], latest=held.window[1]) if held.window else None
     names = {b.id: b.name for b in held.branches}
-    return cards.held_card(held.wish, lang, names, window).model_dump(mode="json")
+    return cards.held_card(held.wish, lang, names, window, held.hours_default).model_dump(mode="json")
 
 
 @api
@@ -85,20 +86,39 @@ async def claim(request: web.Request, caller: Caller) -> web.Response:
 
 @api
 async def mine(request: web.Request, caller: Caller) -> web.Response:
-    held = await caller.core.wall.held(caller.actor)
-    return ok({"wishes": [_held(h, caller.lang) for h in held]})
+    wall = caller.core.wall
+    held = await wall.held(caller.actor)
+    record = await wall.record(caller.actor)
+    return ok(
+        {
+            "wishes": [_held(h, caller.lang) for h in held],
+            "release_reasons": [c.model_dump() for c in cards.release_reasons(caller.lang)],
+            "record": cards.service_record(record, caller.lang).model_dump(mode="json") if record else None,
+        }
+    )
 
 
 @api
 async def release(request: web.Request, caller: Caller) -> web.Response:
-    body = await json_object(request, frozenset({"reason"}))
+    body = await json_object(request, frozenset({"kind", "reason"}))
     reason = body.get("reason", "")
     if not isinstance(reason, str):
         raise InvalidInput("wall.bad_json")
-    wish = await caller.core.wall.release(caller.actor, wish_id(request), reason)
+    wish = await caller.core.wall.release(caller.actor, wish_id(request), reason, _reason_kind(body))
     return ok(
         {"wish": await _card(caller, wish), "message": t(caller.lang, "claims.released_long", code=wish.code)}
     )
+
+
+def _reason_kind(body: dict[str, Any]) -> ReleaseReason | None:
+    """One of the chat's choices, by its key; none given is a release without a chosen reason."""
+    if "kind" not in body:
+        return None
+    raw = body["kind"]
+    for reason in ASKED:
+        if raw == reason.value:
+            return reason
+    raise InvalidInput("wall.bad_choice", name="kind", choices=", ".join(r.value for r in ASKED))
 
 
 @api
@@ -134,7 +154,7 @@ async def _delivery_form(request: web.Request) -> tuple[str | None, bytes | None
     if not request.body_exists:
         return None, None, None
     if request.content_type != "multipart/form-data":
-        raise InvalidInput("wall.bad_form")
+        raise _bad_form()
     fields: dict[str, bytes] = {}
     try:
         reader = await request.multipart()
@@ -144,20 +164,24 @@ async def _delivery_form(request: web.Request) -> tuple[str | None, bytes | None
                 or part.name not in ("note", "photo", "hours")
                 or part.name in fields
             ):
-                raise InvalidInput("wall.bad_form")
+                raise _bad_form()
             limit = {"note": NOTE_MAX_BYTES, "hours": HOURS_MAX_BYTES}.get(part.name, PHOTO_MAX_BYTES)
             fields[part.name] = await _read_part(part, limit)
     except ValueError as exc:
         # How aiohttp's multipart reader says "this is not a form" (a missing boundary, a body
         # that ends early).
-        raise InvalidInput("wall.bad_form") from exc
+        raise _bad_form() from exc
     try:
         note = fields["note"].decode("utf-8") if "note" in fields else None
         hours = fields["hours"].decode("utf-8").strip() if "hours" in fields else None
     except UnicodeDecodeError as exc:
-        raise InvalidInput("wall.bad_form") from exc
+        raise _bad_form() from exc
     # A form with no file chosen still sends an empty photo part (and an empty field, no hours).
     return note, fields.get("photo") or None, hours or None
+
+
+def _bad_form() -> InvalidInput:
+    return InvalidInput("wall.bad_form", mb=PHOTO_MAX_BYTES // (1024 * 1024), max=MAX_HOURS)
 
 
 async def _read_part(part: BodyPartReader, limit: int) -> bytes:
