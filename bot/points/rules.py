@@ -164,33 +164,39 @@ class ServiceTotals(Frozen):
     @classmethod
     def of(cls, credits: Iterable[Credit]) -> ServiceTotals:
         """One member's totals from the credits of the wishes they served (fulfilled ones)."""
-        total = cls()
-        for c in credits:
-            if c.points_tenths is not None:
-                total = total + cls(wishes=1, hours_tenths=c.hours_tenths, points_tenths=c.points_tenths)
-        return total
+        done = [c for c in credits if c.points_tenths is not None]
+        return cls(
+            wishes=len(done),
+            hours_tenths=sum(c.hours_tenths for c in done),
+            points_tenths=sum(c.points_tenths or 0 for c in done),
+        )
 
 
 def by_member(credits: Iterable[Credit]) -> dict[int, ServiceTotals]:
     """Every member's totals from the credits of fulfilled wishes."""
-    found: dict[int, ServiceTotals] = {}
+    sums: dict[int, list[int]] = {}
     for c in credits:
         if c.points_tenths is None:
             continue
-        one = ServiceTotals(wishes=1, hours_tenths=c.hours_tenths, points_tenths=c.points_tenths)
         for user_id in c.members:
-            found[user_id] = found.get(user_id, ServiceTotals()) + one
-    return found
+            counted = sums.setdefault(user_id, [0, 0, 0])
+            counted[0] += 1
+            counted[1] += c.hours_tenths
+            counted[2] += c.points_tenths
+    return {
+        user_id: ServiceTotals(wishes=w, hours_tenths=h, points_tenths=p)
+        for user_id, (w, h, p) in sums.items()
+    }
 
 
 def overall(credits: Iterable[Credit]) -> ServiceTotals:
     """A whole scope's totals: each wish once, its hours and points summed over its members."""
-    total = ServiceTotals()
+    wishes = hours = points = 0
     for c in credits:
         if c.points_tenths is None:
             continue
         n = len(c.members)
-        total = total + ServiceTotals(
-            wishes=1, hours_tenths=c.hours_tenths * n, points_tenths=c.points_tenths * n
-        )
-    return total
+        wishes += 1
+        hours += c.hours_tenths * n
+        points += c.points_tenths * n
+    return ServiceTotals(wishes=wishes, hours_tenths=hours, points_tenths=points)
