@@ -23,6 +23,7 @@ Storing is optimistic, so the write lock is never held while a week is computed:
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Sequence
 from typing import Any
@@ -164,3 +165,50 @@ class StoredWeeks:
                     f" {', '.join(_COLUMNS)}) VALUES (?, ?, ?, {', '.join('?' for _ in _COLUMNS)})",
                     rows,
                 )
+
+    # --- the service line (migration 0014), worked out in bot/points --------------------------
+
+    async def service(self, community_id: int, period: ReportPeriod) -> dict[str, int] | None:
+        """The week's stored service totals, if its figures are stored and the line too."""
+        start, end, *_ = _key(period)
+        row = await fetch_one(
+            self._db.reader,
+            "SELECT service FROM report_weeks WHERE community_id = ? AND starts_at = ? AND ends_at = ?"
+            " AND computing IS NULL AND service IS NOT NULL",
+            (community_id, start, end),
+        )
+        return None if row is None else {k: int(v) for k, v in json.loads(row[0]).items()}
+
+    async def reserve_service(self, community_id: int, period: ReportPeriod) -> str | None:
+        """A token if the week's figures are stored and its line may be: as with the figures,
+        a change made after this (which clears the token) keeps a stale line from being stored."""
+        if self._db.path == ":memory:":
+            return None
+        start, end, *_ = _key(period)
+        token = secrets.token_hex(8)
+        async with self._db.transaction() as conn:
+            held = await fetch_one(
+                conn,
+                "UPDATE report_weeks SET service_token = ? WHERE community_id = ? AND starts_at = ?"
+                " AND ends_at = ? AND computing IS NULL AND service IS NULL RETURNING 1",
+                (token, community_id, start, end),
+            )
+        if held is None:
+            return None
+        seen = await fetch_one(
+            self._db.reader,
+            "SELECT 1 FROM report_weeks WHERE community_id = ? AND starts_at = ? AND service_token = ?",
+            (community_id, start, token),
+        )
+        return token if seen is not None else None
+
+    async def store_service(
+        self, community_id: int, period: ReportPeriod, token: str, totals: dict[str, int]
+    ) -> None:
+        start, *_ = _key(period)
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE report_weeks SET service = ?, service_token = NULL"
+                " WHERE community_id = ? AND starts_at = ? AND service_token = ?",
+                (json.dumps(totals, sort_keys=True), community_id, start, token),
+            )

@@ -211,3 +211,50 @@ def test_the_week_of_a_due_date_is_its_monday() -> None:
             day = date(2026, 11, 16) + timedelta(days=offset)
             (monday,) = conn.execute("SELECT date(?, 'weekday 0', '-6 days')", (day.isoformat(),)).fetchone()
             assert monday == IsoWeek.of(day).first_day.isoformat(), day
+
+
+async def _service_stored(services: Services, first_day: str) -> str | None:
+    rows = await services.db.reader.execute_fetchall(
+        "SELECT service FROM report_weeks WHERE community_id = 1 AND first_day = ?", (first_day,)
+    )
+    return str(rows[0][0]) if rows and rows[0][0] is not None else None
+
+
+async def test_the_service_line_is_stored_and_cleared_by_hours_rules_and_settings(
+    services: Services, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The week's hours and points (bot/points) are stored with it (migration 0014); a
+    correction of a wish's hours, a points rule or the default hours clear it, and the next
+    report counts what recounting gives."""
+    p = await _week47(services, clock)
+    first = await _report(services)
+    assert first.service is not None and first.service.wishes == 1
+    assert await _service_stored(services, "2026-11-16") is not None
+
+    async def recount(*_: Any) -> None:
+        raise AssertionError("a stored service line was worked out again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(services.points, "totals", recount)
+        assert await _report(services) == first
+
+    async def fresh() -> Any:
+        period = W47.period(SH)
+        community = await services.communities.get(1)
+        assert community is not None
+        return await services.points.totals(community, period.start, period.end)
+
+    # A coordinator corrects the hours of wish 1 (fulfilled in W47) after the week.
+    await services.wishes.hours.record(p.boss, 1, 55)
+    assert await _service_stored(services, "2026-11-16") is None
+    corrected = await _report(services)
+    assert corrected.service == await fresh() and corrected.service != first.service
+    assert await _service_stored(services, "2026-11-16") is not None
+    # The points rule changes: every week's line of the community is cleared.
+    await services.org.set_setting(p.boss, 1, "points_per_wish", "20")
+    assert await _service_stored(services, "2026-11-16") is None
+    ruled = await _report(services)
+    assert ruled.service == await fresh()
+    # A late step of a wish fulfilled in another week leaves W47's line alone.
+    await services.wishes.deliver(p.alice, 3)
+    assert await _service_stored(services, "2026-11-16") is not None

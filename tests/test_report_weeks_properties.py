@@ -177,6 +177,13 @@ async def _check(services: Services, clock: FakeClock) -> None:
             period.last_day.isoformat(),
         )
         assert read[key] == await stats.by_branch(1, period), period
+        # And the service line stored with it (migration 0014) is what working it out gives.
+        stored_service = await weeks.service(1, period)
+        if stored_service is not None:
+            community = await services.communities.get(1)
+            assert community is not None
+            recounted = await services.points.totals(community, period.start, period.end)
+            assert stored_service == recounted.model_dump(), period
     # Every finished week, as the report reads it, is the plain definition's.
     for week in _weeks(START.date() - timedelta(days=7), now):
         period = week.period(SH)

@@ -29,6 +29,7 @@ from bot.models import (
 )
 from bot.people.directory import Directory
 from bot.people.policies import Actor
+from bot.points.rules import ServiceTotals
 from bot.points.service import PointsService
 from bot.points.views import totals_params
 from bot.reports.chart_worker import ChartWorker
@@ -47,6 +48,7 @@ from storage.db import Database
 from storage.groups import GroupRepo
 from storage.media import MediaRepo
 from storage.members import MemberRepo
+from storage.models import Period as ReportPeriod
 from storage.organisation import BranchRepo, CommunityRepo
 from storage.outbox import OutboxRepo
 from storage.reminders import ReminderRepo
@@ -127,10 +129,25 @@ class ReportService:
             if self._followups
             else None,
             followup_days=community.followup_days,
-            service=await self._points.totals(community, week.period(zone).start, week.period(zone).end)
-            if self._points
-            else None,
+            service=await self._service(community, week.period(zone)),
         )
+
+    async def _service(self, community: Community, period: ReportPeriod) -> ServiceTotals | None:
+        """The week's hours and points: stored with the finished week once worked out (kept
+        true by the triggers of migration 0014), worked out from the event log otherwise."""
+        if self._points is None:
+            return None
+        stored = await self._weeks.service(community.id, period)
+        if stored is not None:
+            return ServiceTotals(**stored)
+        token = await self._weeks.reserve_service(community.id, period)
+        if token is not None:
+            # Read again after the reservation: a settings change just before it must count.
+            community = await self._communities.get(community.id) or community
+        totals = await self._points.totals(community, period.start, period.end)
+        if token is not None:
+            await self._weeks.store_service(community.id, period, token, totals.model_dump())
+        return totals
 
     async def followups_waiting(self, community: Community, now: datetime, lang: str) -> str | None:
         """For coordinators' copies only (it names the wishes, masked): what still waits for a
