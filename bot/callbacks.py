@@ -176,6 +176,9 @@ class ReminderButton(StrEnum):
     """Buttons under reminders (holder) and escalations (coordinators)."""
 
     MORE_TIME = "mt"
+    # Need more time under the holder's details message (bot/wishes/cards.py): the same flow, but
+    # that message is brought up to date afterwards instead of losing its buttons like a reminder.
+    MORE_TIME_DETAILS = "md"
     RELEASE = "rl"
     EXTEND = "ex"
     REASSIGN = "ra"

@@ -137,6 +137,7 @@ class ExtendDraft(Draft):
     chat_id: int | None = None
     message_id: int | None = None
     message: Rendered | None = None
+    details: bool = False  # tapped under the holder's details message: re-rendered once done
 
 
 class ReleaseDraft(Draft):

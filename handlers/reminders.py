@@ -1,7 +1,8 @@
 """Buttons under reminders and escalations.
 
-Holder: "Need more time" asks for a new due date (quick choices or a typed date, bounded by the
-community's max_extension_days) and tells the coordinators; "Release" gives the wish back. The
+Holder: "Need more time" (under a reminder or the holder's details message) asks for a new due
+date (quick choices or a typed date, bounded by the community's max_extension_days) and tells the
+coordinators; "Release" gives the wish back. The
 "Mark delivered" button is the wish loop's own delivery flow (handlers/delivery.py).
 Coordinator (escalation): "Extend" (the same date question), "Reassign" (back to open; the
 holder is told) and "Keep chasing".
@@ -28,11 +29,12 @@ from telegram.ext import (
 from bot.callbacks import ExtendCallback, ReminderButton, ReminderCallback
 from bot.context import WishwallContext
 from bot.drafts import ExtendDraft
-from bot.errors import DomainError, InvalidInput
+from bot.errors import DomainError, InvalidInput, NotAllowed
 from bot.messaging.writer import to_markup
 from bot.models import Button, Rendered
 from bot.reminders.service import ExtensionOffer, without_wish
 from bot.texts import t
+from bot.wishes import cards
 from handlers.common import (
     actor_of,
     answer,
@@ -114,8 +116,13 @@ async def begin_extend(
     assert update.effective_user is not None
     lang = lang_of(update, context)
     offer = await context.core.reminders.extension_offer(await actor_of(update, context), data.wish_id)
+    details = data.action is ReminderButton.MORE_TIME_DETAILS
+    if details and not offer.by_holder:
+        # Only the holder's details message carries it; coordinators extend from escalations.
+        raise NotAllowed("err.not_holder", code=offer.wish.code)
     await answer(query)
-    # The reminder (or escalation) tapped is kept, so its buttons for this wish can go once done.
+    # The reminder (or escalation) tapped is kept, so its buttons for this wish can go once done;
+    # a details message is kept to show the new due date.
     tapped = query.message
     draft = ExtendDraft(wish_id=offer.wish.id)
     if isinstance(tapped, Message):
@@ -123,7 +130,8 @@ async def begin_extend(
             wish_id=offer.wish.id,
             chat_id=tapped.chat.id,
             message_id=tapped.message_id,
-            message=rendered_of(tapped),
+            message=None if details else rendered_of(tapped),
+            details=details,
         )
     await context.core.drafts.save(update.effective_user.id, draft)
     await reply_rendered(update, offer_card(offer, lang))
@@ -177,7 +185,9 @@ async def _apply(update: Update, context: WishwallContext, day: date, wish_id: i
         await drafts.delete(user.id, ExtendDraft)
         return ConversationHandler.END
     await drafts.delete(user.id, ExtendDraft)
-    if draft is not None and draft.wish_id == wish.id and draft.message is not None:
+    if draft is not None and draft.wish_id == wish.id and draft.details and user.id in wish.holders:
+        await _update_tapped(context, draft, cards.holder_card(wish, lang))
+    elif draft is not None and draft.wish_id == wish.id and draft.message is not None:
         await _update_tapped(
             context,
             draft,
@@ -214,7 +224,7 @@ async def _update_tapped(context: WishwallContext, draft: ExtendDraft, rendered:
             reply_markup=to_markup(rendered),
         )
     except BadRequest as exc:
-        log.info("could not update the reminder after an extension: %s", exc)
+        log.info("could not update the tapped message after an extension: %s", exc)
 
 
 # --- one-tap buttons ----------------------------------------------------------------------------
@@ -260,7 +270,10 @@ def handlers() -> list[BaseHandler[Update, WishwallContext, Any]]:
         ConversationHandler(
             entry_points=[
                 CallbackQueryHandler(
-                    begin_extend, pattern=reminder_buttons(ReminderButton.MORE_TIME, ReminderButton.EXTEND)
+                    begin_extend,
+                    pattern=reminder_buttons(
+                        ReminderButton.MORE_TIME, ReminderButton.MORE_TIME_DETAILS, ReminderButton.EXTEND
+                    ),
                 )
             ],
             states={

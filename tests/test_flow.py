@@ -92,7 +92,7 @@ async def test_whole_loop_coordinator_and_two_members(bot: Bot) -> None:
     assert "张丽" in card.text and card.button_labels == []
     details = d.last_private(alice)
     assert NAME in details.text and PHONE in details.text and ADDRESS in details.text
-    assert details.button_labels == ["✅ 已送达", "↩️ 放弃认领", "🤝 转交他人"]
+    assert details.button_labels == ["✅ 已送达", "↩️ 放弃认领", "⏳ 需要延期", "🤝 转交他人"]
 
     # Bob is too late, and is told so at once.
     # Bob's client still shows the old card with its Claim button.

@@ -1,12 +1,20 @@
 """The coordinators' dashboard on the wall: the same figures as /stats and the weekly report,
-for the coordinators of the community only, and masked cards only."""
+for the coordinators of the community only; its lists' cards carry the beneficiary's details
+exactly when the chat's policy shows them to the asker."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
+import pytest
+
 from bot.clock import FakeClock
+from bot.models import Action, Wish
+from bot.people.policies import Actor
+from bot.wall import dashboard
 from tests.conftest import Bot
+from tests.factories import BENEFICIARY
 from tests.test_wall_api import MEMBER_C, SUSPENDED, code, setup
 from tests.wall_client import wall
 from tests.world import USERS
@@ -57,3 +65,55 @@ async def test_only_the_communitys_coordinators_see_its_dashboard(bot: Bot) -> N
         for bad in ("?community=abc", "?community=0", "?community=1&community=2", "?branch=1"):
             status, body = await w.get(f"/wall/api/dashboard{bad}", USERS["coord_a"])
             assert (status, body["error"]) == (400, "bad_request"), bad
+
+
+async def test_the_dashboards_lists_show_the_details_to_the_communitys_coordinators_only(bot: Bot) -> None:
+    world = await setup(bot)
+    clock = bot.services.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(timedelta(days=46))  # the claimed wish is overdue
+    shown = {"name": BENEFICIARY.name, "phone": BENEFICIARY.phone, "address": BENEFICIARY.address}
+    async with wall(bot.app) as w:
+        status, body = await w.get("/wall/api/dashboard?community=1", USERS["coord_a"], lang="en")
+        assert status == 200, body
+        listed = {name: [card["id"] for card in body[name]] for name in ("overdue", "pending", "verified")}
+        assert listed == {"overdue": [world.claimed], "pending": [world.pending], "verified": [world.verified]}
+        for name in listed:
+            (card,) = body[name]
+            assert card["details"] == shown and card["masked_name"] == "王**", name
+        # The chat shows them to super-admins too, so does the wall.
+        _, by_admin = await w.get("/wall/api/dashboard?community=1", USERS["admin"])
+        assert by_admin["pending"][0]["details"] == shown
+        # Another community's coordinator: refused, and their own dashboard has none of A's.
+        status, refused = await w.get("/wall/api/dashboard?community=1", USERS["coord_b"])
+        assert (status, refused["error"]) == (403, "forbidden")
+        assert BENEFICIARY.phone not in json.dumps(refused, ensure_ascii=False)
+        _, own = await w.get("/wall/api/dashboard", USERS["coord_b"])
+        assert own["community"]["id"] == 2 and own["overdue"] == own["pending"] == own["verified"] == []
+        # The members' wall keeps its masked cards, for a coordinator browsing it as well.
+        status, browsed = await w.get("/wall/api/wishes", USERS["coord_a"])
+        assert status == 200 and browsed["wishes"] and all("details" not in c for c in browsed["wishes"])
+        assert BENEFICIARY.phone not in json.dumps(browsed, ensure_ascii=False)
+
+
+async def test_the_details_follow_the_view_details_policy_on_every_request(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dashboard asks the chat's policy (VIEW_DETAILS) for each wish: where it says no, the
+    card stays masked although the asker may see the dashboard."""
+    world = await setup(bot)
+    asked: list[tuple[Action, int]] = []
+
+    def refusing(actor: Actor, action: Action, wish: Wish | None, community_id: int) -> bool:
+        asked.append((action, wish.id if wish else 0))
+        return False
+
+    async with wall(bot.app) as w:
+        _, before = await w.get("/wall/api/dashboard", USERS["coord_a"])
+        monkeypatch.setattr(dashboard, "allowed", refusing)
+        status, after = await w.get("/wall/api/dashboard", USERS["coord_a"])
+    assert before["pending"][0]["details"] is not None
+    assert status == 200
+    assert [card["details"] for card in after["pending"] + after["verified"]] == [None, None]
+    assert sorted(asked) == [(Action.VIEW_DETAILS, wish_id) for wish_id in sorted((world.pending, world.verified))]
+    assert BENEFICIARY.phone not in json.dumps(after, ensure_ascii=False)

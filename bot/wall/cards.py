@@ -3,7 +3,8 @@
 `wall_card` is the group card as data: the masked name and the category, never the full name,
 phone or address. `held_card` adds those, and is only ever given a wish that
 WishService.details returned for the actor (the VIEW_DETAILS policy), so the wall shows them
-exactly when the chat would.
+exactly when the chat would; `desk_card` (the coordinators' dashboard lists) adds them only when
+the dashboard was told the same policy shows them to this actor.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ class Details(Frozen):
     name: str
     phone: str | None  # None once erased (retention, /forget)
     address: str | None
+
+
+class DeskCard(WallCard):
+    details: Details | None  # None unless the VIEW_DETAILS policy shows them to the asker
 
 
 class DueWindow(Frozen):
@@ -127,14 +132,25 @@ def held_card(
     card = wall_card(wish, lang, branch_names)
     return HeldCard(
         **card.model_dump(),
-        details=Details(
-            name=wish.beneficiary_name,
-            phone=wish.beneficiary_phone or None,
-            address=wish.beneficiary_address or None,
-        ),
+        details=_details(wish),
         delivery_note=wish.delivery_note if wish.status is WishStatus.DELIVERED else None,
         extend=window,
         hours_default=as_number(hours_default) if hours_default is not None else None,
+    )
+
+
+def desk_card(wish: Wish, lang: str, branch_names: Mapping[int, str], shown: bool) -> DeskCard:
+    """A dashboard list's card: with the details exactly when `shown`, which the dashboard
+    decided for this actor and this wish through the VIEW_DETAILS policy."""
+    card = wall_card(wish, lang, branch_names)
+    return DeskCard(**card.model_dump(), details=_details(wish) if shown else None)
+
+
+def _details(wish: Wish) -> Details:
+    return Details(
+        name=wish.beneficiary_name,
+        phone=wish.beneficiary_phone or None,
+        address=wish.beneficiary_address or None,
     )
 
 

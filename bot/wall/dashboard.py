@@ -3,7 +3,9 @@ completion rate so far, the last eight finished weeks per branch, who is late, w
 verification, what waits to be posted. Every figure comes from where /stats and the weekly
 report take theirs (the stats module and the report service), so the wall can never count
 differently from the chat; what the coordinators may do about each list is the chat's too
-(bot/wall/desk.py and the lifecycle).
+(bot/wall/desk.py and the lifecycle), and so is whom a list shows a beneficiary's details to:
+the VIEW_DETAILS policy that decides it for /wish and the chat's verification card, asked for
+this actor and each wish on every request.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from bot.clock import local_today
 from bot.errors import NotAllowed, NotFound
 from bot.models import Action, Branch, Community, Repeat, Wish, WishStatus
 from bot.people.directory import Directory
-from bot.people.policies import Actor, check
+from bot.people.policies import Actor, allowed, check
 from bot.records.service import RecordsService
 from bot.reports.model import WeeklyReport
 from bot.reports.weekly import HISTORY_WEEKS, ReportService
@@ -56,6 +58,11 @@ class Dashboard:
     verified: list[Wish]  # verified, waiting to be posted (Post, Auto-balance)
     branches: list[Branch]
     post_branches: list[Branch]  # the branches with a group to post into
+    # The wishes of these lists whose beneficiary's details the policy shows the asker.
+    shows_details: frozenset[int] = frozenset()
+
+    def shows(self, wish: Wish) -> bool:
+        return wish.id in self.shows_details
 
 
 class Dashboards:
@@ -118,6 +125,8 @@ class Dashboards:
             for wish in await self._wishes.pending(actor)
             if wish.community_id == community.id
         ]
+        verified = await self._wall.in_status(community.id, WishStatus.VERIFIED)
+        listed = [item.wish for item in late] + [item.wish for item in pending] + verified
         return Dashboard(
             community=community,
             today=today,
@@ -127,7 +136,10 @@ class Dashboards:
             weeks=weeks,
             overdue=late,
             pending=pending,
-            verified=await self._wall.in_status(community.id, WishStatus.VERIFIED),
+            verified=verified,
             branches=await self._branches.for_community(community.id),
             post_branches=await branches_with_groups(self._groups, self._branches, community.id),
+            shows_details=frozenset(
+                w.id for w in listed if allowed(actor, Action.VIEW_DETAILS, w, w.community_id)
+            ),
         )

@@ -14,6 +14,8 @@ from bot.callbacks import (
     BranchCallback,
     BranchPurpose,
     HoursBy,
+    ReminderButton,
+    ReminderCallback,
     RequestButton,
     RequestCallback,
     WishButton,
@@ -175,8 +177,16 @@ def holder_card(wish: Wish, lang: str, *, intro: bool = False) -> Rendered:
                 wish_button(lang, WishButton.RELEASE, wish.id),
             ),
         )
-        if not wish.is_joint:  # a joint wish's member steps out with Release instead
-            buttons = (*buttons, (wish_button(lang, WishButton.HANDOVER, wish.id),))
+        # Need more time is the reminders' own flow (handlers/reminders.py), offered here too so
+        # a holder need not wait for the reminder the day before the due date.
+        more_time = Button(
+            text=t(lang, "btn.more_time"),
+            callback_data=ReminderCallback(action=ReminderButton.MORE_TIME_DETAILS, wish_id=wish.id).pack(),
+        )
+        if wish.is_joint:  # a joint wish's member steps out with Release instead of a handover
+            buttons = (*buttons, (more_time,))
+        else:
+            buttons = (*buttons, (more_time, wish_button(lang, WishButton.HANDOVER, wish.id)))
     return Rendered(text="\n".join(lines), buttons=buttons)
 
 

@@ -86,6 +86,7 @@ def button_data(world: World) -> list[str]:
     ]:
         taps.append(f"w1:{action}:{wish}")
     taps += [f"m1:ex:{world.claimed}", f"m1:ra:{world.claimed}", f"fg1:{world.delivered}:y", "b1:bind:2"]
+    taps += [f"m1:md:{world.claimed}"]  # Need more time under the holder's details message
     # Service hours: a member's, a coordinator's confirm-with (edits the card it is pressed under).
     taps += [f"h1:m:{world.delivered}:30", f"h1:c:{world.delivered}:45", "pv1:y"]
     taps += [f"fu1:go:{world.delivered}", f"fu1:sat:{world.delivered}"]  # a follow-up's, forged

@@ -1,6 +1,9 @@
 """Every wall route, played by every role with valid initData: no answer ever carries a
 beneficiary's name, phone or address unless the chat would show it to them too, which on the
-wall means one place only: `mine`, for the member holding the wish, while they hold it.
+wall means two places only: `mine`, for the member holding the wish, while they hold it; and
+`dashboard`, for the coordinators of the wish's community (and super-admins), whom /wish and the
+verification card show them to. Community B has wishes of its own, with another beneficiary, so
+that a coordinator of one community asking for the other's dashboard is tried for real.
 
 And what the wall's changes send through the outbox obeys the chat's rule (tests/adversarial/
 test_matrix.py): details only in the private chats of those the policy lets see them.
@@ -15,11 +18,13 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.models import Beneficiary
 from tests.adversarial.test_matrix import PERSONAL, leaks
 from tests.conftest import Bot
+from tests.factories import draft
 from tests.test_wall_api import MEMBER_C, PNG, SUSPENDED, setup
 from tests.wall_client import wall
-from tests.world import USERS, World
+from tests.world import GROUP_A, GROUP_B, USERS, World
 
 ROLES = {
     "admin": USERS["admin"],
@@ -30,6 +35,38 @@ ROLES = {
     "suspended": SUSPENDED,
     "stranger": USERS["stranger"],
 }
+# Community B's beneficiary, and the communities whose dashboard details each role may see (the
+# chat's rule: its coordinators, and super-admins, who coordinate everywhere).
+BENEFICIARY_B = Beneficiary(name="陈桂兰", phone="13900001111", address="和平街 2 号 1 单元 101 室")
+PERSONAL_B = (BENEFICIARY_B.name, BENEFICIARY_B.phone, BENEFICIARY_B.address)
+DASHBOARD_DETAILS = {"admin": {1, 2}, "coord_a": {1}, "coord_b": {2}}
+LISTS = ("overdue", "pending", "verified")
+
+
+async def wishes_in_b(bot: Bot) -> list[int]:
+    """A pending and a verified wish of community B, for another beneficiary."""
+    services = bot.services
+    boss = await services.directory.actor(USERS["coord_b"], "zh")
+    item = draft("轮椅一辆").model_copy(update={"beneficiary": BENEFICIARY_B})
+    pending = await services.wishes.create(boss, item, 2)
+    verified = await services.wishes.create(boss, item, 2)
+    await services.wishes.verify(boss, verified.id)
+    await bot.driver.settle()
+    return [pending.id, verified.id]
+
+
+def check_dashboard(role: str, body: dict[str, Any], details: dict[int, tuple[str, ...]]) -> int:
+    """Details on a dashboard only for a community the role coordinates, on every card of its
+    lists, each its own wish's; the number of cards that carried them."""
+    allowed = body["community"]["id"] in DASHBOARD_DETAILS.get(role, set())
+    cards = [card for name in LISTS for card in body[name]]
+    for card in cards:
+        if not allowed:
+            assert card["details"] is None, (role, card)
+            continue
+        expected = details[card["id"]]
+        assert card["details"] == {"name": expected[0], "phone": expected[1], "address": expected[2]}
+    return len(cards) if allowed else 0
 
 
 def calls(world: World) -> list[tuple[str, str, dict[str, Any]]]:
@@ -84,13 +121,23 @@ def calls(world: World) -> list[tuple[str, str, dict[str, Any]]]:
 @pytest.mark.parametrize("role", list(ROLES))
 async def test_no_wall_answer_carries_personal_data_to_anyone_who_may_not_see_it(bot: Bot, role: str) -> None:
     world = await setup(bot)
+    in_b = await wishes_in_b(bot)
     services, user_id = bot.services, ROLES[role]
-    shown_to_holder = 0
+    shown_to_holder = shown_on_dashboard = 0
+    in_a = (world.pending, world.verified, world.open, world.claimed, world.delivered)
+    details = {wish_id: PERSONAL for wish_id in in_a} | {wish_id: PERSONAL_B for wish_id in in_b}
     async with wall(bot.app) as w:
         for method, path, kwargs in calls(world):
             status, body = await w.call(method, path, user_id, **kwargs)
             assert status < 500, (path, body)
             text = json.dumps(body, ensure_ascii=False)
+            if path.startswith("/wall/api/dashboard") and status == 200:
+                shown_on_dashboard += check_dashboard(role, body, details)
+                # Nothing of the other community's beneficiary rides along.
+                other = PERSONAL_B if body["community"]["id"] == 1 else PERSONAL
+                assert not any(p in text for p in other), (role, path)
+                continue
+            assert not any(p in text for p in PERSONAL_B), (role, path, body)
             if not any(p in text for p in PERSONAL):
                 continue
             # Only `mine`, and only with the wishes they hold right now.
@@ -103,6 +150,9 @@ async def test_no_wall_answer_carries_personal_data_to_anyone_who_may_not_see_it
     # The wall's changes sent details only to holders, never to a group or anyone else.
     allowed = {USERS["coord_a"], USERS["admin"], USERS["member_a"], MEMBER_C}
     assert [chat for chat, _ in leaks(bot.api) if chat not in allowed] == []
+    for group in (GROUP_A, GROUP_B):
+        shown = bot.api.everything_shown_in(group)
+        assert not [text for text in shown if any(p in text for p in PERSONAL_B)], group
     delivered = await services.wishes.get(world.claimed)
     if role == "holder":  # the one delivery the matrix lets through (the holder's, multipart)
         assert delivered.status.value == "delivered"
@@ -110,3 +160,5 @@ async def test_no_wall_answer_carries_personal_data_to_anyone_who_may_not_see_it
         assert shown_to_holder > 0  # the scan above saw the details where they belong
     else:
         assert shown_to_holder == 0
+    # Coordinators saw them on their own community's dashboard; nobody else on any.
+    assert (shown_on_dashboard > 0) is (role in DASHBOARD_DETAILS), (role, shown_on_dashboard)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 import struct
 import zlib
@@ -236,6 +237,24 @@ def test_a_coordinator_sees_the_dashboard(wall: Wall, artifacts: Path, lang: str
     assert figures["formula"] in body
     assert all(late["code"] in body for late in figures["overdue"]) and figures["overdue"]
     assert all(wish["code"] in body for wish in figures["pending"]) and figures["pending"]
+    # Every item of the three lists shows its beneficiary as the chat's /wish would, the phone
+    # one tap from a call; the /wish hint is gone with the need for it.
+    labels = {"en": ("Name", "Phone", "Address"), "zh": ("姓名", "电话", "地址")}[lang]
+    items = figures["overdue"] + figures["pending"] + figures["verified"]
+    for item in items:
+        details = item["details"]
+        assert details and "**" not in details["name"], item["code"]
+        shown = wall.driver.find_element(By.CSS_SELECTOR, f"#desk-{item['code']} .details")
+        assert details["name"] in shown.text and details["address"] in shown.text
+        assert all(label in shown.text for label in labels)
+        phone = re.sub(r"[^0-9+]", "", details["phone"])
+        assert shown.find_element(By.CSS_SELECTOR, f"a[href='tel:{phone}']").text == details["phone"]
+    assert figures["verified"] and "/wish" not in body
+    # The members' wall, the coordinator browsing it too: masked cards only.
+    wall.tab("wall")
+    wall.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#cards .card"))
+    assert not wall.driver.find_elements(By.CSS_SELECTOR, "#cards .details")
+    wall.tab("dash")
     wall.screenshot(artifacts / f"dashboard-{lang}.png")
 
 

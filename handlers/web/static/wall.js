@@ -703,6 +703,8 @@
         el('span', { className: 'badge ' + wish.status, text: wish.status_label })]),
       el('h2', { text: wish.masked_name + ' · ' + wish.category_label }),
       el('p', { className: 'wish', text: wish.description }),
+      // Only what the server sends: it decides per request whether the policy shows them.
+      wish.details ? detailList(wish.details) : null,
       note ? el('p', { className: 'hint', text: note }) : null
     ]);
   }
@@ -733,7 +735,7 @@
     }
     body.appendChild(section(t('overdue_title'), listOr(data.overdue, overdueCard)));
     body.appendChild(section(t('pending_title'), listOr(data.pending, pendingCard)
-      .concat(data.pending.length ? [el('p', { className: 'hint', text: t('details_hint') })] : [])));
+      .concat(data.pending.some(function (w) { return !w.details; }) ? [el('p', { className: 'hint', text: t('details_hint') })] : [])));
     body.appendChild(section(t('verified_title'), (data.verified.length ? [balanceBox()] : [])
       .concat(listOr(data.verified, verifiedCard))));
     body.appendChild(sheetPanel(data.today));

@@ -22,9 +22,10 @@ POST wishes/{code}/extend      JSON {date: YYYY-MM-DD}   -> {wish: card, message
 POST wishes/{code}/deliver     multipart note?, photo? (JPEG/PNG, <= 5 MB), hours? (service hours,
                                "2.5"; default: the community's) -> {wish: card, message, hours}
 GET  dashboard?community=      coordinators: {community, today, counts, this_week, weeks (8, each
-                               with branches), formula, overdue: [card + {holders, days_late}],
-                               pending: [card + {own, repeat}], four_eyes, verified: [card],
-                               post_branches: [{id, name}]}
+                               with branches), formula, overdue: [dcard + {holders, days_late}],
+                               pending: [dcard + {own, repeat}], four_eyes, verified: [dcard],
+                               post_branches: [{id, name}]}; dcard = card + {details: {name,
+                               phone, address} | null}, details as the chat's /wish shows them
 Coordinators of the wish's community (403 for anyone else), each as the chat's own service:
 POST wishes/{code}/verify      {}                        -> {wish: card, message} (403: four eyes)
 POST wishes/{code}/reject      JSON {reason}             -> {wish: card, message}

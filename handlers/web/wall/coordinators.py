@@ -1,9 +1,11 @@
 """The wall's route for coordinators: the dashboard of a community they coordinate, with what
 each list lets them do (coordinators_actions.py and coordinators_desk.py carry it out).
 
-Cards here are the masked ones: a beneficiary's details stay in the coordinators' private chat
-with the bot (/wish), where taking them back and keeping them out of screenshots of a shared
-screen are already thought through.
+Cards here are the masked ones plus `details` ({name, phone, address}, else null): a list's card
+carries its beneficiary's details exactly when the dashboard found that the chat's VIEW_DETAILS
+policy shows them to this asker (the community's coordinators, as /wish and the verification
+card do), so a coordinator can verify or chase a wish without going back to the chat. The
+members' wall keeps its masked cards for everyone, coordinators too.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.models import Figures
+from bot.models import Figures, Wish
 from bot.reports.model import WeeklyReport
 from bot.texts import t
 from bot.wall import cards
-from bot.wall.dashboard import Late, Pending
+from bot.wall.dashboard import Dashboard, Late, Pending
 from bot.wall.query import ID_MAX, single, whole
 from handlers.web.wall.common import Caller, api, ok
 
@@ -45,8 +47,12 @@ def _week(report: WeeklyReport, lang: str) -> dict[str, Any]:
     }
 
 
-def _late(late: Late, lang: str, names: dict[int, str]) -> dict[str, Any]:
-    card = cards.wall_card(late.wish, lang, names).model_dump(mode="json")
+def _card(found: Dashboard, wish: Wish, lang: str, names: dict[int, str]) -> dict[str, Any]:
+    return cards.desk_card(wish, lang, names, found.shows(wish)).model_dump(mode="json")
+
+
+def _late(found: Dashboard, late: Late, lang: str, names: dict[int, str]) -> dict[str, Any]:
+    card = _card(found, late.wish, lang, names)
     earliest, latest = late.window
     return {
         **card,
@@ -56,8 +62,8 @@ def _late(late: Late, lang: str, names: dict[int, str]) -> dict[str, Any]:
     }
 
 
-def _pending(item: Pending, lang: str, names: dict[int, str]) -> dict[str, Any]:
-    card = cards.wall_card(item.wish, lang, names).model_dump(mode="json")
+def _pending(found: Dashboard, item: Pending, lang: str, names: dict[int, str]) -> dict[str, Any]:
+    card = _card(found, item.wish, lang, names)
     repeat = None
     if item.repeat is not None:
         repeat = {
@@ -95,10 +101,10 @@ async def dashboard(request: web.Request, caller: Caller) -> web.Response:
             },
             "weeks": [_week(report, lang) for report in found.weeks],
             "formula": t(lang, "fig.formula"),
-            "overdue": [_late(late, lang, names) for late in found.overdue],
-            "pending": [_pending(item, lang, names) for item in found.pending],
+            "overdue": [_late(found, late, lang, names) for late in found.overdue],
+            "pending": [_pending(found, item, lang, names) for item in found.pending],
             "four_eyes": found.community.four_eyes,
-            "verified": [cards.wall_card(w, lang, names).model_dump(mode="json") for w in found.verified],
+            "verified": [_card(found, w, lang, names) for w in found.verified],
             "post_branches": [b.model_dump() for b in cards.branch_items(found.post_branches)],
         }
     )
