@@ -13,64 +13,21 @@ tests need (apt-get install chromium chromium-driver).
 from __future__ import annotations
 
 import io
-import os
-import re
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from PIL import Image
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import CHROMEDRIVER, CHROMIUM  # noqa: E402
+from tests.browser.launch import start_chrome, start_demo, stop_demo  # noqa: E402
 from tests.browser.wall import COORDINATOR, Wall  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-
-
-def start_demo(folder: Path) -> tuple[subprocess.Popen[str], str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WISHWALL_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "demo", "--port", "0", "--db", str(folder / "demo.db")],
-        cwd=folder,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        found = re.search(r"(http://127\.0\.0\.1:\d+)/wall/demo", process.stdout.readline())
-        if found:
-            return process, found.group(1)
-    process.kill()
-    raise SystemExit("wishwall demo did not start")
-
-
-def browser() -> webdriver.Chrome:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--window-size=500,900",
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-        "--hide-scrollbars",
-        "--lang=zh-CN",
-    ):
-        options.add_argument(argument)
-    return webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
 
 
 def save(wall: Wall, name: str) -> None:
@@ -88,7 +45,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="wishwall-shots-") as tmp:
         process, base = start_demo(Path(tmp))
-        driver = browser()
+        driver = start_chrome("--hide-scrollbars", "--lang=zh-CN")
         try:
             wall = Wall(driver, base)
             members = wall.free_members()
@@ -104,8 +61,7 @@ def main() -> None:
                 save(wall, f"dashboard-{lang}")
         finally:
             driver.quit()
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=20)
+            stop_demo(process)
 
 
 if __name__ == "__main__":
