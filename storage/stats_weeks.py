@@ -130,12 +130,15 @@ class StoredWeeks:
             await self._store(community_id, token, {key: computed[key] for key in keep})
         return computed
 
-    async def _reserved(self, community_id: int, starts_at: str, token: str) -> bool:
-        """Whether the reader sees this computation's reservation: then every figure it reads
-        next is at least as new, and any later change of the week deletes the reservation."""
+    async def _reserved(
+        self, community_id: int, starts_at: str, token: str, column: str = "computing"
+    ) -> bool:
+        """Whether the reader sees this computation's reservation (in `column`: the figures'
+        or the service line's): then every figure it reads next is at least as new, and any
+        later change of the week clears the reservation."""
         row = await fetch_one(
             self._db.reader,
-            "SELECT 1 FROM report_weeks WHERE community_id = ? AND starts_at = ? AND computing = ?",
+            f"SELECT 1 FROM report_weeks WHERE community_id = ? AND starts_at = ? AND {column} = ?",
             (community_id, starts_at, token),
         )
         return row is not None
@@ -195,12 +198,7 @@ class StoredWeeks:
             )
         if held is None:
             return None
-        seen = await fetch_one(
-            self._db.reader,
-            "SELECT 1 FROM report_weeks WHERE community_id = ? AND starts_at = ? AND service_token = ?",
-            (community_id, start, token),
-        )
-        return token if seen is not None else None
+        return token if await self._reserved(community_id, start, token, "service_token") else None
 
     async def store_service(
         self, community_id: int, period: ReportPeriod, token: str, totals: dict[str, int]
