@@ -18,7 +18,7 @@ from typing import Any, Literal, TypeVar
 import aiosqlite
 
 from storage.quick import Fetcher, QuickReader
-from storage.units import Units
+from storage.units import UnitConnection, Units, run_and_flush
 
 T = TypeVar("T")
 
@@ -219,7 +219,7 @@ class Database:
 
     async def _connect(self) -> aiosqlite.Connection:
         # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, the module must not.
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn = await aiosqlite.connect(self.path, isolation_level=None, factory=UnitConnection)
         try:
             conn.row_factory = aiosqlite.Row
             for pragma in _PRAGMAS:
@@ -229,8 +229,8 @@ class Database:
             raise
         return conn
 
-    def _connect_sync(self, *, query_only: bool = False) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None)
+    def _connect_sync(self, *, query_only: bool = False) -> UnitConnection:
+        conn = sqlite3.connect(self.path, isolation_level=None, factory=UnitConnection)
         try:
             conn.row_factory = sqlite3.Row
             for pragma in (*_PRAGMAS, "PRAGMA query_only=ON") if query_only else _PRAGMAS:
@@ -248,7 +248,7 @@ class Database:
         """One statement as a unit of its own (see run_unit); the number of rows it changed."""
         return await self.run_unit(lambda conn: conn.execute(sql, params).rowcount)
 
-    async def run_unit(self, unit: Callable[[sqlite3.Connection], T]) -> T:
+    async def run_unit(self, unit: Callable[[UnitConnection], T]) -> T:
         """Run `unit` as one transaction, in one go (see storage/units.py): small and SQL only."""
         if self._units.available:
             return await self._units.run(unit)
@@ -256,7 +256,7 @@ class Database:
             raise RuntimeError("database is not open")
         # :memory: has one connection only: the unit runs on its thread, as a transaction().
         async with self.transaction() as conn:
-            result: T = await conn._execute(unit, conn._conn)
+            result: T = await conn._execute(run_and_flush, unit, conn._conn)
             return result
 
     async def _migrate(self, conn: aiosqlite.Connection) -> None:

@@ -15,6 +15,8 @@ from storage.db import Database, fetch_all, fetch_one, utc_text
 from storage.events import INSERT_EVENT
 from storage.models import ImportedWish, NewOutbox, Wish, WishDraft, WishPost, WishStatus
 from storage.outbox import INSERT_OUTBOX, outbox_rows
+from storage.quick import Fetcher
+from storage.units import UnitConnection
 
 # Columns a write may set; anything else is a programming error, never interpolated.
 _SETTABLE = frozenset(
@@ -66,6 +68,8 @@ _HELD = (
 )
 # How many hold the wish being updated (inside an UPDATE of wishes).
 _HOLDING = "(SELECT COUNT(*) FROM wish_holders h WHERE h.wish_id = wishes.id)"
+
+_RETURNING = " RETURNING id"  # a conditional write's row: it applied
 
 _ADD_HOLDER = "INSERT INTO wish_holders (wish_id, user_id, joined_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
 
@@ -129,7 +133,7 @@ def _statements(wish_id: int, change: WishWrite, now: datetime) -> list[tuple[st
     if change.cap is not None:
         where += f" AND (SELECT COUNT(*) FROM ({_HELD})) < ?"
         params += [change.cap.user_id, change.cap.cap]
-    statements = [(f"UPDATE wishes SET {', '.join(assignments)} WHERE {where} RETURNING id", tuple(params))]
+    statements = [(f"UPDATE wishes SET {', '.join(assignments)} WHERE {where}{_RETURNING}", tuple(params))]
     if change.clear_holders:
         statements.append(("DELETE FROM wish_holders WHERE wish_id = ?", (wish_id,)))
     if change.remove_holder is not None:
@@ -275,20 +279,23 @@ class WishRepo:
         caller read. False, with nothing written, when any condition does not hold.
         """
         (sql, params), *rest = _statements(wish_id, change, now)
+        # Whether it applied is the count of rows changed: one step, where reading the returned
+        # id took two (each a wait for the GIL, see UnitConnection).
+        sql = sql.removesuffix(_RETURNING)
         rows = outbox_rows(outbox, now)
 
-        def unit(conn: sqlite3.Connection) -> bool:
-            if not conn.execute(sql, params).fetchall():
+        def unit(conn: UnitConnection) -> bool:
+            if conn.execute(sql, params).rowcount != 1:
                 return False
             for more, more_params in rest:
                 conn.execute(more, more_params)
-            conn.execute(INSERT_EVENT, tuple(event))
-            conn.executemany(INSERT_OUTBOX, rows)
+            conn.insert_later(INSERT_EVENT, [tuple(event)])
+            conn.insert_later(INSERT_OUTBOX, rows)
             return True
 
         return await self._db.run_unit(unit)
 
-    async def count_held(self, conn: aiosqlite.Connection, user_id: int) -> list[int]:
+    async def count_held(self, conn: Fetcher, user_id: int) -> list[int]:
         """Ids of the wishes a member holds now (claimed or delivered, alone or jointly)."""
         rows = await fetch_all(conn, f"{_HELD} ORDER BY w.id", (user_id,))
         return [int(r[0]) for r in rows]

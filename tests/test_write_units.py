@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 
+from bot.codes import format_code
 from bot.errors import AlreadyTaken, DomainError
 from bot.models import OutboxKind, WishStatus
 from bot.services import Services
 from bot.wishes.effects import EffectsContext
+from storage.units import UnitConnection
 from tests.factories import coordinator, member
 from tests.test_lifecycle import open_wish
 
@@ -153,3 +155,153 @@ async def test_a_cancelled_caller_keeps_the_lock_until_its_unit_ends(services: S
         await task
     await follower
     assert order == ["unit done", "next write"]
+
+
+async def test_a_cap_refusal_is_told_from_reads_without_a_transaction(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a storm most claims that miss are members at their cap: they must not take the
+    write lock (and hold every other claim back) only to roll back."""
+    alice = await member(services, 1)
+    community = await services.communities.get(1)
+    assert community is not None
+    ids = [await open_wish(services) for _ in range(community.member_cap + 1)]
+    for wish_id in ids[:-1]:
+        await services.wishes.claim(alice, wish_id)
+    monkeypatch.setattr(services.db, "transaction", lambda: pytest.fail("the general path was taken"))
+    with pytest.raises(DomainError) as refused:
+        await services.wishes.claim(alice, ids[-1])
+    assert refused.value.key == "err.cap"
+    assert refused.value.params["codes"] == ", ".join(format_code(i) for i in ids[:-1])
+    assert (await services.wishes.get(ids[-1])).status is WishStatus.OPEN
+
+
+async def test_a_wish_changed_since_the_read_is_decided_by_the_general_path_not_the_reads(
+    services: Services,
+) -> None:
+    alice = await member(services, 1)
+    boss = await coordinator(services)
+    wish_id = await open_wish(services)
+    seen = await services.wishes.get(wish_id)
+    await services.wishes.set_needed_members(boss, wish_id, 2)
+    community = await services.wishes.community(1)
+    claim = services.wishes.claims.claiming(alice, community)
+    assert await services.wishes.transitions.refusal_as_read(seen, claim) is None
+
+
+async def _blocked_writer(services: Services) -> tuple[asyncio.Task[None], threading.Event]:
+    """A unit holding the writer thread until the event is set, so the next ones queue."""
+    started, release = asyncio.Event(), threading.Event()
+    loop = asyncio.get_running_loop()
+
+    def hold(conn: sqlite3.Connection) -> None:
+        loop.call_soon_threadsafe(started.set)
+        release.wait(5)
+
+    task = asyncio.create_task(services.db.run_unit(hold))
+    await started.wait()
+    return task, release
+
+
+async def test_units_queued_behind_a_batch_commit_together_and_each_gets_its_own_result(
+    services: Services,
+) -> None:
+    wish_ids = [await open_wish(services) for _ in range(3)]
+    first, release = await _blocked_writer(services)
+    transactions: list[bool] = []
+    statements: list[str] = []
+
+    def rename(wish_id: int) -> Any:
+        def unit(conn: sqlite3.Connection) -> int:
+            conn.set_trace_callback(statements.append)
+            transactions.append(conn.in_transaction)
+            return conn.execute("UPDATE wishes SET description = 'batched' WHERE id = ?", (wish_id,)).rowcount
+
+        return unit
+
+    queued = [asyncio.create_task(services.db.run_unit(rename(i))) for i in [*wish_ids, 10**9]]
+    await asyncio.sleep(0.05)
+    release.set()
+    await first
+    assert [await t for t in queued] == [1, 1, 1, 0]
+    await services.db.run_unit(lambda conn: conn.set_trace_callback(None))
+    assert transactions == [True] * 4
+    assert statements.count("COMMIT") == 1  # one transaction for the four
+    for wish_id in wish_ids:
+        assert (await services.wishes.get(wish_id)).description == "batched"
+
+
+async def test_a_unit_failing_in_a_batch_fails_alone(services: Services) -> None:
+    wish_ids = [await open_wish(services) for _ in range(2)]
+    first, release = await _blocked_writer(services)
+
+    def good(wish_id: int) -> Any:
+        def unit(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE wishes SET description = 'kept' WHERE id = ?", (wish_id,))
+
+        return unit
+
+    def bad(conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE wishes SET description = 'half done'")
+        raise ValueError("boom")
+
+    queued = [
+        asyncio.create_task(services.db.run_unit(u)) for u in (good(wish_ids[0]), bad, good(wish_ids[1]))
+    ]
+    await asyncio.sleep(0.05)
+    release.set()
+    await first
+    results = await asyncio.gather(*queued, return_exceptions=True)
+    assert results[0] is None and results[2] is None and isinstance(results[1], ValueError)
+    assert [(await services.wishes.get(i)).description for i in wish_ids] == ["kept", "kept"]
+
+
+async def test_rows_left_for_later_are_written_with_the_unit_and_gathered_across_a_batch(
+    services: Services,
+) -> None:
+    wish_id = await open_wish(services)
+    insert = "INSERT INTO events (wish_id, community_id, actor_id, action, at) VALUES (?, ?, ?, ?, ?)"
+    statements: list[str] = []
+    first, release = await _blocked_writer(services)
+
+    def note(n: int) -> Any:
+        def unit(conn: UnitConnection) -> None:
+            if n == 0:
+                conn.set_trace_callback(statements.append)
+            conn.insert_later(insert, [(wish_id, 1, 1, f"later.{n}.{k}", "2026-01-01") for k in range(300)])
+
+        return unit
+
+    queued = [asyncio.create_task(services.db.run_unit(note(n))) for n in range(3)]
+    await asyncio.sleep(0.05)
+    release.set()
+    await first
+    await asyncio.gather(*queued)
+    await services.db.run_unit(lambda conn: conn.set_trace_callback(None))
+    rows = await _rows(services, "SELECT action FROM events WHERE action LIKE 'later.%' ORDER BY id")
+    assert [r[0] for r in rows] == [f"later.{n}.{k}" for n in range(3) for k in range(300)]
+    # 900 rows in a few statements (split to stay under SQLite's limit on parameters).
+    # (The trace repeats a statement for each trigger it fires: counted once each.)
+    assert len({s for s in statements if s.startswith("INSERT INTO events")}) == 4
+
+
+async def test_rows_left_for_later_go_with_a_failed_unit(services: Services) -> None:
+    wish_id = await open_wish(services)
+    insert = "INSERT INTO events (wish_id, community_id, actor_id, action, at) VALUES (?, ?, ?, ?, ?)"
+
+    def failing(conn: UnitConnection) -> None:
+        conn.insert_later(insert, [(wish_id, 1, 1, "later.failed", "2026-01-01")])
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError):
+        await services.db.run_unit(failing)
+    await services.db.run_unit(lambda conn: None)  # a next unit writes nothing of it either
+    assert await _rows(services, "SELECT id FROM events WHERE action = 'later.failed'") == []
+
+
+async def test_only_plain_inserts_can_be_left_for_later(services: Services) -> None:
+    def upsert(conn: UnitConnection) -> None:
+        conn.insert_later("INSERT INTO events (action) VALUES (?) ON CONFLICT DO NOTHING", [("x",)])
+
+    with pytest.raises(ValueError, match="gathered"):
+        await services.db.run_unit(upsert)

@@ -47,8 +47,8 @@ WARM_UP = 2.0
 PLAIN_GC_THRESHOLDS = gc.get_threshold()  # taken before any bot started
 # Taps prepared for a saturated phase, per second of it: more than Wishwall takes. The anchors
 # get the same taps first and then more of the same kind, as many as the ceiling might take.
-PREPARED_PER_SECOND = 600
-ANCHOR_PREPARED_PER_SECOND = 1200
+PREPARED_PER_SECOND = 2000
+ANCHOR_PREPARED_PER_SECOND = 2000
 ANCHOR_TOKEN = "123456:ANCHOR-TOKEN"  # the fake server answers any token
 
 Tap = tuple[int, int, int, str]  # user, chat, card message, callback data

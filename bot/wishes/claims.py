@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import aiosqlite
-
 from bot.codes import format_code
 from bot.errors import AlreadyTaken, DomainError, NotAllowed, NotFound
 from bot.models import Action, Community, Wish, WishStatus
@@ -17,6 +15,7 @@ from bot.wishes.effects import EFFECTS, Effect, EffectsContext
 from bot.wishes.graph import CLAIMED, DELIVERED, EDGES
 from bot.wishes.releases import ReleaseReason, clean_reason
 from bot.wishes.transitions import Change, Explain, Hook, Plan, Transitions, edge, wrong_state
+from storage.quick import Fetcher
 from storage.wishes import HolderCap, WishRepo, WishWrite
 
 S = WishStatus
@@ -65,6 +64,9 @@ class Claims:
             claimed = await self._template.apply_in_one_trip(actor, wish, change, posts, ctx)
             if claimed is not None:
                 return claimed
+            refusal = await self._template.refusal_as_read(wish, change)
+            if refusal is not None:
+                raise refusal
             # It changed since it was read: decide from what it is now.
             before = await self._template.checked(actor, Action.CLAIM, wish_id)
         else:
@@ -94,7 +96,7 @@ class Claims:
     def _refusal(self, actor: Actor, community: Community) -> Explain:
         """Why a claim or a join that the wish's state allowed was not written: the cap."""
 
-        async def explain(conn: aiosqlite.Connection, current: Wish) -> DomainError:
+        async def explain(conn: Fetcher, current: Wish) -> DomainError:
             if actor.user_id in current.holders:
                 return DomainError("err.already_yours", code=current.code)
             held = await self._wishes.count_held(conn, actor.user_id)

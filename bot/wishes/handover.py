@@ -33,6 +33,7 @@ from storage.db import Database
 from storage.events import EventRepo
 from storage.handover import Candidate, HandoverOffer, HandoverRepo, OfferStatus
 from storage.outbox import OutboxRepo
+from storage.quick import Fetcher
 from storage.wishes import HolderCap, WishRepo, WishWrite
 
 S = WishStatus
@@ -240,7 +241,7 @@ class Handovers:
         return offer, wish
 
     def _refusal(self, cap: HolderCap) -> Explain:
-        async def explain(conn: aiosqlite.Connection, current: Wish) -> DomainError:
+        async def explain(conn: Fetcher, current: Wish) -> DomainError:
             held = await self._wishes.count_held(conn, cap.user_id)
             if len(held) >= cap.cap:
                 codes = ", ".join(format_code(i) for i in held)

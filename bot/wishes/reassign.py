@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from datetime import UTC, date
 
-import aiosqlite
-
 from bot.clock import Clock, local_today
 from bot.codes import format_code
 from bot.errors import DomainError, InvalidInput
@@ -24,6 +22,7 @@ from bot.wishes.claims import Claims
 from bot.wishes.effects import Effect, Outcome, notices_to, taken_back, with_details
 from bot.wishes.graph import CLAIMED
 from bot.wishes.transitions import Change, Explain, Transitions, wrong_state
+from storage.quick import Fetcher
 from storage.wishes import HolderCap, WishRepo, WishWrite
 
 S = WishStatus
@@ -95,7 +94,7 @@ class Reassignment:
         )
 
     def _refusal(self, cap: HolderCap, name: str) -> Explain:
-        async def explain(conn: aiosqlite.Connection, current: Wish) -> DomainError:
+        async def explain(conn: Fetcher, current: Wish) -> DomainError:
             held = await self._wishes.count_held(conn, cap.user_id)
             if len(held) >= cap.cap:
                 codes = ", ".join(format_code(i) for i in held)

@@ -39,12 +39,14 @@ from storage.db import Database
 from storage.events import EventRepo, event_row
 from storage.organisation import CommunityRepo
 from storage.outbox import OutboxRepo
+from storage.quick import Fetcher
 from storage.wishes import WishRepo, WishWrite
 
 S = WishStatus
 
-# Why a conditional write did not apply, told from the wish as read inside the transaction.
-Explain = Callable[[aiosqlite.Connection, Wish], Awaitable[DomainError]]
+# Why a conditional write did not apply, told from the wish as read inside the transaction (or,
+# for a one-trip write, through `Database.quick` from the wish unchanged since it was read).
+Explain = Callable[[Fetcher, Wish], Awaitable[DomainError]]
 # New wishes written inside the template's transaction, at the given instant.
 Insert = Callable[[aiosqlite.Connection, datetime], Awaitable[list[Wish]]]
 # Writes of the caller's that belong in the same transaction (a member's new status).
@@ -306,6 +308,24 @@ class Transitions:
         self.on_outbox()  # committed: the unit's transaction has ended
         return after
 
+    async def refusal_as_read(self, read: Wish, change: Change) -> DomainError | None:
+        """Why a one-trip write of `change` did not apply, if the wish is still as it was read.
+
+        A wish's updated_at only moves forward, so finding it as read means it was so when the
+        write was refused: a condition beside its state failed (a member's cap), and `explain`
+        says which from reads alone. Under a storm most misses are members at their cap; the
+        general path would take the write lock, keep every other claim's write back until it
+        ended, and roll back (bench/, scenario 2). None when the wish changed meanwhile or
+        nothing beside its state explains it: the caller then takes `apply`.
+        """
+        if change.explain is None:
+            return None
+        current = await self._wishes.get(read.id)
+        if current is None or not _unchanged(read, current):
+            return None
+        why = await change.explain(self._db.quick, current)
+        return None if isinstance(why, AlreadyTaken | IllegalTransition) else why
+
     async def create(
         self,
         actor: Actor,
@@ -382,3 +402,13 @@ def _predict(read: Wish, write: WishWrite, now: datetime) -> Wish:
     update["status"] = write.to_status or read.status
     update["holders"] = tuple(sorted(holders))  # as a read of the wish lists them
     return read.model_copy(update=update)
+
+
+def _unchanged(read: Wish, current: Wish) -> bool:
+    """The same version of the wish: what `WishWrite.as_read` requires of it."""
+    return (
+        current.updated_at == read.updated_at
+        and current.status is read.status
+        and current.needed_members == read.needed_members
+        and current.holders == read.holders
+    )
