@@ -13,9 +13,9 @@ import pytest
 
 from bot.codes import format_code
 from bot.errors import AlreadyTaken, DomainError
-from bot.models import OutboxKind, WishStatus
+from bot.models import Action, OutboxKind, WishStatus
 from bot.services import Services
-from bot.wishes.effects import EffectsContext
+from bot.wishes.effects import EFFECTS, EffectsContext, Outcome, card_refreshes
 from storage.units import UnitConnection
 from tests.factories import coordinator, member
 from tests.test_lifecycle import open_wish
@@ -305,3 +305,29 @@ async def test_only_plain_inserts_can_be_left_for_later(services: Services) -> N
 
     with pytest.raises(ValueError, match="gathered"):
         await services.db.run_unit(upsert)
+
+
+async def test_the_claim_s_messages_need_no_more_than_the_claimer_s_language(services: Services) -> None:
+    """The one-trip claim renders its messages from a context with the claimer's language only
+    (Claims.claim_context): whatever the claim tells, and to whom, must come out the same as
+    from the standard context, which has the coordinators and everyone's languages."""
+    await coordinator(services)
+    await member(services, 1)
+    await services.members.register(1, "Alice", "en", services.clock.now())
+    alice = await services.directory.actor(1, "zh")  # Telegram says zh; she chose en
+    wish_id = await open_wish(services)
+    wish = await services.wishes.get(wish_id)
+    posts = await services.wish_repo.posts(wish_id)
+    lean = await services.wishes.claims.claim_context(alice, wish)
+    full = await services.wishes.transitions.context(wish, alice)
+    assert full.coordinators and lean.langs == {alice.user_id: "en"}
+    after = wish.model_copy(
+        update={"status": WishStatus.CLAIMED, "holder_id": alice.user_id, "holders": (alice.user_id,)}
+    )
+    cards = card_refreshes(wish, posts, 5.0)
+
+    def told(ctx: EffectsContext) -> list[Any]:
+        return EFFECTS[Action.CLAIM](Outcome(actor=alice, before=wish, after=after, cards=cards, ctx=ctx))
+
+    assert told(lean) == told(full)
+    assert any(item.chat_id == alice.user_id for item in told(lean))

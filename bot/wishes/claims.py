@@ -60,7 +60,7 @@ class Claims:
         # meanwhile, takes the general path, which decides and explains.
         if self._template.one_trip_possible(wish, change) and not wish.is_joint and not wish.holders:
             await self._template.guard(actor, Action.CLAIM, wish, wish.community_id)
-            ctx = await self._template.context(wish, actor)
+            ctx = await self.claim_context(actor, wish)
             claimed = await self._template.apply_in_one_trip(actor, wish, change, posts, ctx)
             if claimed is not None:
                 return claimed
@@ -75,6 +75,15 @@ class Claims:
             await self._template.guard(actor, Action.CLAIM, wish, wish.community_id)
             before = wish
         return await self._template.apply(actor, before, change)
+
+    async def claim_context(self, actor: Actor, wish: Wish) -> EffectsContext:
+        """What a claim's messages need: they go to the new holder alone (effects.claimed), so
+        their language is all, and a member's is in the actor already. The standard context
+        read the community's coordinators and everyone's languages on every tap of a storm
+        (bench/, scenario 2); tests/test_write_units.py checks the messages come out the same."""
+        if actor.member is None or wish.holders:
+            return await self._template.context(wish, actor)
+        return EffectsContext(langs={actor.user_id: actor.member.lang})
 
     def claiming(self, actor: Actor, community: Community) -> Change:
         """The claim, the one rule both paths write: along the graph's claim edge, the member
