@@ -11,7 +11,7 @@ arrive while it is busy go together in one transaction next (group commit, `_run
 rows nothing in the transaction reads (events, outbox items) wait for its end to go in a few
 statements (`UnitConnection.insert_later`). Under a storm each statement and each COMMIT cost
 the writer the GIL back from the busy event loop: with both, scenario 2's saturated rate went
-from ~650 to ~1,150-1,220 updates/s, the anchors unchanged. No asyncio
+from 650-700 to 976-1,240 updates/s, interleaved with the code before. No asyncio
 lock is held around them: the one they took before was held ~2.2 ms per claim under load for
 0.25 ms of SQL, most of it waiting for a busy loop's turn to hand it on. A `transaction()` of
 `Database` takes `exclusive()`: it waits for the units handed over already and keeps new ones
