@@ -126,13 +126,15 @@ def decade_community(wishes: int, communities: int, big: int, years: int) -> int
     return communities + 1 if decade_size(wishes, communities, big, years) else None
 
 
-def build_apart(path: Path, wishes: int, communities: int, big: int, years: int = 0) -> int | None:
+def build_apart(
+    path: Path, wishes: int, communities: int, big: int, years: int = 0, history_years: int = 0
+) -> int | None:
     """`build` in a process of its own. SQLite's caches while the indexes fill take hundreds of
     megabytes, which this process would keep; and a child started from a big process reports
     that size as its own peak (wait4's maxrss counts the parent's pages it began with), which
     would be charged to the export."""
     process = multiprocessing.get_context("spawn").Process(
-        target=build, args=(path, wishes, communities, big, years)
+        target=build, args=(path, wishes, communities, big, years, history_years)
     )
     process.start()
     process.join()
@@ -141,9 +143,14 @@ def build_apart(path: Path, wishes: int, communities: int, big: int, years: int 
     return decade_community(wishes, communities, big, years)
 
 
-def build(path: Path, wishes: int, communities: int, big: int, years: int = 0) -> int | None:
+def build(
+    path: Path, wishes: int, communities: int, big: int, years: int = 0, history_years: int = 0
+) -> int | None:
     """Schema by the product's migrations, rows generated inside SQLite. Returns the id of the
-    community with `years` of history (the last one), or None when there is none."""
+    community with `years` of history (the last one), or None when there is none.
+
+    `history_years` spreads the typical communities' wishes over that many years instead of the
+    nine weeks before NOW: the world of a program that has run that long everywhere."""
 
     async def migrate() -> None:
         db = Database(path)
@@ -186,7 +193,7 @@ def build(path: Path, wishes: int, communities: int, big: int, years: int = 0) -
     recent = RECENT_DAYS * DAY
     parts = [
         (1, big, big, 1, recent),
-        (big + 1, per_small * (communities - 1), per_small, 2, recent),
+        (big + 1, per_small * (communities - 1), per_small, 2, history_years * 365 * DAY or recent),
         (big + per_small * (communities - 1) + 1, decade, max(1, decade), total, years * 365 * DAY),
     ]
     for first_id, count, per, community, span in parts:

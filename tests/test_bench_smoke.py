@@ -5,14 +5,17 @@ Benchmarks are not tests: nothing here is timed. This only keeps bench/ from rot
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bench.cli import params_for, run_once
 from bench.core import table
+from bench.query_world import NOW, build
 from bench.scenarios import find
 
 # Slow: deselected by default (pyproject.toml); CI selects it with -m bench.
@@ -65,3 +68,19 @@ def test_the_runner_drives_the_bot_on_uvloop_over_real_http() -> None:
     # Correctness rows only: toy sizes say nothing about speed.
     for figure in ("taps not answered", "updates started out of order (same chat and user)", "errors logged"):
         assert rows[figure] == "yes", (figure, done.stdout)
+
+
+@pytest.mark.parametrize(("history_years", "oldest_days"), [(0, 63), (3, 3 * 365)])
+def test_the_report_world_spreads_typical_communities_over_their_history(
+    tmp_path: Path, history_years: int, oldest_days: int
+) -> None:
+    """`-p history_years=10` is ten years of every community (with `-p wishes=10000000`, the
+    ten-million-wish world): the typical communities' wishes are born over that span."""
+    path = tmp_path / "world.db"
+    build(path, 3_000, 5, 1_000, years=0, history_years=history_years)
+    with sqlite3.connect(path) as conn:
+        (oldest,) = conn.execute("SELECT MIN(created_at) FROM wishes WHERE community_id = 2").fetchone()
+        (count,) = conn.execute("SELECT COUNT(*) FROM wishes WHERE community_id = 2").fetchone()
+    span = NOW - datetime.fromisoformat(oldest.replace("Z", "+00:00"))
+    assert count == 500
+    assert timedelta(days=oldest_days * 0.8) < span <= timedelta(days=oldest_days)

@@ -30,7 +30,7 @@ from bench.query_world import build_apart, decade_size, time_export, time_querie
 
 async def run(ctx: RunContext) -> list[Figure]:
     wishes, communities, big = int(ctx.get("wishes")), int(ctx.get("communities")), int(ctx.get("big"))
-    years = int(ctx.get("years"))
+    years, history = int(ctx.get("years")), int(ctx.get("history_years"))
     decade = decade_size(wishes, communities, big, years)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"
@@ -39,13 +39,13 @@ async def run(ctx: RunContext) -> list[Figure]:
             f" and {decade:,} over {years} years in one more ..."
         )
         started = time.perf_counter()
-        decade_id = await asyncio.to_thread(build_apart, path, wishes, communities, big, years)
+        decade_id = await asyncio.to_thread(build_apart, path, wishes, communities, big, years, history)
         built = time.perf_counter() - started
         times = await time_queries(path, int(ctx.get("runs")), decade_id)
         seconds, peak, rows = await asyncio.to_thread(time_export, path, Path(tmp) / "sheet.xlsx")
     name = f"5. Reports, {wishes:,} wishes in {communities:,} communities"
     per = (wishes - big) // max(1, communities - 1)
-    typical = f"one community (~{per:,} wishes)"
+    typical = f"one community (~{per:,} wishes" + (f" over {history} years)" if history else ")")
     large = f"the {big:,}-wish community"
     old = f"{years}-year community ({decade:,} wishes)"
     # "week not stored": the week that just ended is not stored yet (the scheduler stores it as
@@ -90,6 +90,13 @@ SCENARIO = Scenario(
         Param("big", 100_000, 1_000, "wishes of the community that is exported"),
         Param("years", 10, 1, "history of one more community, at a typical community's pace (0: none)"),
         Param("runs", 5, 1, "timings per query (the median is reported)"),
+        Param(
+            "history_years",
+            0,
+            0,
+            "years the typical communities' wishes are spread over (0: the nine weeks before now);"
+            " -p wishes=10000000 -p history_years=10 is ten years of every community",
+        ),
     ],
     repeatable=False,
 )
