@@ -17,8 +17,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.table import provenance
-
 # A figure met exactly at a zero limit, or measured at zero under a "<" one, has no ratio: drawn
 # at this headroom, beyond anything a benchmark really shows.
 CAP = 100.0
@@ -104,7 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="the PNG to write")
     args = parser.parse_args(argv)
     runs = [json.loads(path.read_text(encoding="utf-8")) for path in args.files]
-    names = [f"{path.name}: {provenance(run)[9:19]}" for path, run in zip(args.files, runs, strict=True)]
+    # Named by file and the day it was measured (finished_at is an ISO timestamp).
+    names = [
+        f"{path.name}: {str(run.get('finished_at') or '?')[:10]}"
+        for path, run in zip(args.files, runs, strict=True)
+    ]
     shown = draw(runs, names, args.out)
     print(f"{shown} figures from {len(runs)} run(s) drawn to {args.out}")
     return 0

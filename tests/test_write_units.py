@@ -186,7 +186,8 @@ async def test_a_wish_changed_since_the_read_is_decided_by_the_general_path_not_
     await services.wishes.set_needed_members(boss, wish_id, 2)
     community = await services.wishes.community(1)
     claim = services.wishes.claims.claiming(alice, community)
-    assert await services.wishes.transitions.refusal_as_read(seen, claim) is None
+    current = await services.wishes.get(wish_id)
+    assert await services.wishes.transitions.refusal_as_read(seen, current, claim) is None
 
 
 async def _blocked_writer(services: Services) -> tuple[asyncio.Task[None], threading.Event]:

@@ -64,11 +64,13 @@ class Claims:
             claimed = await self._template.apply_in_one_trip(actor, wish, change, posts, ctx)
             if claimed is not None:
                 return claimed
-            refusal = await self._template.refusal_as_read(wish, change)
+            current = await self._template.get(wish_id)
+            refusal = await self._template.refusal_as_read(wish, current, change)
             if refusal is not None:
                 raise refusal
             # It changed since it was read: decide from what it is now.
-            before = await self._template.checked(actor, Action.CLAIM, wish_id)
+            await self._template.guard(actor, Action.CLAIM, current, current.community_id)
+            before = current
         else:
             # Read a moment ago (most taps of a storm find it taken): reading it again would
             # only say the same; the conditional write still decides if it goes on.

@@ -308,8 +308,9 @@ class Transitions:
         self.on_outbox()  # committed: the unit's transaction has ended
         return after
 
-    async def refusal_as_read(self, read: Wish, change: Change) -> DomainError | None:
-        """Why a one-trip write of `change` did not apply, if the wish is still as it was read.
+    async def refusal_as_read(self, read: Wish, current: Wish, change: Change) -> DomainError | None:
+        """Why a one-trip write of `change` did not apply, if the wish (`current`, read after the
+        write) is still as it was `read` before it.
 
         A wish's updated_at only moves forward, so finding it as read means it was so when the
         write was refused: a condition beside its state failed (a member's cap), and `explain`
@@ -318,10 +319,7 @@ class Transitions:
         ended, and roll back (bench/, scenario 2). None when the wish changed meanwhile or
         nothing beside its state explains it: the caller then takes `apply`.
         """
-        if change.explain is None:
-            return None
-        current = await self._wishes.get(read.id)
-        if current is None or not _unchanged(read, current):
+        if change.explain is None or not _unchanged(read, current):
             return None
         why = await change.explain(self._db.quick, current)
         return None if isinstance(why, AlreadyTaken | IllegalTransition) else why
