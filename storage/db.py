@@ -18,16 +18,12 @@ from typing import Any, Literal, TypeVar
 import aiosqlite
 
 from storage.quick import Fetcher, QuickReader
-from storage.units import UnitConnection, Units, run_and_flush
+from storage.unit_sql import PRAGMAS, Unit, run_in_transaction
+from storage.units import Units
 
 T = TypeVar("T")
 
-_PRAGMAS = (
-    "PRAGMA journal_mode=WAL",
-    "PRAGMA synchronous=NORMAL",
-    "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=10000",
-)
+_PRAGMAS = PRAGMAS
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 # SQLite's primary result codes (the low byte of an extended code), by what they mean for the file.
@@ -130,7 +126,7 @@ class Database:
         self._quick: QuickReader | None = None
         self._quick_conn: sqlite3.Connection | None = None
         self._session_lock = asyncio.Lock()  # one transaction() at a time
-        self._units = Units(self._connect_sync)
+        self._units = Units(self.path)
         self._opening: asyncio.Future[None] | None = None
 
     async def open(self) -> None:
@@ -213,13 +209,13 @@ class Database:
         async with contextlib.AsyncExitStack() as steps:
             if quick is not None:
                 steps.callback(quick.close)
-            self._units.close_into(steps)
+            steps.push_async_callback(self._units.close)
             for conn in connections:
                 steps.push_async_callback(conn.close)
 
     async def _connect(self) -> aiosqlite.Connection:
         # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, the module must not.
-        conn = await aiosqlite.connect(self.path, isolation_level=None, factory=UnitConnection)
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
         try:
             conn.row_factory = aiosqlite.Row
             for pragma in _PRAGMAS:
@@ -229,8 +225,8 @@ class Database:
             raise
         return conn
 
-    def _connect_sync(self, *, query_only: bool = False) -> UnitConnection:
-        conn = sqlite3.connect(self.path, isolation_level=None, factory=UnitConnection)
+    def _connect_sync(self, *, query_only: bool = False) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None)
         try:
             conn.row_factory = sqlite3.Row
             for pragma in (*_PRAGMAS, "PRAGMA query_only=ON") if query_only else _PRAGMAS:
@@ -244,20 +240,31 @@ class Database:
     def has_units(self) -> bool:
         return self._units.available
 
+    @property
+    def unit_batches(self) -> int:
+        """Batches of units the writer process has run, each one transaction (group commit)."""
+        return self._units.batches
+
+    @property
+    def writer_pid(self) -> int | None:
+        """The writer process's id while it runs (storage/writer_process.py)."""
+        return self._units.pid
+
     async def write(self, sql: str, params: Sequence[Any] = ()) -> int:
         """One statement as a unit of its own (see run_unit); the number of rows it changed."""
-        return await self.run_unit(lambda conn: conn.execute(sql, params).rowcount)
+        return await self.run_unit(Unit.of([(sql, params)]))
 
-    async def run_unit(self, unit: Callable[[UnitConnection], T]) -> T:
-        """Run `unit` as one transaction, in one go (see storage/units.py): small and SQL only."""
+    async def run_unit(self, unit: Unit) -> int:
+        """Run `unit` as one transaction, in one trip (see storage/units.py); the number of rows
+        its first statement changed."""
         if self._units.available:
             return await self._units.run(unit)
         if self._writer is None:
             raise RuntimeError("database is not open")
         # :memory: has one connection only: the unit runs on its thread, as a transaction().
         async with self.transaction() as conn:
-            result: T = await conn._execute(run_and_flush, unit, conn._conn)
-            return result
+            changed: int = await conn._execute(run_in_transaction, conn._conn, unit)
+            return changed
 
     async def _migrate(self, conn: aiosqlite.Connection) -> None:
         await conn.execute(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,6 +10,7 @@ import aiosqlite
 
 from storage.db import Database, fetch_all, fetch_one, parse_utc, utc_text
 from storage.models import NewOutbox, OutboxItem, OutboxStatus, QueuedRef, Rendered
+from storage.unit_sql import Unit
 
 INSERT_OUTBOX = (
     "INSERT INTO outbox (kind, chat_id, wish_id, payload, coalesce_key, tracks_details, not_before,"
@@ -20,7 +20,7 @@ INSERT_OUTBOX = (
 # The sender's writes: one statement (or two) each, run as units (one trip, see Database.run_unit).
 _LEASE = (
     "UPDATE outbox SET lease_until = ? WHERE id = ? AND status = 'pending'"
-    " AND (lease_until IS NULL OR lease_until <= ?) RETURNING id"
+    " AND (lease_until IS NULL OR lease_until <= ?)"
 )
 _FINISH = "UPDATE outbox SET status = ?, sent_at = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?"
 _SUPERSEDE = (
@@ -80,12 +80,7 @@ class OutboxRepo:
 
     async def lease(self, item: OutboxItem, now: datetime, until: datetime) -> bool:
         """Take a due row for sending; False when another sender (process) holds it."""
-        params = (utc_text(until), item.id, utc_text(now))
-
-        def unit(conn: sqlite3.Connection) -> bool:
-            return conn.execute(_LEASE, params).fetchone() is not None
-
-        return await self._db.run_unit(unit)
+        return await self._db.write(_LEASE, (utc_text(until), item.id, utc_text(now))) == 1
 
     async def queued(self, now: datetime, limit: int = 500, *, floor: int = 0) -> list[QueuedRef]:
         """The head of the queue in id order, without payloads: what the sender decides on.
@@ -162,12 +157,10 @@ class OutboxRepo:
         if item.coalesce_key is not None and status is OutboxStatus.SENT:
             covered = (utc_text(now), item.coalesce_key, max(item.id - 1, covers_through or 0))
 
-        def unit(conn: sqlite3.Connection) -> None:
-            conn.execute(_FINISH, closed)
-            if covered is not None:
-                conn.execute(_SUPERSEDE, covered)
-
-        await self._db.run_unit(unit)
+        statements: list[tuple[str, tuple[Any, ...]]] = [(_FINISH, closed)]
+        if covered is not None:
+            statements.append((_SUPERSEDE, covered))
+        await self._db.run_unit(Unit.of(statements))
 
     async def newest_pending(self, coalesce_key: str) -> int | None:
         """Id of the newest pending row with this key, due or not."""
@@ -179,12 +172,7 @@ class OutboxRepo:
         return int(row[0]) if row and row[0] is not None else None
 
     async def defer(self, item: OutboxItem, not_before: datetime, error: str) -> None:
-        params = (utc_text(not_before), error, item.id)
-
-        def unit(conn: sqlite3.Connection) -> None:
-            conn.execute(_DEFER, params)
-
-        await self._db.run_unit(unit)
+        await self._db.write(_DEFER, (utc_text(not_before), error, item.id))
 
     async def retarget(self, old_chat: int, new_chat: int) -> None:
         """A group became a supergroup: its queued messages follow it."""

@@ -1,174 +1,152 @@
 """Units: whole write transactions done in one trip, and the gate between them and transaction().
 
 A transaction through aiosqlite takes one trip to its thread per statement, each waiting two
-turns of the event loop (bench/, scenario 2: a claim held the write lock ~5 ms). A unit is a
-plain function doing the whole transaction on a sqlite3 connection of its own thread, in one
-trip: a claim's conditional write, event and outbox rows; an outbox row leased or closed. It
-must only run SQL, and little of it (a handful of statements by key).
+turns of the event loop (bench/, scenario 2: a claim held the write lock ~5 ms). A unit is a few
+statements said as data (storage/unit_sql.py: a claim's conditional write, its holder, event
+and outbox rows; an outbox row leased or closed), run whole in one trip.
 
-The one writer thread runs the units one after another, in the order they came; those that
-arrive while it is busy go together in one transaction next (group commit, `_run_batch`), and
-rows nothing in the transaction reads (events, outbox items) wait for its end to go in a few
-statements (`UnitConnection.insert_later`). Under a storm each statement and each COMMIT cost
-the writer the GIL back from the busy event loop: with both, scenario 2's saturated rate went
-from 650-700 to 976-1,240 updates/s, interleaved with the code before. No asyncio
-lock is held around them: the one they took before was held ~2.2 ms per claim under load for
-0.25 ms of SQL, most of it waiting for a busy loop's turn to hand it on. A `transaction()` of
-`Database` takes `exclusive()`: it waits for the units handed over already and keeps new ones
-back until it ends, so the two kinds never meet in SQLite's lock.
+They run in a process of their own (storage/writer_process.py), one batch at a time, in the
+order they came; those that arrive while a batch runs go together in one transaction next
+(group commit). In a thread of the bot's process, each statement and each COMMIT cost the
+writer the GIL back from the busy event loop: under a storm a batch of ~80 claims took ~75 ms
+for ~30 ms of SQLite (bench/, scenario 2), the writer was the limit and claims waited ~180 ms
+for it. No asyncio lock is held around units. A `transaction()` of `Database` takes
+`exclusive()`: it waits for the units handed over already and keeps new ones back until it
+ends, so the two kinds never meet in SQLite's lock.
 
-Tried and dropped: running units in the event loop's own thread when nothing else writes (no
-hop at all). The loop is what limits the bot under load, and the SQL (with its COMMIT) then ran
-there instead of beside it on the other core: no better in updates/s or CPU per update (bench/,
-scenario 2, seven runs each).
+The process is started with the database and stopped with it (its stdin closed); if it dies,
+the batch it held fails and the next one starts a new process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
-import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+import logging
+import pickle
+import struct
+import subprocess
+import sys
+from collections.abc import AsyncIterator
 
-T = TypeVar("T")
+from storage.unit_sql import Failed, Outcome, Unit
 
+log = logging.getLogger(__name__)
 
-# An INSERT whose rows may be gathered: "INSERT INTO t (a, b) VALUES (?, ?)", nothing after.
-_GATHERABLE = re.compile(r"^(INSERT INTO .+ VALUES) (\((?:\?, )*\?\))$", re.DOTALL)
-# Rows per gathered statement: well under SQLite's limit on parameters (32,766).
-_ROWS_PER_INSERT = 256
-
-
-class UnitConnection(sqlite3.Connection):
-    """The writer's connection, which units get: rows they append with `insert_later` go into
-    the database at the end of their transaction, those of a whole batch in a few statements.
-
-    For rows nothing in the same transaction reads (events, outbox items): each statement
-    costs the writer thread the GIL back from a busy event loop, and a claim's event and
-    messages were four of its six (bench/, scenario 2).
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._later: dict[str, list[Sequence[Any]]] = {}
-
-    def insert_later(self, insert: str, rows: Iterable[Sequence[Any]]) -> None:
-        if not _GATHERABLE.match(insert):
-            raise ValueError(f"not an INSERT whose rows can be gathered: {insert!r}")
-        self._later.setdefault(insert, []).extend(rows)
-
-    def flush_later(self) -> None:
-        """Insert what was left for later, in the order it was given per statement."""
-        later, self._later = self._later, {}
-        for insert, rows in later.items():
-            match = _GATHERABLE.match(insert)
-            assert match is not None
-            head, group = match.groups()
-            for start in range(0, len(rows), _ROWS_PER_INSERT):
-                chunk = rows[start : start + _ROWS_PER_INSERT]
-                params = [value for row in chunk for value in row]
-                self.execute(f"{head} {', '.join([group] * len(chunk))}", params)
-
-    def drop_later(self) -> None:
-        self._later = {}
+_LENGTH = struct.Struct(">I")  # the writer process's frames (storage/writer_process.py)
+_MAX_FRAME = 1 << 30  # a batch's outcomes: a few bytes per unit
+# How long a stopping database waits for its writer process to finish what it holds.
+_STOP_SECONDS = 10.0
 
 
-def run_and_flush(unit: Callable[[UnitConnection], T], conn: UnitConnection) -> T:
-    """`unit`, then what it left for later: the whole unit, for a caller holding the transaction."""
-    try:
-        result = unit(conn)
-        conn.flush_later()
-    except BaseException:
-        conn.drop_later()
-        raise
-    return result
+class WriterStopped(RuntimeError):
+    """The writer process ended while it held units: they may or may not have been written."""
 
 
 class Units:
-    """The writer thread that runs units, and the count of those handed to it."""
+    """The writer process that runs units, and the count of those handed to it."""
 
-    def __init__(self, connect: Callable[[], UnitConnection]) -> None:
-        self._connect = connect
-        self._thread: ThreadPoolExecutor | None = None
-        self._conn: UnitConnection | None = None  # the writer thread's
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._process: _WriterProcess | None = None
+        self._open = False
         self._session_over = asyncio.Event()  # not set while a transaction() is open
         self._session_over.set()
-        self._running = 0  # units handed to the writer thread and not finished
+        self._running = 0  # units handed over and not finished
         self._idle = asyncio.Event()
         self._idle.set()
-        # Units waiting for the batch in the writer thread to end; they go together next.
-        self._waiting: list[tuple[Callable[[UnitConnection], Any], asyncio.Future[Any]]] = []
-        self._batch_running = False
+        # Units waiting for the batch in the writer to end; they go together next.
+        self._waiting: list[tuple[Unit, asyncio.Future[int]]] = []
+        self._batch: asyncio.Task[None] | None = None
+        self.batches = 0  # batches run: the group commit, seen from outside (tests)
 
     @property
     def available(self) -> bool:
-        return self._conn is not None
+        return self._open
+
+    @property
+    def pid(self) -> int | None:
+        process = self._process
+        return process.pid if process is not None and process.running else None
 
     async def open(self) -> None:
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wishwall-writer")
-        self._conn = await asyncio.get_running_loop().run_in_executor(self._thread, self._connect)
+        self._process = await _WriterProcess.start(self._path)
+        self._open = True
 
-    def close_into(self, steps: contextlib.AsyncExitStack) -> None:
-        """Add the clean-up to `steps`: every piece is closed even when one fails."""
-        thread, conn = self._thread, self._conn
-        self._thread = self._conn = None
-        if thread is not None:
-            steps.callback(thread.shutdown, wait=True)
-            if conn is not None:
-                loop = asyncio.get_running_loop()
-                steps.push_async_callback(loop.run_in_executor, thread, conn.close)
+    async def close(self) -> None:
+        """Units handed over finish first; then the process ends (its stdin closed)."""
+        self._open = False
+        if self._batch is not None:
+            await asyncio.wait({self._batch})
+        process, self._process = self._process, None
+        if process is not None:
+            await process.stop()
 
-    async def run(self, unit: Callable[[UnitConnection], T]) -> T:
-        """Run `unit` as one transaction; its exception rolls it back and reaches the caller.
+    async def run(self, unit: Unit) -> int:
+        """Run `unit` as one transaction; its error rolls it back and reaches the caller.
 
         Units that arrive while a batch runs wait for it and then go together, in the order
-        they came, in one transaction (group commit, see `_run_batch`): what each sees and
-        writes is what it would alone, and none sees another's rows half written.
+        they came, in one transaction (group commit, storage/unit_sql.py `run_batch`): what
+        each sees and writes is what it would alone, and none sees another's rows half written.
 
         A caller cancelled meanwhile gets its CancelledError at once; the unit still runs to
         its end (committed or rolled back), and no transaction() starts until it has.
         """
-        if self._thread is None or self._conn is None:
+        if not self._open:
             raise RuntimeError("units need a database file (not :memory:) and an open database")
         while not self._session_over.is_set():
             await self._session_over.wait()
         self._running += 1
         self._idle.clear()
-        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._waiting.append((unit, done))
-        if not self._batch_running:
+        if self._batch is None:
             self._next_batch()
         return await asyncio.shield(done)
 
     def _next_batch(self) -> None:
-        assert self._thread is not None and self._conn is not None
         batch, self._waiting = self._waiting, []
-        self._batch_running = True
-        running = asyncio.get_running_loop().run_in_executor(
-            self._thread, _run_batch, self._conn, [unit for unit, _ in batch]
-        )
-        running.add_done_callback(lambda ran: self._ended(batch, ran))
+        self._batch = asyncio.get_running_loop().create_task(self._send(batch))
+
+    async def _send(self, batch: list[tuple[Unit, asyncio.Future[int]]]) -> None:
+        outcomes: list[Outcome] | None = None
+        error: BaseException | None = None
+        try:
+            outcomes = await self._exchange([unit for unit, _ in batch])
+            self.batches += 1
+        except Exception as exc:  # the process died or could not start: this batch fails
+            error = exc
+        finally:
+            self._ended(batch, outcomes, error)
+
+    async def _exchange(self, units: list[Unit]) -> list[Outcome]:
+        process = self._process
+        if process is None or not process.running:
+            process = self._process = await _WriterProcess.start(self._path)
+        try:
+            return await process.exchange(units)
+        except (asyncio.IncompleteReadError, ConnectionError) as exc:
+            self._process = None
+            code = await process.stop()
+            log.error("the database's writer process ended (exit code %s); starting another", code)
+            raise WriterStopped(f"the writer process ended (exit code {code})") from exc
 
     def _ended(
         self,
-        batch: list[tuple[Callable[[UnitConnection], Any], asyncio.Future[Any]]],
-        ran: asyncio.Future[list[Outcome]],
+        batch: list[tuple[Unit, asyncio.Future[int]]],
+        outcomes: list[Outcome] | None,
+        error: BaseException | None,
     ) -> None:
-        self._batch_running = False
-        error = None if ran.cancelled() else ran.exception()
-        outcomes = ran.result() if error is None and not ran.cancelled() else None
+        self._batch = None
         for n, (_, done) in enumerate(batch):
             if done.cancelled():
                 continue
             if outcomes is None:
-                done.set_exception(error or RuntimeError("the writer thread stopped"))
-            elif isinstance(outcomes[n], _Failed):
-                done.set_exception(outcomes[n].error)
+                done.set_exception(error or WriterStopped("the writer process ended"))
+            elif isinstance(outcome := outcomes[n], Failed):
+                done.set_exception(outcome.error())
             else:
-                done.set_result(outcomes[n])
+                done.set_result(outcome)
             _quietly(done)
         self._running -= len(batch)
         if self._waiting:
@@ -188,57 +166,70 @@ class Units:
             self._session_over.set()
 
 
-class _Failed:
-    """A unit's exception, carried back from the writer thread beside the others' results."""
+class _WriterProcess:
+    """storage/writer_process.py, and the pipes to it.
 
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-
-
-Outcome = Any  # a unit's result, or _Failed
-
-
-def _run_batch(conn: UnitConnection, units: list[Callable[[UnitConnection], Any]]) -> list[Outcome]:
-    """The units in one transaction, one COMMIT for all: under a storm the writer thread's time
-    went on BEGIN and COMMIT, and on taking the GIL back from the busy event loop after each
-    statement (bench/, scenario 2: ~200 claims queued behind it). If one raises, the batch is
-    rolled back and each unit runs again alone, so only that one fails. Units are plain SQL on
-    this connection, so running one again does exactly what it would have done the first time.
+    Started with subprocess and its pipes joined to the event loop, not with asyncio's
+    subprocesses: those need a child watcher, which uvloop's loop policy (bot/event_loop.py)
+    does not give a plain asyncio loop in the same process (the tests, a command run in a thread).
     """
-    if len(units) == 1:
-        return [_alone(conn, units[0])]
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        results = [unit(conn) for unit in units]
-        conn.flush_later()
-        conn.execute("COMMIT")
-    except Exception:
-        conn.drop_later()
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        return [_alone(conn, unit) for unit in units]
-    return results
+
+    def __init__(
+        self, popen: subprocess.Popen[bytes], reader: asyncio.StreamReader, writer: asyncio.WriteTransport
+    ) -> None:
+        self._popen = popen
+        self._reader = reader
+        self._writer = writer
+
+    @classmethod
+    async def start(cls, path: str) -> _WriterProcess:
+        # The interpreter running the bot, so the child imports the same storage package.
+        command = [sys.executable, "-m", "storage.writer_process", path]
+        popen = await asyncio.to_thread(
+            subprocess.Popen, command, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        assert popen.stdin is not None and popen.stdout is not None
+        loop = asyncio.get_running_loop()
+        try:
+            reader = asyncio.StreamReader(limit=_MAX_FRAME)
+            await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), popen.stdout)
+            writer, _ = await loop.connect_write_pipe(asyncio.Protocol, popen.stdin)
+        except BaseException:
+            popen.kill()
+            await asyncio.to_thread(popen.wait)
+            raise
+        return cls(popen, reader, writer)
+
+    @property
+    def pid(self) -> int:
+        return self._popen.pid
+
+    @property
+    def running(self) -> bool:
+        return self._popen.poll() is None
+
+    async def exchange(self, units: list[Unit]) -> list[Outcome]:
+        """One batch there and its outcomes back. One at a time: the pipe is empty meanwhile."""
+        payload = pickle.dumps(units, protocol=pickle.HIGHEST_PROTOCOL)
+        self._writer.write(_LENGTH.pack(len(payload)) + payload)
+        (size,) = _LENGTH.unpack(await self._reader.readexactly(_LENGTH.size))
+        outcomes: list[Outcome] = pickle.loads(await self._reader.readexactly(size))
+        return outcomes
+
+    async def stop(self) -> int:
+        """Close its stdin and wait for it to end (killed if it does not); its exit code."""
+        self._writer.close()
+        try:
+            return await asyncio.to_thread(self._popen.wait, _STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            self._popen.kill()
+            return await asyncio.to_thread(self._popen.wait)
+        finally:
+            if self._popen.stdout is not None:
+                self._popen.stdout.close()
 
 
-def _alone(conn: UnitConnection, unit: Callable[[UnitConnection], Any]) -> Outcome:
-    try:
-        return _in_transaction(conn, unit)
-    except Exception as error:
-        return _Failed(error)
-
-
-def _in_transaction(conn: UnitConnection, unit: Callable[[UnitConnection], T]) -> T:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        result = run_and_flush(unit, conn)
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-    return result
-
-
-def _quietly(done: asyncio.Future[Any]) -> None:
+def _quietly(done: asyncio.Future[int]) -> None:
     """A result nobody waits for: retrieved, so asyncio does not log it as never retrieved."""
     if not done.cancelled():
         done.exception()

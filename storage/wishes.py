@@ -16,7 +16,7 @@ from storage.events import INSERT_EVENT
 from storage.models import ImportedWish, NewOutbox, Wish, WishDraft, WishPost, WishStatus
 from storage.outbox import INSERT_OUTBOX, outbox_rows
 from storage.quick import Fetcher
-from storage.units import UnitConnection
+from storage.unit_sql import Later, Unit
 
 # Columns a write may set; anything else is a programming error, never interpolated.
 _SETTABLE = frozenset(
@@ -280,20 +280,16 @@ class WishRepo:
         """
         (sql, params), *rest = _statements(wish_id, change, now)
         # Whether it applied is the count of rows changed: one step, where reading the returned
-        # id took two (each a wait for the GIL, see UnitConnection).
-        sql = sql.removesuffix(_RETURNING)
-        rows = outbox_rows(outbox, now)
-
-        def unit(conn: UnitConnection) -> bool:
-            if conn.execute(sql, params).rowcount != 1:
-                return False
-            for more, more_params in rest:
-                conn.execute(more, more_params)
-            conn.insert_later(INSERT_EVENT, [tuple(event)])
-            conn.insert_later(INSERT_OUTBOX, rows)
-            return True
-
-        return await self._db.run_unit(unit)
+        # id took two.
+        unit = Unit.of(
+            [(sql.removesuffix(_RETURNING), params), *rest],
+            later=[
+                Later(INSERT_EVENT, (tuple(event),)),
+                Later(INSERT_OUTBOX, tuple(outbox_rows(outbox, now))),
+            ],
+            gated=True,
+        )
+        return await self._db.run_unit(unit) == 1
 
     async def count_held(self, conn: Fetcher, user_id: int) -> list[int]:
         """Ids of the wishes a member holds now (claimed or delivered, alone or jointly)."""

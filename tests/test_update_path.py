@@ -1,12 +1,11 @@
 """The update path's plumbing (bench/, scenario 2): small reads in the event loop's thread, units
-serialised by their writer thread instead of a lock, the outbox read from its lowest pending
+serialised by their writer process instead of a lock, the outbox read from its lowest pending
 row up, and a tap's answer on connections of its own."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-import threading
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +19,9 @@ from bot.models import NewOutbox, OutboxKind, OutboxStatus, Rendered
 from bot.services import Services
 from storage.db import fetch_one
 from storage.outbox import OutboxRepo
+from storage.unit_sql import Unit
 from tests.test_lifecycle import open_wish
+from tests.test_write_units import BAD, EVENT, blocked_writer
 
 # --- reads in the loop's thread --------------------------------------------------------------
 
@@ -53,68 +54,55 @@ async def test_the_quick_reader_belongs_to_the_loops_thread(services: Services) 
 # --- units and transactions -------------------------------------------------------------------
 
 
+async def _actions(services: Services, prefix: str) -> list[str]:
+    async with services.db.reader.execute(
+        "SELECT action FROM events WHERE action LIKE ? ORDER BY id", (f"{prefix}%",)
+    ) as cur:
+        return [str(r[0]) for r in await cur.fetchall()]
+
+
+def _event(action: str) -> Unit:
+    return Unit.of([(EVENT, (None, 1, 1, action, "2026-01-01"))])
+
+
 async def test_units_run_one_after_another_in_the_order_they_came(services: Services) -> None:
-    release = threading.Event()
-    order: list[int] = []
-
-    def unit(n: int) -> Any:
-        def run(conn: sqlite3.Connection) -> None:
-            if n == 0:
-                release.wait(5)
-            conn.execute("SELECT 1")
-            order.append(n)
-
-        return run
-
-    first = asyncio.create_task(services.db.run_unit(unit(0)))
+    first, release = await blocked_writer(services)
+    rest = [asyncio.create_task(services.db.run_unit(_event(f"order.{n}"))) for n in range(1, 6)]
     await asyncio.sleep(0.02)
-    rest = [asyncio.create_task(services.db.run_unit(unit(n))) for n in range(1, 6)]
-    await asyncio.sleep(0.02)
-    assert order == [] and not any(t.done() for t in rest)
-    release.set()
+    assert not any(t.done() for t in rest)
+    release()
     await asyncio.gather(first, *rest)
-    assert order == [0, 1, 2, 3, 4, 5]
+    assert await _actions(services, "order.") == [f"order.{n}" for n in range(1, 6)]
 
 
 async def test_a_transaction_waits_for_units_handed_over_and_holds_new_ones_back(services: Services) -> None:
-    release, inside = threading.Event(), asyncio.Event()
     order: list[str] = []
-    loop = asyncio.get_running_loop()
-
-    def slow(conn: sqlite3.Connection) -> None:
-        loop.call_soon_threadsafe(inside.set)
-        release.wait(5)
-        order.append("unit before")
-
-    def later(conn: sqlite3.Connection) -> None:
-        order.append("unit after")
+    first, release = await blocked_writer(services)
+    before = asyncio.create_task(services.db.run_unit(_event("seq.unit before")))
+    await asyncio.sleep(0.02)
 
     async def session() -> None:
-        async with services.db.transaction():
+        async with services.db.transaction() as conn:
             order.append("transaction begins")
+            await conn.execute(EVENT, (None, 1, 1, "seq.transaction", "2026-01-01"))
             await asyncio.sleep(0.05)  # a unit that comes now must not run inside it
             order.append("transaction ends")
 
-    before = asyncio.create_task(services.db.run_unit(slow))
-    await inside.wait()
     writer = asyncio.create_task(session())
     await asyncio.sleep(0.02)
-    after = asyncio.create_task(services.db.run_unit(later))
+    after = asyncio.create_task(services.db.run_unit(_event("seq.unit after")))
     await asyncio.sleep(0.02)
     assert order == []
-    release.set()
-    await asyncio.gather(before, writer, after)
-    assert order == ["unit before", "transaction begins", "transaction ends", "unit after"]
+    release()
+    await asyncio.gather(first, before, writer, after)
+    assert order == ["transaction begins", "transaction ends"]
+    assert await _actions(services, "seq.") == ["seq.unit before", "seq.transaction", "seq.unit after"]
 
 
 async def test_a_failed_unit_neither_writes_nor_blocks_the_next(services: Services) -> None:
     wish_id = await open_wish(services)
-
-    def failing(conn: sqlite3.Connection) -> None:
-        conn.execute("UPDATE wishes SET description = 'half' WHERE id = ?", (wish_id,))
-        raise ValueError("boom")
-
-    with pytest.raises(ValueError):
+    failing = Unit.of([("UPDATE wishes SET description = 'half' WHERE id = ?", (wish_id,)), BAD])
+    with pytest.raises(sqlite3.OperationalError):
         await services.db.run_unit(failing)
     assert await services.db.write("UPDATE wishes SET description = 'whole' WHERE id = ?", (wish_id,)) == 1
     async with services.db.transaction() as conn:  # and a transaction still gets its turn

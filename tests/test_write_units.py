@@ -1,12 +1,16 @@
 """Claims written in one trip to the database (Database.run_unit): the same rows as the general
 path, nothing written when the wish changed after it was read, and the general path deciding
-then; units roll back on errors and keep the write lock until they end."""
+then; units roll back on errors and keep the write lock until they end; they run in a writer
+process of their own, which the database starts, restarts and stops."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sqlite3
-import threading
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +20,8 @@ from bot.errors import AlreadyTaken, DomainError
 from bot.models import Action, OutboxKind, WishStatus
 from bot.services import Services
 from bot.wishes.effects import EFFECTS, EffectsContext, Outcome, card_refreshes
-from storage.units import UnitConnection
+from storage.unit_sql import Later, Unit, run_batch
+from storage.units import WriterStopped
 from tests.factories import coordinator, member
 from tests.test_lifecycle import open_wish
 
@@ -117,44 +122,40 @@ async def test_the_cap_is_checked_inside_the_unit(services: Services) -> None:
     assert (await services.wishes.get(ids[-1])).status is WishStatus.OPEN
 
 
-async def test_a_unit_that_fails_rolls_back(services: Services) -> None:
-    def half_done(conn: sqlite3.Connection) -> None:
-        conn.execute("UPDATE wishes SET description = 'changed'")
-        raise ValueError("boom")
+BAD = ("INSERT INTO no_such_table VALUES (1)", ())  # fails inside the unit, after its first write
 
+
+async def test_a_unit_that_fails_rolls_back(services: Services) -> None:
     wish_id = await open_wish(services)
-    with pytest.raises(ValueError):
-        await services.db.run_unit(half_done)
+    with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
+        await services.db.run_unit(Unit.of([("UPDATE wishes SET description = 'changed'", ()), BAD]))
     assert (await services.wishes.get(wish_id)).description != "changed"
 
 
 async def test_a_cancelled_caller_keeps_the_lock_until_its_unit_ends(services: Services) -> None:
-    started, release = asyncio.Event(), threading.Event()
-    loop = asyncio.get_running_loop()
-    order: list[str] = []
-
-    def slow(conn: sqlite3.Connection) -> None:
-        loop.call_soon_threadsafe(started.set)
-        release.wait(5)
-        conn.execute("UPDATE wishes SET description = description")
-        order.append("unit done")
-
-    task = asyncio.create_task(services.db.run_unit(slow))
-    await started.wait()
+    wish_id = await open_wish(services)
+    first, release = await blocked_writer(services)
+    task = asyncio.create_task(
+        services.db.write("UPDATE wishes SET description = 'unit done' WHERE id = ?", (wish_id,))
+    )
+    await asyncio.sleep(0.02)
     task.cancel()
+    seen: list[str] = []
 
     async def next_writer() -> None:
-        async with services.db.transaction():
-            order.append("next write")
+        async with services.db.transaction() as conn:
+            async with conn.execute("SELECT description FROM wishes WHERE id = ?", (wish_id,)) as cur:
+                row = await cur.fetchone()
+            seen.append(str(row[0]) if row else "")
 
     follower = asyncio.create_task(next_writer())
     await asyncio.sleep(0.05)
-    assert order == []  # the follower waits for the unit, cancelled or not
-    release.set()
+    assert seen == []  # the follower waits for the unit, cancelled or not
+    release()
     with pytest.raises(asyncio.CancelledError):
         await task
-    await follower
-    assert order == ["unit done", "next write"]
+    await asyncio.gather(first, follower)
+    assert seen == ["unit done"]
 
 
 async def test_a_cap_refusal_is_told_from_reads_without_a_transaction(
@@ -190,122 +191,153 @@ async def test_a_wish_changed_since_the_read_is_decided_by_the_general_path_not_
     assert await services.wishes.transitions.refusal_as_read(seen, current, claim) is None
 
 
-async def _blocked_writer(services: Services) -> tuple[asyncio.Task[None], threading.Event]:
-    """A unit holding the writer thread until the event is set, so the next ones queue."""
-    started, release = asyncio.Event(), threading.Event()
-    loop = asyncio.get_running_loop()
+async def blocked_writer(services: Services) -> tuple[asyncio.Task[int], Callable[[], None]]:
+    """A unit in the writer process that waits for SQLite's write lock, held by another
+    connection until `release()`: the units after it queue."""
+    holder = sqlite3.connect(services.db.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    first = asyncio.create_task(services.db.write("UPDATE wishes SET description = description WHERE id = 0"))
+    await asyncio.sleep(0.1)
 
-    def hold(conn: sqlite3.Connection) -> None:
-        loop.call_soon_threadsafe(started.set)
-        release.wait(5)
+    def release() -> None:
+        holder.execute("COMMIT")
+        holder.close()
 
-    task = asyncio.create_task(services.db.run_unit(hold))
-    await started.wait()
-    return task, release
+    return first, release
 
 
 async def test_units_queued_behind_a_batch_commit_together_and_each_gets_its_own_result(
     services: Services,
 ) -> None:
     wish_ids = [await open_wish(services) for _ in range(3)]
-    first, release = await _blocked_writer(services)
-    transactions: list[bool] = []
-    statements: list[str] = []
-
-    def rename(wish_id: int) -> Any:
-        def unit(conn: sqlite3.Connection) -> int:
-            conn.set_trace_callback(statements.append)
-            transactions.append(conn.in_transaction)
-            return conn.execute("UPDATE wishes SET description = 'batched' WHERE id = ?", (wish_id,)).rowcount
-
-        return unit
-
-    queued = [asyncio.create_task(services.db.run_unit(rename(i))) for i in [*wish_ids, 10**9]]
+    first, release = await blocked_writer(services)
+    batches = services.db.unit_batches
+    rename = "UPDATE wishes SET description = 'batched' WHERE id = ?"
+    queued = [asyncio.create_task(services.db.write(rename, (i,))) for i in [*wish_ids, 10**9]]
     await asyncio.sleep(0.05)
-    release.set()
+    release()
     await first
     assert [await t for t in queued] == [1, 1, 1, 0]
-    await services.db.run_unit(lambda conn: conn.set_trace_callback(None))
-    assert transactions == [True] * 4
-    assert statements.count("COMMIT") == 1  # one transaction for the four
+    assert services.db.unit_batches == batches + 2  # the blocked one, then one for the four
     for wish_id in wish_ids:
         assert (await services.wishes.get(wish_id)).description == "batched"
 
 
 async def test_a_unit_failing_in_a_batch_fails_alone(services: Services) -> None:
     wish_ids = [await open_wish(services) for _ in range(2)]
-    first, release = await _blocked_writer(services)
-
-    def good(wish_id: int) -> Any:
-        def unit(conn: sqlite3.Connection) -> None:
-            conn.execute("UPDATE wishes SET description = 'kept' WHERE id = ?", (wish_id,))
-
-        return unit
-
-    def bad(conn: sqlite3.Connection) -> None:
-        conn.execute("UPDATE wishes SET description = 'half done'")
-        raise ValueError("boom")
-
-    queued = [
-        asyncio.create_task(services.db.run_unit(u)) for u in (good(wish_ids[0]), bad, good(wish_ids[1]))
-    ]
+    first, release = await blocked_writer(services)
+    good = [Unit.of([("UPDATE wishes SET description = 'kept' WHERE id = ?", (i,))]) for i in wish_ids]
+    bad = Unit.of([("UPDATE wishes SET description = 'half done'", ()), BAD])
+    queued = [asyncio.create_task(services.db.run_unit(u)) for u in (good[0], bad, good[1])]
     await asyncio.sleep(0.05)
-    release.set()
+    release()
     await first
     results = await asyncio.gather(*queued, return_exceptions=True)
-    assert results[0] is None and results[2] is None and isinstance(results[1], ValueError)
+    assert results[0] == 1 and results[2] == 1 and isinstance(results[1], sqlite3.OperationalError)
     assert [(await services.wishes.get(i)).description for i in wish_ids] == ["kept", "kept"]
 
 
-async def test_rows_left_for_later_are_written_with_the_unit_and_gathered_across_a_batch(
+EVENT = "INSERT INTO events (wish_id, community_id, actor_id, action, at) VALUES (?, ?, ?, ?, ?)"
+
+
+async def test_rows_left_for_later_are_written_with_the_unit_and_in_order_across_a_batch(
     services: Services,
 ) -> None:
     wish_id = await open_wish(services)
-    insert = "INSERT INTO events (wish_id, community_id, actor_id, action, at) VALUES (?, ?, ?, ?, ?)"
-    statements: list[str] = []
-    first, release = await _blocked_writer(services)
+    first, release = await blocked_writer(services)
 
-    def note(n: int) -> Any:
-        def unit(conn: UnitConnection) -> None:
-            if n == 0:
-                conn.set_trace_callback(statements.append)
-            conn.insert_later(insert, [(wish_id, 1, 1, f"later.{n}.{k}", "2026-01-01") for k in range(300)])
-
-        return unit
+    def note(n: int) -> Unit:
+        rows = tuple((wish_id, 1, 1, f"later.{n}.{k}", "2026-01-01") for k in range(300))
+        return Unit.of([("SELECT 1", ())], later=[Later(EVENT, rows)])
 
     queued = [asyncio.create_task(services.db.run_unit(note(n))) for n in range(3)]
     await asyncio.sleep(0.05)
-    release.set()
-    await first
-    await asyncio.gather(*queued)
-    await services.db.run_unit(lambda conn: conn.set_trace_callback(None))
+    release()
+    await asyncio.gather(first, *queued)
     rows = await _rows(services, "SELECT action FROM events WHERE action LIKE 'later.%' ORDER BY id")
     assert [r[0] for r in rows] == [f"later.{n}.{k}" for n in range(3) for k in range(300)]
-    # 900 rows in a few statements (split to stay under SQLite's limit on parameters).
-    # (The trace repeats a statement for each trigger it fires: counted once each.)
-    assert len({s for s in statements if s.startswith("INSERT INTO events")}) == 4
+
+
+def test_a_batch_s_later_rows_go_in_a_few_statements(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    conn.execute("CREATE TABLE events (wish_id, community_id, actor_id, action, at)")
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    units = [
+        Unit.of(
+            [("SELECT 1", ())], later=[Later(EVENT, tuple((1, 1, 1, f"{n}.{k}", "x") for k in range(300)))]
+        )
+        for n in range(3)
+    ]
+    assert run_batch(conn, units) == [-1, -1, -1]  # what a SELECT "changed"
+    # 900 rows in four statements (split to stay under SQLite's limit on parameters), one COMMIT.
+    assert len([s for s in statements if s.startswith("INSERT INTO events")]) == 4
+    assert statements.count("COMMIT") == 1
+    assert conn.execute("SELECT COUNT(*) FROM events").fetchone() == (900,)
 
 
 async def test_rows_left_for_later_go_with_a_failed_unit(services: Services) -> None:
     wish_id = await open_wish(services)
-    insert = "INSERT INTO events (wish_id, community_id, actor_id, action, at) VALUES (?, ?, ?, ?, ?)"
-
-    def failing(conn: UnitConnection) -> None:
-        conn.insert_later(insert, [(wish_id, 1, 1, "later.failed", "2026-01-01")])
-        raise ValueError("boom")
-
-    with pytest.raises(ValueError):
+    failing = Unit.of([BAD], later=[Later(EVENT, ((wish_id, 1, 1, "later.failed", "2026-01-01"),))])
+    with pytest.raises(sqlite3.OperationalError):
         await services.db.run_unit(failing)
-    await services.db.run_unit(lambda conn: None)  # a next unit writes nothing of it either
+    await services.db.write("SELECT 1")  # a next unit writes nothing of it either
     assert await _rows(services, "SELECT id FROM events WHERE action = 'later.failed'") == []
 
 
-async def test_only_plain_inserts_can_be_left_for_later(services: Services) -> None:
-    def upsert(conn: UnitConnection) -> None:
-        conn.insert_later("INSERT INTO events (action) VALUES (?) ON CONFLICT DO NOTHING", [("x",)])
-
+def test_only_plain_inserts_can_be_left_for_later() -> None:
     with pytest.raises(ValueError, match="gathered"):
-        await services.db.run_unit(upsert)
+        Later("INSERT INTO events (action) VALUES (?) ON CONFLICT DO NOTHING", (("x",),))
+
+
+def test_a_gated_unit_stops_when_its_first_statement_did_not_change_one_row(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v)")
+    conn.execute("INSERT INTO t VALUES (1, 'a')")
+    follow = [("INSERT INTO t (v) VALUES ('followed')", ())]
+    missed = Unit.of(
+        [("UPDATE t SET v = 'b' WHERE id = 2", ()), *follow],
+        later=[Later("INSERT INTO t (v) VALUES (?)", (("later",),))],
+        gated=True,
+    )
+    hit = Unit.of([("UPDATE t SET v = 'b' WHERE id = 1", ()), *follow], gated=True)
+    assert run_batch(conn, [missed, hit]) == [0, 1]
+    assert conn.execute("SELECT v FROM t ORDER BY id").fetchall() == [("b",), ("followed",)]
+
+
+# --- the writer process -----------------------------------------------------------------------
+
+
+def _writer_pid(services: Services) -> int:
+    pid = services.db.writer_pid
+    assert pid is not None
+    return pid
+
+
+async def test_a_writer_process_that_dies_fails_its_batch_and_the_next_unit_starts_another(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    wish_id = await open_wish(services)
+    first, release = await blocked_writer(services)
+    pid = _writer_pid(services)
+    os.kill(pid, signal.SIGKILL)
+    with pytest.raises(WriterStopped):
+        await first
+    release()
+    assert "writer process ended" in caplog.text
+    rename = "UPDATE wishes SET description = 'after' WHERE id = ?"
+    assert await services.db.write(rename, (wish_id,)) == 1
+    assert _writer_pid(services) != pid
+    assert (await services.wishes.get(wish_id)).description == "after"
+
+
+async def test_the_writer_process_ends_with_the_database(services: Services) -> None:
+    await services.db.write("SELECT 1")
+    pid = _writer_pid(services)
+    await services.db.close()
+    assert services.db.writer_pid is None
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # gone, and reaped
 
 
 async def test_the_claim_s_messages_need_no_more_than_the_claimer_s_language(services: Services) -> None:
