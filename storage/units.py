@@ -23,11 +23,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import pickle
 import struct
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from storage.unit_sql import Failed, Outcome, Unit
 
@@ -183,10 +185,8 @@ class _WriterProcess:
 
     @classmethod
     async def start(cls, path: str) -> _WriterProcess:
-        # The interpreter running the bot, so the child imports the same storage package.
-        command = [sys.executable, "-m", "storage.writer_process", path]
         popen = await asyncio.to_thread(
-            subprocess.Popen, command, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            subprocess.Popen, _command(path), stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_child_env()
         )
         assert popen.stdin is not None and popen.stdout is not None
         loop = asyncio.get_running_loop()
@@ -227,6 +227,19 @@ class _WriterProcess:
         finally:
             if self._popen.stdout is not None:
                 self._popen.stdout.close()
+
+
+def _command(path: str) -> list[str]:
+    # The interpreter running the bot; the file's full path, as the child may resolve it elsewhere.
+    return [sys.executable, "-m", "storage.writer_process", os.path.abspath(path)]
+
+
+def _child_env() -> dict[str, str]:
+    """The bot's environment, with this storage package first on the path: the child imports
+    the same code however the bot was started (installed, or from a checkout)."""
+    root = str(Path(__file__).resolve().parent.parent)
+    rest = os.environ.get("PYTHONPATH", "")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([root, rest]) if rest else root}
 
 
 def _quietly(done: asyncio.Future[int]) -> None:

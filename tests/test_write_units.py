@@ -20,6 +20,7 @@ from bot.errors import AlreadyTaken, DomainError
 from bot.models import Action, OutboxKind, WishStatus
 from bot.services import Services
 from bot.wishes.effects import EFFECTS, EffectsContext, Outcome, card_refreshes
+from storage.db import Database
 from storage.unit_sql import Later, Unit, run_batch
 from storage.units import WriterStopped
 from tests.factories import coordinator, member
@@ -364,3 +365,18 @@ async def test_the_claim_s_messages_need_no_more_than_the_claimer_s_language(ser
 
     assert told(lean) == told(full)
     assert any(item.chat_id == alice.user_id for item in told(lean))
+
+
+async def test_the_writer_process_finds_a_relative_database_from_anywhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    db = Database("data/rel.db")
+    await db.open()
+    try:
+        assert await db.write("INSERT INTO schema_version (version, name, applied_at) VALUES (999, 'x', 'y')") == 1
+        assert db.writer_pid is not None
+    finally:
+        await db.close()
+    with sqlite3.connect(tmp_path / "data" / "rel.db") as conn:
+        assert conn.execute("SELECT name FROM schema_version WHERE version = 999").fetchone() == ("x",)
