@@ -166,7 +166,9 @@ class Services(Foundation):
             queued, oldest = await self.backlog.measure(now)
             return queued, (now - oldest).total_seconds() if oldest else None
 
-        await self.metrics.refresh(backlog, self.backlog.wishes_by_state)
+        writer = self.db.writer_stats
+        counts = {"batches": writer.batches, "units": writer.units, "restarts": writer.restarts}
+        await self.metrics.refresh(backlog, self.backlog.wishes_by_state, counts)
 
     def attach_records(self) -> None:
         """Records in and out: imports, figures, service records and data care."""

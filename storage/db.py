@@ -19,7 +19,7 @@ import aiosqlite
 
 from storage.quick import Fetcher, QuickReader
 from storage.unit_sql import PRAGMAS, Unit, run_in_transaction
-from storage.units import Units
+from storage.units import Units, WriterStats
 
 T = TypeVar("T")
 
@@ -241,9 +241,9 @@ class Database:
         return self._units.available
 
     @property
-    def unit_batches(self) -> int:
-        """Batches of units the writer process has run, each one transaction (group commit)."""
-        return self._units.batches
+    def writer_stats(self) -> WriterStats:
+        """Batches and units the writer process has run, and its restarts (storage/units.py)."""
+        return self._units.stats
 
     @property
     def writer_pid(self) -> int | None:

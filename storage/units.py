@@ -29,6 +29,7 @@ import struct
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from storage.unit_sql import Failed, Outcome, Unit
@@ -39,6 +40,15 @@ _LENGTH = struct.Struct(">I")  # the writer process's frames (storage/writer_pro
 _MAX_FRAME = 1 << 30  # a batch's outcomes: a few bytes per unit
 # How long a stopping database waits for its writer process to finish what it holds.
 _STOP_SECONDS = 10.0
+
+
+@dataclass
+class WriterStats:
+    """What the writer process has done since the database opened (for /metrics)."""
+
+    batches: int = 0  # each one transaction: units that came together (group commit)
+    units: int = 0
+    restarts: int = 0  # processes started again after one ended (died or was killed)
 
 
 class WriterStopped(RuntimeError):
@@ -60,7 +70,7 @@ class Units:
         # Units waiting for the batch in the writer to end; they go together next.
         self._waiting: list[tuple[Unit, asyncio.Future[int]]] = []
         self._batch: asyncio.Task[None] | None = None
-        self.batches = 0  # batches run: the group commit, seen from outside (tests)
+        self.stats = WriterStats()
 
     @property
     def available(self) -> bool:
@@ -115,7 +125,8 @@ class Units:
         error: BaseException | None = None
         try:
             outcomes = await self._exchange([unit for unit, _ in batch])
-            self.batches += 1
+            self.stats.batches += 1
+            self.stats.units += len(batch)
         except Exception as exc:  # the process died or could not start: this batch fails
             error = exc
         finally:
@@ -125,6 +136,7 @@ class Units:
         process = self._process
         if process is None or not process.running:
             process = self._process = await _WriterProcess.start(self._path)
+            self.stats.restarts += 1
         try:
             return await process.exchange(units)
         except (asyncio.IncompleteReadError, ConnectionError) as exc:

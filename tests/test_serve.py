@@ -147,6 +147,7 @@ async def test_health_and_metrics_while_running(
                 assert metrics.status == 200
                 assert 'wishwall_updates_total{kind="message"} 1.0' in text
                 assert "wishwall_handler_seconds_bucket" in text and "wishwall_outbox_sent_total" in text
+                assert "wishwall_db_writer_units_total" in text and "wishwall_db_writer_restarts_total 0.0" in text
                 assert not any(p in text for p in (BENEFICIARY.name, BENEFICIARY.phone, "boss"))
 
             async def unreachable() -> int:

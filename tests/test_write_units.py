@@ -212,14 +212,14 @@ async def test_units_queued_behind_a_batch_commit_together_and_each_gets_its_own
 ) -> None:
     wish_ids = [await open_wish(services) for _ in range(3)]
     first, release = await blocked_writer(services)
-    batches = services.db.unit_batches
+    batches = services.db.writer_stats.batches
     rename = "UPDATE wishes SET description = 'batched' WHERE id = ?"
     queued = [asyncio.create_task(services.db.write(rename, (i,))) for i in [*wish_ids, 10**9]]
     await asyncio.sleep(0.05)
     release()
     await first
     assert [await t for t in queued] == [1, 1, 1, 0]
-    assert services.db.unit_batches == batches + 2  # the blocked one, then one for the four
+    assert services.db.writer_stats.batches == batches + 2  # the blocked one, then one for the four
     for wish_id in wish_ids:
         assert (await services.wishes.get(wish_id)).description == "batched"
 
@@ -329,6 +329,9 @@ async def test_a_writer_process_that_dies_fails_its_batch_and_the_next_unit_star
     rename = "UPDATE wishes SET description = 'after' WHERE id = ?"
     assert await services.db.write(rename, (wish_id,)) == 1
     assert _writer_pid(services) != pid
+    assert services.db.writer_stats.restarts == 1
+    await services.refresh_metrics()  # and /metrics says so
+    assert "wishwall_db_writer_restarts_total 1.0" in services.metrics.exposition().decode()
     assert (await services.wishes.get(wish_id)).description == "after"
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 # Handler time buckets, in seconds: a tap is answered in milliseconds; seconds mean trouble.
@@ -19,17 +19,27 @@ class _Snapshot(Collector):
 
     def __init__(self) -> None:
         self.wishes: list[tuple[int, str, int]] = []
+        self.writer: dict[str, int] = {}  # the database writer's counts, by what they count
 
-    def collect(self) -> Iterable[GaugeMetricFamily]:
+    def collect(self) -> Iterable[Metric]:
         family = GaugeMetricFamily(
             "wishwall_wishes", "Wishes by state, per community (id)", labels=["community", "state"]
         )
         for community, state, count in self.wishes:
             family.add_metric([str(community), state], count)
         yield family
+        for name, value in self.writer.items():
+            yield CounterMetricFamily(f"wishwall_db_writer_{name}", _WRITER_HELP[name], value=value)
 
-    def describe(self) -> Iterable[GaugeMetricFamily]:
+    def describe(self) -> Iterable[Metric]:
         return []
+
+
+_WRITER_HELP = {
+    "batches": "Transactions of the database's writer process (units that came together)",
+    "units": "Writes (units) run by the database's writer process",
+    "restarts": "Times the database's writer process was started again after it ended",
+}
 
 
 class Metrics:
@@ -62,11 +72,13 @@ class Metrics:
         self,
         backlog: Callable[[], Awaitable[tuple[int, float | None]]],
         wishes: Callable[[], Awaitable[list[tuple[int, str, int]]]],
+        writer: dict[str, int] | None = None,
     ) -> None:
         queued, oldest = await backlog()
         self.outbox_queued.set(queued)
         self.outbox_oldest_seconds.set(oldest or 0.0)
         self._snapshot.wishes = await wishes()
+        self._snapshot.writer = {k: v for k, v in (writer or {}).items() if k in _WRITER_HELP}
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
