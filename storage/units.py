@@ -88,7 +88,9 @@ class Units:
     async def close(self) -> None:
         """Units handed over finish first; then the process ends (its stdin closed)."""
         self._open = False
-        if self._batch is not None:
+        # A batch that ends starts the next one from units already waiting: wait for them all,
+        # or the last would start a process nobody stops.
+        while self._batch is not None:
             await asyncio.wait({self._batch})
         process, self._process = self._process, None
         if process is not None:

@@ -383,3 +383,15 @@ async def test_the_writer_process_finds_a_relative_database_from_anywhere(
         await db.close()
     with sqlite3.connect(tmp_path / "data" / "rel.db") as conn:
         assert conn.execute("SELECT name FROM schema_version WHERE version = 999").fetchone() == ("x",)
+
+
+async def test_closing_waits_for_units_queued_behind_the_batch_and_leaves_no_process(services: Services) -> None:
+    first, release = await blocked_writer(services)
+    queued = [asyncio.create_task(services.db.write("SELECT 1")) for _ in range(3)]
+    await asyncio.sleep(0.02)
+    closing = asyncio.create_task(services.db.close())
+    await asyncio.sleep(0.05)
+    release()
+    await closing
+    assert [await t for t in (first, *queued)] == [0, -1, -1, -1]  # all ran, none failed
+    assert services.db.writer_pid is None
