@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from telegram import Bot
@@ -166,9 +166,7 @@ class Services(Foundation):
             queued, oldest = await self.backlog.measure(now)
             return queued, (now - oldest).total_seconds() if oldest else None
 
-        writer = self.db.writer_stats
-        counts = {"batches": writer.batches, "units": writer.units, "restarts": writer.restarts}
-        await self.metrics.refresh(backlog, self.backlog.wishes_by_state, counts)
+        await self.metrics.refresh(backlog, self.backlog.wishes_by_state, asdict(self.db.writer_stats))
 
     def attach_records(self) -> None:
         """Records in and out: imports, figures, service records and data care."""

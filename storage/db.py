@@ -18,12 +18,11 @@ from typing import Any, Literal, TypeVar
 import aiosqlite
 
 from storage.quick import Fetcher, QuickReader
-from storage.unit_sql import PRAGMAS, Unit, run_in_transaction
+from storage.unit_sql import PRAGMAS, Unit, connect, run_in_transaction
 from storage.units import Units, WriterStats
 
 T = TypeVar("T")
 
-_PRAGMAS = PRAGMAS
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 # SQLite's primary result codes (the low byte of an extended code), by what they mean for the file.
@@ -218,7 +217,7 @@ class Database:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         try:
             conn.row_factory = aiosqlite.Row
-            for pragma in _PRAGMAS:
+            for pragma in PRAGMAS:
                 await conn.execute(pragma)
         except BaseException:
             await conn.close()  # the caller never sees this connection, so nobody else would
@@ -226,14 +225,8 @@ class Database:
         return conn
 
     def _connect_sync(self, *, query_only: bool = False) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None)
-        try:
-            conn.row_factory = sqlite3.Row
-            for pragma in (*_PRAGMAS, "PRAGMA query_only=ON") if query_only else _PRAGMAS:
-                conn.execute(pragma)
-        except BaseException:
-            conn.close()
-            raise
+        conn = connect(self.path, *(["PRAGMA query_only=ON"] if query_only else []))
+        conn.row_factory = sqlite3.Row
         return conn
 
     @property

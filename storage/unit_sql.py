@@ -91,10 +91,12 @@ class Failed:
 Outcome = int | Failed  # a unit's result (rows its first statement changed), or its error
 
 
-def connect(path: str) -> sqlite3.Connection:
+def connect(path: str, *more_pragmas: str) -> sqlite3.Connection:
+    """A plain sqlite3 connection with the database's pragmas (and `more_pragmas`); we issue
+    BEGIN ourselves (isolation_level=None)."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
-        for pragma in PRAGMAS:
+        for pragma in (*PRAGMAS, *more_pragmas):
             conn.execute(pragma)
     except BaseException:
         conn.close()

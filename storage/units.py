@@ -25,7 +25,6 @@ import contextlib
 import logging
 import os
 import pickle
-import struct
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -33,10 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.unit_sql import Failed, Outcome, Unit
+from storage.writer_process import LENGTH, frame
 
 log = logging.getLogger(__name__)
 
-_LENGTH = struct.Struct(">I")  # the writer process's frames (storage/writer_process.py)
 _MAX_FRAME = 1 << 30  # a batch's outcomes: a few bytes per unit
 # How long a stopping database waits for its writer process to finish what it holds.
 _STOP_SECONDS = 10.0
@@ -225,8 +224,8 @@ class _WriterProcess:
     async def exchange(self, units: list[Unit]) -> list[Outcome]:
         """One batch there and its outcomes back. One at a time: the pipe is empty meanwhile."""
         payload = pickle.dumps(units, protocol=pickle.HIGHEST_PROTOCOL)
-        self._writer.write(_LENGTH.pack(len(payload)) + payload)
-        (size,) = _LENGTH.unpack(await self._reader.readexactly(_LENGTH.size))
+        self._writer.write(frame(payload))
+        (size,) = LENGTH.unpack(await self._reader.readexactly(LENGTH.size))
         outcomes: list[Outcome] = pickle.loads(await self._reader.readexactly(size))
         return outcomes
 

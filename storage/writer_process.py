@@ -20,21 +20,21 @@ from typing import BinaryIO
 
 from storage.unit_sql import connect, run_batch
 
-_LENGTH = struct.Struct(">I")
+LENGTH = struct.Struct(">I")  # the size of the pickled payload that follows
 
 
 def read_frame(stream: BinaryIO) -> bytes | None:
     """One frame's payload, or None at the end of the stream."""
-    head = stream.read(_LENGTH.size)
-    if len(head) < _LENGTH.size:
+    head = stream.read(LENGTH.size)
+    if len(head) < LENGTH.size:
         return None
-    (size,) = _LENGTH.unpack(head)
+    (size,) = LENGTH.unpack(head)
     payload = stream.read(size)
     return payload if len(payload) == size else None
 
 
 def frame(payload: bytes) -> bytes:
-    return _LENGTH.pack(len(payload)) + payload
+    return LENGTH.pack(len(payload)) + payload
 
 
 def serve(path: str, incoming: BinaryIO, outgoing: BinaryIO) -> None:
