@@ -139,6 +139,12 @@ class Anchor:
             .build()
         )
         self.app.add_handler(CallbackQueryHandler(self.handler.claim, pattern=CLAIM))
+        # A tap that failed finished early and cheaply: counted, a run with any says nothing.
+        self.errors: Counter[str] = Counter()
+        self.app.add_error_handler(self._failed)
+
+    async def _failed(self, _update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        self.errors[type(context.error).__name__] += 1
 
     async def start(self) -> None:
         await self.handler.open()
@@ -154,4 +160,4 @@ class Anchor:
             await self.handler.close()
 
     def summary(self) -> str:
-        return self.handler.summary()
+        return f"{self.handler.summary()}; errors {dict(self.errors)}"

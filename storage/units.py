@@ -136,6 +136,8 @@ class Units:
     async def _exchange(self, units: list[Unit]) -> list[Outcome]:
         process = self._process
         if process is None or not process.running:
+            if process is not None:
+                await process.stop()  # died between batches: reaped, and its pipes let go
             process = self._process = await _WriterProcess.start(self._path)
             self.stats.restarts += 1
         try:
@@ -190,10 +192,15 @@ class _WriterProcess:
     """
 
     def __init__(
-        self, popen: subprocess.Popen[bytes], reader: asyncio.StreamReader, writer: asyncio.WriteTransport
+        self,
+        popen: subprocess.Popen[bytes],
+        reader: asyncio.StreamReader,
+        reading: asyncio.ReadTransport,
+        writer: asyncio.WriteTransport,
     ) -> None:
         self._popen = popen
         self._reader = reader
+        self._reading = reading
         self._writer = writer
 
     @classmethod
@@ -205,13 +212,14 @@ class _WriterProcess:
         loop = asyncio.get_running_loop()
         try:
             reader = asyncio.StreamReader(limit=_MAX_FRAME)
-            await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), popen.stdout)
+            protocol = asyncio.StreamReaderProtocol(reader)
+            reading, _ = await loop.connect_read_pipe(lambda: protocol, popen.stdout)
             writer, _ = await loop.connect_write_pipe(asyncio.Protocol, popen.stdin)
         except BaseException:
             popen.kill()
             await asyncio.to_thread(popen.wait)
             raise
-        return cls(popen, reader, writer)
+        return cls(popen, reader, reading, writer)
 
     @property
     def pid(self) -> int:
@@ -238,8 +246,11 @@ class _WriterProcess:
             self._popen.kill()
             return await asyncio.to_thread(self._popen.wait)
         finally:
-            if self._popen.stdout is not None:
-                self._popen.stdout.close()
+            # The transport, not the pipe's file: closing the file alone leaves the transport
+            # holding its number, and the loop then refuses the next socket given that number
+            # ("File descriptor N is used by transport"): every request of a bot started after
+            # this one in the same process failed that way (bench/, scenario 2's anchors).
+            self._reading.close()
 
 
 def _command(path: str) -> list[str]:

@@ -9,11 +9,13 @@ import asyncio
 import os
 import signal
 import sqlite3
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvloop
 
 from bot.codes import format_code
 from bot.errors import AlreadyTaken, DomainError
@@ -335,6 +337,45 @@ async def test_a_writer_process_that_dies_fails_its_batch_and_the_next_unit_star
     assert (await services.wishes.get(wish_id)).description == "after"
 
 
+def _open_fds() -> set[int]:
+    return {int(name) for name in os.listdir("/proc/self/fd")}
+
+
+def _loop_takes(freed: set[int]) -> None:
+    """New pipes take the lowest free numbers, so the ones let go come back; the loop must
+    accept each as new (uvloop refuses a number an unclosed transport still holds)."""
+    loop = asyncio.get_running_loop()
+    made: list[int] = []
+    try:
+        while not freed <= set(made):
+            made.extend(os.pipe())
+        for fd in freed:
+            loop.add_reader(fd, lambda: None)
+            loop.remove_reader(fd)
+    finally:
+        for fd in made:
+            os.close(fd)
+
+
+def _reaped_by(db: Database) -> None:
+    while db.writer_pid is not None:  # the check reaps it
+        time.sleep(0.01)
+
+
+def _on_uvloop(test: Callable[[Database], Awaitable[None]], path: Path) -> None:
+    """The bot's own loop (bot/event_loop.py): it is the one that caught a pipe left open."""
+
+    async def run() -> None:
+        db = Database(path)
+        await db.open()
+        try:
+            await test(db)
+        finally:
+            await db.close()
+
+    uvloop.run(run())
+
+
 async def test_the_writer_process_ends_with_the_database(services: Services) -> None:
     await services.db.write("SELECT 1")
     pid = _writer_pid(services)
@@ -342,6 +383,34 @@ async def test_the_writer_process_ends_with_the_database(services: Services) -> 
     assert services.db.writer_pid is None
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # gone, and reaped
+
+
+def test_the_writer_process_s_pipes_are_let_go_with_the_database(tmp_path: Path) -> None:
+    async def closed(db: Database) -> None:
+        await db.write("SELECT 1")
+        before = _open_fds()
+        await db.close()
+        freed = before - _open_fds()
+        assert len(freed) >= 2  # its stdin and stdout
+        _loop_takes(freed)
+
+    _on_uvloop(closed, tmp_path / "w.db")
+
+
+def test_a_writer_process_that_died_between_batches_is_let_go_before_the_next(tmp_path: Path) -> None:
+    async def died(db: Database) -> None:
+        await db.write("SELECT 1")
+        pid = db.writer_pid
+        assert pid is not None
+        before = _open_fds()
+        os.kill(pid, signal.SIGKILL)
+        await asyncio.to_thread(_reaped_by, db)
+        await db.write("SELECT 1")
+        assert db.writer_stats.restarts == 1
+        # The old process's pipes closed before the new one's opened: as many as before.
+        assert len(_open_fds()) == len(before)
+
+    _on_uvloop(died, tmp_path / "w.db")
 
 
 async def test_the_claim_s_messages_need_no_more_than_the_claimer_s_language(services: Services) -> None:
@@ -377,7 +446,10 @@ async def test_the_writer_process_finds_a_relative_database_from_anywhere(
     db = Database("data/rel.db")
     await db.open()
     try:
-        assert await db.write("INSERT INTO schema_version (version, name, applied_at) VALUES (999, 'x', 'y')") == 1
+        assert (
+            await db.write("INSERT INTO schema_version (version, name, applied_at) VALUES (999, 'x', 'y')")
+            == 1
+        )
         assert db.writer_pid is not None
     finally:
         await db.close()
@@ -385,7 +457,9 @@ async def test_the_writer_process_finds_a_relative_database_from_anywhere(
         assert conn.execute("SELECT name FROM schema_version WHERE version = 999").fetchone() == ("x",)
 
 
-async def test_closing_waits_for_units_queued_behind_the_batch_and_leaves_no_process(services: Services) -> None:
+async def test_closing_waits_for_units_queued_behind_the_batch_and_leaves_no_process(
+    services: Services,
+) -> None:
     first, release = await blocked_writer(services)
     queued = [asyncio.create_task(services.db.write("SELECT 1")) for _ in range(3)]
     await asyncio.sleep(0.02)

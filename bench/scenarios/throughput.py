@@ -212,6 +212,7 @@ async def run(ctx: RunContext) -> list[Figure]:
             int((ANCHOR_PREPARED_PER_SECOND - PREPARED_PER_SECOND) * throughput_seconds)
         )
         anchor_rates = {}
+        anchor_errors = 0
         # The collector as a plain bot has it: Wishwall's own setting (bot/context.py) is its own.
         gc.set_threshold(*PLAIN_GC_THRESHOLDS)
         for kind in KINDS:
@@ -225,6 +226,7 @@ async def run(ctx: RunContext) -> list[Figure]:
             anchor_rates[kind] = await measure_anchor(
                 anchor, anchor_draw, ctx.get("window"), throughput_seconds, ctx.log
             )
+            anchor_errors += anchor.errors.total()
     name = "2. Update throughput"
     same, ceiling = anchor_rates["same-work"], anchor_rates["answer-only"]
     return [
@@ -283,6 +285,8 @@ async def run(ctx: RunContext) -> list[Figure]:
             aggregate="worst",
         ),
         Figure(name, "errors logged", bot.log.errors, op="==", limit=0, aggregate="worst"),
+        # The ratios stand only on anchors that did their work (a failed tap ends early).
+        Figure(name, "errors in the anchors' taps", anchor_errors, op="==", limit=0, aggregate="worst"),
     ]
 
 
