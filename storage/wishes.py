@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -59,6 +60,13 @@ _SELECT = (
     "SELECT w.*, (SELECT json_group_array(h.user_id) FROM wish_holders h WHERE h.wish_id = w.id)"
     f" AS holders, {category_names('w')} FROM wishes w"
 )
+
+_SELECT_WITH_POSTS = _SELECT.replace(
+    " FROM wishes w",
+    ", (SELECT json_group_array(json_array(p.chat_id, p.message_id)) FROM wish_posts p"
+    " WHERE p.wish_id = w.id) AS card_posts FROM wishes w",
+)
+assert _SELECT_WITH_POSTS != _SELECT
 
 
 # The wishes a member holds now (claimed or delivered, alone or jointly); one parameter: user_id.
@@ -196,6 +204,23 @@ class WishRepo:
     async def get(self, wish_id: int, conn: aiosqlite.Connection | None = None) -> Wish | None:
         row = await fetch_one(conn or self._db.quick, f"{_SELECT} WHERE w.id = ?", (wish_id,))
         return row_to_wish(row) if row else None
+
+    async def get_with_posts(self, wish_id: int) -> tuple[Wish, list[WishPost]] | None:
+        """The wish and where its cards are, in one read (a claim needs both on every tap)."""
+        row = await fetch_one(
+            self._db.quick,
+            f"{_SELECT_WITH_POSTS} WHERE w.id = ?",
+            (wish_id,),
+        )
+        if row is None:
+            return None
+        fields = dict(row)
+        cards = json.loads(fields.pop("card_posts"))
+        posts = sorted(
+            (WishPost(wish_id=wish_id, chat_id=chat, message_id=message) for chat, message in cards),
+            key=lambda p: p.chat_id,
+        )
+        return Wish.model_validate(fields), posts
 
     async def list_by_status(self, community_id: int, status: WishStatus, *, limit: int = 50) -> list[Wish]:
         async with self._db.reader.execute(

@@ -25,7 +25,7 @@ from bot.wishes.effects import EFFECTS, EffectsContext, Outcome, card_refreshes
 from storage.db import Database
 from storage.unit_sql import Later, Unit, run_batch
 from storage.units import WriterStopped
-from tests.factories import coordinator, member
+from tests.factories import coordinator, draft, member
 from tests.test_lifecycle import open_wish
 
 
@@ -469,3 +469,19 @@ async def test_closing_waits_for_units_queued_behind_the_batch_and_leaves_no_pro
     await closing
     assert [await t for t in (first, *queued)] == [0, -1, -1, -1]  # all ran, none failed
     assert services.db.writer_pid is None
+
+
+async def test_the_claim_s_one_read_finds_what_the_two_reads_find(services: Services) -> None:
+    """Claims read the wish and its cards together (WishRepo.get_with_posts)."""
+    boss = await coordinator(services)
+    for chat, name in ((-100500, "一支部"), (-100900, "二支部")):
+        await services.groups.bind(chat, 1, name, "zh", boss.user_id, services.clock.now())
+    wish = await services.wishes.create(boss, draft(), 1)
+    assert await services.wish_repo.get_with_posts(wish.id) == (wish, [])  # not posted yet
+    await services.wishes.verify(boss, wish.id)
+    await services.wishes.post(boss, wish.id)
+    await services.wish_repo.set_post_message(wish.id, -100500, 77)
+    found = await services.wish_repo.get_with_posts(wish.id)
+    assert found == (await services.wishes.get(wish.id), await services.wish_repo.posts(wish.id))
+    assert [(p.chat_id, p.message_id) for p in found[1]] == [(-100900, None), (-100500, 77)]
+    assert await services.wish_repo.get_with_posts(wish.id + 1000) is None

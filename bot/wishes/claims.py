@@ -43,11 +43,10 @@ class Claims:
         exists under the wish's own cards, so a tap from any other group is a forged one.
         """
         try:
-            wish = await self._template.get(wish_id)
+            wish, posts = await self._template.get_with_posts(wish_id)
         except NotFound:
             await self._template.refused(actor, Action.CLAIM, None, f"no wish {wish_id}")
             raise
-        posts = await self._wishes.posts(wish.id)
         if group_chat is not None and group_chat not in {p.chat_id for p in posts}:
             await self._template.refused(actor, Action.CLAIM, wish, f"not posted in chat {group_chat}")
             raise NotAllowed("err.wrong_chat", code=wish.code)

@@ -143,6 +143,12 @@ class Transitions:
             raise NotFound(code=format_code(wish_id))
         return wish
 
+    async def get_with_posts(self, wish_id: int) -> tuple[Wish, list[WishPost]]:
+        found = await self._wishes.get_with_posts(wish_id)
+        if found is None:
+            raise NotFound(code=format_code(wish_id))
+        return found
+
     async def community(self, community_id: int) -> Community:
         community = await self._communities.get(community_id)
         if community is None:
