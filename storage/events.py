@@ -16,6 +16,10 @@ INSERT_EVENT = (
     " at, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
+# One encoder, not json.dumps: with any option given, dumps builds a new encoder on every call
+# (~2% of the event loop's time in a claim storm, bench/, scenario 2). It keeps no state.
+_DETAILS = json.JSONEncoder(ensure_ascii=False)
+
 
 def event_row(
     *,
@@ -37,7 +41,7 @@ def event_row(
         from_status.value if from_status else None,
         to_status.value if to_status else None,
         utc_text(at),
-        json.dumps(details or {}, ensure_ascii=False),
+        _DETAILS.encode(details) if details else "{}",
     )
 
 
