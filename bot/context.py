@@ -34,7 +34,7 @@ UPDATE_KINDS = (
 # How long a stopping bot gives the outbox to send what is due before it closes.
 STOP_GRACE_SECONDS = 5.0
 # New objects (less those freed) between two collections of the youngest generation (see start).
-YOUNG_OBJECTS_BEFORE_COLLECTING = 10_000
+YOUNG_OBJECTS_BEFORE_COLLECTING = 50_000
 
 
 def update_kind(update: object) -> str:
@@ -77,7 +77,10 @@ class WishwallApp(Application[Any, Any, Any, Any, Any, Any]):
         # Most of what an update allocates dies with it: at the default 700 the youngest
         # generation was collected several times per update, the older ones often enough to
         # walk all that lives on (bench/, scenario 2: ~800 collections and 1.3-1.5 s of pauses
-        # in a 12 s run; at 10,000, 30 and 0.5-0.6 s, and 296-372 → 372-454 updates/s).
+        # in a 12 s run; at 10,000, 30 and 0.5-0.6 s, and 296-372 → 372-454 updates/s). Each
+        # collection walks every young object still alive, and in a storm that is the 256
+        # updates in hand (20,000-36,000 objects, 15-20 ms a collection): at 50,000, one
+        # collection of ~70 ms in the 7 s saturated window instead of 25 and ~0.6 s (2026-12-02).
         self._gc_before = gc.get_threshold()
         gc.set_threshold(YOUNG_OBJECTS_BEFORE_COLLECTING, *self._gc_before[1:])
 
