@@ -4,7 +4,7 @@ Group -1 runs the guard for every update (it may stop the update). Group 0 holds
 features; PTB gives an update to the first handler in a group that accepts it, so the
 conversations come first (they must see their own steps), then one-shot commands and
 buttons, then the fallbacks that answer whatever nobody took. The one exception is the Claim
-button, the most tapped of all: no conversation has a step for it (tests/test_architecture.py
+button, the most tapped of all: no conversation has a step for it (tests/test_handler_order.py
 checks), so it goes first and a storm's taps are not offered to every conversation.
 """
 

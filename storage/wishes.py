@@ -56,17 +56,16 @@ def row_to_wish(row: sqlite3.Row | Mapping[str, Any]) -> Wish:
 
 
 # Every read of a wish carries its holders, so policies can see joint claims.
-_SELECT = (
-    "SELECT w.*, (SELECT json_group_array(h.user_id) FROM wish_holders h WHERE h.wish_id = w.id)"
-    f" AS holders, {category_names('w')} FROM wishes w"
+_COLUMNS = (
+    "w.*, (SELECT json_group_array(h.user_id) FROM wish_holders h WHERE h.wish_id = w.id)"
+    f" AS holders, {category_names('w')}"
 )
-
-_SELECT_WITH_POSTS = _SELECT.replace(
-    " FROM wishes w",
-    ", (SELECT json_group_array(json_array(p.chat_id, p.message_id)) FROM wish_posts p"
-    " WHERE p.wish_id = w.id) AS card_posts FROM wishes w",
+_SELECT = f"SELECT {_COLUMNS} FROM wishes w"
+# The same, and where its cards are (a claim needs both on every tap).
+_SELECT_WITH_POSTS = (
+    f"SELECT {_COLUMNS}, (SELECT json_group_array(json_array(p.chat_id, p.message_id))"
+    " FROM wish_posts p WHERE p.wish_id = w.id) AS card_posts FROM wishes w"
 )
-assert _SELECT_WITH_POSTS != _SELECT
 
 
 # The wishes a member holds now (claimed or delivered, alone or jointly); one parameter: user_id.
@@ -207,20 +206,13 @@ class WishRepo:
 
     async def get_with_posts(self, wish_id: int) -> tuple[Wish, list[WishPost]] | None:
         """The wish and where its cards are, in one read (a claim needs both on every tap)."""
-        row = await fetch_one(
-            self._db.quick,
-            f"{_SELECT_WITH_POSTS} WHERE w.id = ?",
-            (wish_id,),
-        )
+        row = await fetch_one(self._db.quick, f"{_SELECT_WITH_POSTS} WHERE w.id = ?", (wish_id,))
         if row is None:
             return None
         fields = dict(row)
-        cards = json.loads(fields.pop("card_posts"))
-        posts = sorted(
-            (WishPost(wish_id=wish_id, chat_id=chat, message_id=message) for chat, message in cards),
-            key=lambda p: p.chat_id,
-        )
-        return Wish.model_validate(fields), posts
+        cards = sorted(json.loads(fields.pop("card_posts")))  # by chat, as posts() orders them
+        posts = [WishPost(wish_id=wish_id, chat_id=chat, message_id=message) for chat, message in cards]
+        return row_to_wish(fields), posts
 
     async def list_by_status(self, community_id: int, status: WishStatus, *, limit: int = 50) -> list[Wish]:
         async with self._db.reader.execute(
