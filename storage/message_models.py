@@ -15,6 +15,9 @@ class OutboxKind(StrEnum):
     CARD = "card"  # a wish's group card: rendered from the wish's state when sent
     REDACT = "redact"  # take a beneficiary's details back from a member's chat
     MENU = "menu"  # a person's command menu, worked out from their roles when sent
+    # A holder's own card with the beneficiary's details, rendered from the wish when sent, for
+    # whoever still holds it then.
+    DETAILS = "details"
 
 
 class OutboxStatus(StrEnum):

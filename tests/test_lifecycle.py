@@ -53,10 +53,12 @@ async def test_claim_enqueues_card_refresh_and_private_details(services: Service
     rows = [r for r in await services.outbox.due(services.clock.now()) if r.id > max(b.id for b in before)]
     assert {(r.kind, r.chat_id) for r in rows} == {
         (OutboxKind.CARD, GROUP),
-        (OutboxKind.MESSAGE, alice.user_id),
+        (OutboxKind.DETAILS, alice.user_id),
     }
-    private = next(r for r in rows if r.kind is OutboxKind.MESSAGE)
-    assert private.payload is not None and "13812345678" in private.payload.text
+    # The details are rendered when they go out (tests/adversarial/test_details_delivery.py):
+    # the queued row keeps no copy of the beneficiary's phone or address.
+    private = next(r for r in rows if r.kind is OutboxKind.DETAILS)
+    assert private.tracks_details and private.wish_id == wish_id and private.payload is None
 
 
 async def test_illegal_transitions_change_nothing(services: Services) -> None:

@@ -4,7 +4,7 @@ beneficiary now; both keep the figures and both are in the audit trail."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -12,6 +12,7 @@ from bot.clock import FakeClock
 from bot.models import Category, ImportedWish, WishDraft
 from bot.services import Services
 from bot.settings import Settings
+from bot.wishes.effects import with_details
 from storage.stats import Period, Scope
 from tests import records_history as H
 from tests.conftest import Bot
@@ -35,11 +36,21 @@ async def _payloads_mentioning(services: Services, text: str) -> int:
     return int(row[0])
 
 
+async def _sent_notice_with_details(services: Services, wish_id: int, at: datetime) -> None:
+    wish = await services.wishes.get(wish_id)
+    async with services.db.transaction() as conn:
+        await services.outbox.enqueue(conn, [with_details(H.ZHANG, wish, "zh", "有疑问")], at)
+        await conn.execute("UPDATE outbox SET status = 'sent' WHERE status = 'pending'")
+
+
 async def test_retention_erases_contact_details_and_keeps_the_figures(
     services: Services, clock: FakeClock, history: object
 ) -> None:
     before = await services.stats.figures(Scope(community_id=1), YEAR, clock.now())
-    assert await _payloads_mentioning(services, "13812345678") > 0  # the claim notice of wish 1
+    # A claim's details message is rendered when sent and keeps no copy (tests/test_lifecycle.py);
+    # a notice that carries them (a dispute's, with the holder's card) keeps one once sent.
+    await _sent_notice_with_details(services, 1, H.at(1, 20))
+    assert await _payloads_mentioning(services, "13812345678") > 0
     erased = await services.privacy.erase_expired()
     # Closed more than 180 days before 2026-11-20: 1 (01-21), 2 (03-06), 3 (03-10), 9 (cancelled
     # 05-02), 10 (01-06). Not yet: 8 (rejected 06-02), 11 (11-06); the rest are not closed.

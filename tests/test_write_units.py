@@ -70,7 +70,7 @@ async def test_a_claim_takes_one_trip_and_writes_what_the_general_path_writes(
         wish_id,
     )
     assert (OutboxKind.CARD.value, -100500, 0) in queued  # the group card is refreshed
-    assert (OutboxKind.MESSAGE.value, alice.user_id, 1) in queued  # the details, tracked
+    assert (OutboxKind.DETAILS.value, alice.user_id, 1) in queued  # the details, tracked (rendered when sent)
 
 
 async def test_nothing_is_written_when_the_wish_changed_after_it_was_read(services: Services) -> None:

@@ -20,7 +20,7 @@ from telegram import (
 from telegram.error import BadRequest
 
 from bot.clock import Clock
-from bot.models import Media, OutboxItem, Rendered, WishStatus
+from bot.models import Media, OutboxItem, Rendered, Wish, WishStatus
 from bot.people.directory import Directory
 from bot.people.policies import Need, menu_for_role, role_of
 from bot.texts import t
@@ -109,32 +109,39 @@ class MessageWriter:
         id Telegram gives it, then an edit that adds the details. If the bot dies in between,
         the tracked placeholder is what the release takes back; no message with details is
         ever out there without a record of it. False when they no longer hold it: nothing sent.
+
+        A DETAILS row carries nothing: the holder's card is rendered from the wish as it is
+        now, in the holder's language now.
         """
-        assert item.payload is not None and item.wish_id is not None
-        if not await self._still_holds(item):
+        assert item.wish_id is not None
+        held = await self._held(item)
+        if held is None:
             return False
         lang = await self._directory.lang_of(item.chat_id)
-        wish = await self._wishes.get(item.wish_id)
-        code = wish.code if wish else ""
-        placeholder = await self._bot.send_message(item.chat_id, t(lang, "notice.details_coming", code=code))
+        placeholder = await self._bot.send_message(
+            item.chat_id, t(lang, "notice.details_coming", code=held.code)
+        )
         await self._wishes.track_detail_message(
             item.wish_id, item.chat_id, item.chat_id, placeholder.message_id, self._clock.now()
         )
-        if not await self._still_holds(item):
+        held = await self._held(item)
+        if held is None:
             # Released meanwhile: its redaction comes after this row and replaces the placeholder.
             return False
+        rendered = item.payload or cards.holder_card(held, lang, intro=True)
         await self._bot.edit_message_text(
-            item.payload.text[:4096],
+            rendered.text[:4096],
             chat_id=item.chat_id,
             message_id=placeholder.message_id,
-            reply_markup=to_markup(item.payload),
+            reply_markup=to_markup(rendered),
         )
         return True
 
-    async def _still_holds(self, item: OutboxItem) -> bool:
+    async def _held(self, item: OutboxItem) -> Wish | None:
+        """The row's wish, if the row's chat (a member's) holds it now."""
         assert item.wish_id is not None
         wish = await self._wishes.get(item.wish_id)
-        return wish is not None and wish.status in _HELD and item.chat_id in wish.holders
+        return wish if wish is not None and wish.status in _HELD and item.chat_id in wish.holders else None
 
     async def menu(self, item: OutboxItem) -> None:
         """A person's command menu from their roles now: a coordinator's or a super-admin's in

@@ -54,6 +54,25 @@ async def test_details_queued_before_a_release_never_reach_the_ex_holder(bot: Bo
     assert next(iter(superseded))[0] >= 1
 
 
+async def test_details_show_the_wish_and_the_holders_language_as_they_are_when_sent(bot: Bot) -> None:
+    services = bot.services
+    world = await _setup(bot)
+    holder = await services.directory.actor(MEMBER, "zh")
+    assert services.sender is not None
+    await services.sender.stop()  # a storm's details wait their turn at one message a second
+    await services.wishes.claim(holder, world.open, group_chat=GROUP_A)
+    await services.members.touch(MEMBER, "en")  # the member switched to English meanwhile
+    services.sender.start()
+    await drain_outbox(bot.app)
+    code = f"W-{world.open:04d}"
+    (shown,) = [t for t in visible_details(bot, MEMBER) if code in t]
+    assert "Thank you for claiming" in shown and BENEFICIARY.address in shown
+    # Tracked like any copy of the details: the release takes it back.
+    await services.wishes.release(await services.directory.actor(USERS["coord_a"], "zh"), world.open)
+    await drain_outbox(bot.app)
+    assert [t for t in visible_details(bot, MEMBER) if code in t] == []
+
+
 async def test_details_of_unknown_fate_after_a_crash_are_taken_back(
     bot: Bot, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
