@@ -81,7 +81,7 @@ async def test_nothing_is_written_when_the_wish_changed_after_it_was_read(servic
     # Someone else changes the wish (here: the coordinator makes it a joint wish) after it was read.
     await services.wishes.set_needed_members(boss, wish_id, 2)
     community = await services.wishes.community(1)
-    claim = services.wishes.claims.claiming(alice, community)
+    claim = services.wishes.claims.claiming(alice, community.member_cap)
     written = await services.wishes.transitions.apply_in_one_trip(alice, seen, claim, [], EffectsContext())
     after = await services.wishes.get(wish_id)
     assert written is None and after.status is WishStatus.OPEN and after.holders == ()
@@ -189,7 +189,7 @@ async def test_a_wish_changed_since_the_read_is_decided_by_the_general_path_not_
     seen = await services.wishes.get(wish_id)
     await services.wishes.set_needed_members(boss, wish_id, 2)
     community = await services.wishes.community(1)
-    claim = services.wishes.claims.claiming(alice, community)
+    claim = services.wishes.claims.claiming(alice, community.member_cap)
     current = await services.wishes.get(wish_id)
     assert await services.wishes.transitions.refusal_as_read(seen, current, claim) is None
 
@@ -471,17 +471,23 @@ async def test_closing_waits_for_units_queued_behind_the_batch_and_leaves_no_pro
     assert services.db.writer_pid is None
 
 
-async def test_the_claim_s_one_read_finds_what_the_two_reads_find(services: Services) -> None:
-    """Claims read the wish and its cards together (WishRepo.get_with_posts)."""
+async def test_the_claim_s_one_read_finds_what_the_three_reads_find(services: Services) -> None:
+    """Claims read the wish, its cards and its community's cap together (WishRepo.for_claim)."""
     boss = await coordinator(services)
     for chat, name in ((-100500, "一支部"), (-100900, "二支部")):
         await services.groups.bind(chat, 1, name, "zh", boss.user_id, services.clock.now())
     wish = await services.wishes.create(boss, draft(), 1)
-    assert await services.wish_repo.get_with_posts(wish.id) == (wish, [])  # not posted yet
+    cap = (await services.wishes.community(1)).member_cap
+    assert await services.wish_repo.for_claim(wish.id) == (wish, [], cap)  # not posted yet
     await services.wishes.verify(boss, wish.id)
     await services.wishes.post(boss, wish.id)
     await services.wish_repo.set_post_message(wish.id, -100500, 77)
-    found = await services.wish_repo.get_with_posts(wish.id)
-    assert found == (await services.wishes.get(wish.id), await services.wish_repo.posts(wish.id))
-    assert [(p.chat_id, p.message_id) for p in found[1]] == [(-100900, None), (-100500, 77)]
-    assert await services.wish_repo.get_with_posts(wish.id + 1000) is None
+    async with services.db.transaction() as conn:
+        await services.communities.set_setting(conn, 1, "member_cap", 5)
+    found = await services.wish_repo.for_claim(wish.id)
+    assert found == (await services.wishes.get(wish.id), await services.wish_repo.posts(wish.id), 5)
+    assert found is not None and [(p.chat_id, p.message_id) for p in found.posts] == [
+        (-100900, None),
+        (-100500, 77),
+    ]
+    assert await services.wish_repo.for_claim(wish.id + 1000) is None

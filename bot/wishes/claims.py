@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.codes import format_code
 from bot.errors import AlreadyTaken, DomainError, NotAllowed, NotFound
-from bot.models import Action, Community, Wish, WishStatus
+from bot.models import Action, Wish, WishStatus
 from bot.people.directory import Directory
 from bot.people.policies import Actor, check
 from bot.wishes import effects
@@ -43,7 +43,7 @@ class Claims:
         exists under the wish's own cards, so a tap from any other group is a forged one.
         """
         try:
-            wish, posts = await self._template.get_with_posts(wish_id)
+            wish, posts, member_cap = await self._template.for_claim(wish_id)
         except NotFound:
             await self._template.refused(actor, Action.CLAIM, None, f"no wish {wish_id}")
             raise
@@ -52,8 +52,7 @@ class Claims:
             raise NotAllowed("err.wrong_chat", code=wish.code)
         if wish.is_joint and wish.status is S.CLAIMED:
             return await self._join(actor, wish)
-        community = await self._template.community(wish.community_id)
-        change = self.claiming(actor, community)
+        change = self.claiming(actor, member_cap)
         # The common claim (an open wish for one member that nobody holds) goes in one trip:
         # its outcome can be foreseen from the read alone. Anything else, or a wish that changed
         # meanwhile, takes the general path, which decides and explains.
@@ -86,7 +85,7 @@ class Claims:
             return await self._template.context(wish, actor)
         return EffectsContext(langs={actor.user_id: actor.member.lang})
 
-    def claiming(self, actor: Actor, community: Community) -> Change:
+    def claiming(self, actor: Actor, member_cap: int) -> Change:
         """The claim, the one rule both paths write: along the graph's claim edge, the member
         becomes its holder, and only while they hold fewer than the community's cap."""
         froms, to = EDGES[Action.CLAIM]
@@ -96,23 +95,20 @@ class Claims:
             set_fields={"holder_id": actor.user_id},
             set_now=("claimed_at",),
             add_holder=actor.user_id,
-            cap=self._cap(actor, community),
+            cap=HolderCap(actor.user_id, member_cap),
         )
-        return Change(Action.CLAIM, write, EFFECTS[Action.CLAIM], explain=self._refusal(actor, community))
+        return Change(Action.CLAIM, write, EFFECTS[Action.CLAIM], explain=self._refusal(actor, member_cap))
 
-    def _cap(self, actor: Actor, community: Community) -> HolderCap:
-        return HolderCap(actor.user_id, community.member_cap)
-
-    def _refusal(self, actor: Actor, community: Community) -> Explain:
+    def _refusal(self, actor: Actor, member_cap: int) -> Explain:
         """Why a claim or a join that the wish's state allowed was not written: the cap."""
 
         async def explain(conn: Fetcher, current: Wish) -> DomainError:
             if actor.user_id in current.holders:
                 return DomainError("err.already_yours", code=current.code)
             held = await self._wishes.count_held(conn, actor.user_id)
-            if len(held) >= community.member_cap:
+            if len(held) >= member_cap:
                 codes = ", ".join(format_code(i) for i in held)
-                return DomainError("err.cap", cap=community.member_cap, codes=codes)
+                return DomainError("err.cap", cap=member_cap, codes=codes)
             return wrong_state(Action.CLAIM, current)
 
         return explain
@@ -132,7 +128,7 @@ class Claims:
                 from_statuses=CLAIMED,
                 add_holder=actor.user_id,
                 room_for_one_more=True,
-                cap=self._cap(actor, community),
+                cap=HolderCap(actor.user_id, community.member_cap),
             )
             details = {"holders": len(current.holders) + 1, "needed": current.needed_members}
             return Change(
@@ -140,7 +136,7 @@ class Claims:
                 write,
                 EFFECTS[Action.JOIN],
                 details=details,
-                explain=self._refusal(actor, community),
+                explain=self._refusal(actor, community.member_cap),
             )
 
         return await self._template.apply(actor, wish, joining, ctx)

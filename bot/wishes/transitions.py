@@ -40,7 +40,7 @@ from storage.events import EventRepo, event_row
 from storage.organisation import CommunityRepo
 from storage.outbox import OutboxRepo
 from storage.quick import Fetcher
-from storage.wishes import WishRepo, WishWrite
+from storage.wishes import ClaimRead, WishRepo, WishWrite
 
 S = WishStatus
 
@@ -143,8 +143,8 @@ class Transitions:
             raise NotFound(code=format_code(wish_id))
         return wish
 
-    async def get_with_posts(self, wish_id: int) -> tuple[Wish, list[WishPost]]:
-        found = await self._wishes.get_with_posts(wish_id)
+    async def for_claim(self, wish_id: int) -> ClaimRead:
+        found = await self._wishes.for_claim(wish_id)
         if found is None:
             raise NotFound(code=format_code(wish_id))
         return found
