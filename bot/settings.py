@@ -48,8 +48,11 @@ class Settings(BaseSettings):
     http_client: Literal["aiohttp", "httpx"] = "aiohttp"
     outbox_in_flight: int = 8
     # Answers to taps at once, on connections of their own: never behind other requests. Measured
-    # (bench/, scenario 1): 500 taps at once waited ~1.5 s for 24 shared connections.
-    answer_connections: int = 128
+    # (bench/, scenario 1): 500 taps at once waited ~1.5 s for 24 shared connections. One for
+    # every update in flight (max_concurrent_updates), as PTB sizes its own pool: at 128, answers
+    # could not leave faster than 128 per round trip (bench/, scenario 2: ~2,400/s at 50 ms,
+    # where the bot, answering only, went 4,150/s with 256).
+    answer_connections: int = 256
     # Replies in a private chat may come this many at once (then one a second); the outbox
     # keeps to one a second there.
     private_burst: int = 3

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 import aiosqlite
 
 from storage.categories import category_names
-from storage.db import Database, fetch_all, fetch_one, utc_text
+from storage.db import Database, fetch_all, fetch_one, row_dict, utc_text
 from storage.events import INSERT_EVENT
 from storage.models import ImportedWish, NewOutbox, Wish, WishDraft, WishPost, WishStatus
 from storage.outbox import INSERT_OUTBOX, outbox_rows
@@ -52,7 +52,7 @@ def _source(draft: WishDraft) -> tuple[str | None, str | None]:
 
 
 def row_to_wish(row: sqlite3.Row | Mapping[str, Any]) -> Wish:
-    return Wish.model_validate(dict(row))
+    return Wish.model_validate(row_dict(row) if isinstance(row, sqlite3.Row) else dict(row))
 
 
 # Every read of a wish carries its holders, so policies can see joint claims.
@@ -218,7 +218,7 @@ class WishRepo:
         row = await fetch_one(self._db.quick, f"{_SELECT_FOR_CLAIM} WHERE w.id = ?", (wish_id,))
         if row is None:
             return None
-        fields = dict(row)
+        fields = row_dict(row)
         member_cap = fields.pop("member_cap")
         cards = sorted(json.loads(fields.pop("card_posts")))  # by chat, as posts() orders them
         posts = [WishPost(wish_id=wish_id, chat_id=chat, message_id=message) for chat, message in cards]
