@@ -51,7 +51,7 @@ class Claims:
             await self._template.refused(actor, Action.CLAIM, wish, f"not posted in chat {group_chat}")
             raise NotAllowed("err.wrong_chat", code=wish.code)
         if wish.is_joint and wish.status is S.CLAIMED:
-            return await self._join(actor, wish)
+            return await self._join(actor, wish, member_cap)
         change = self.claiming(actor, member_cap)
         # The common claim (an open wish for one member that nobody holds) goes in one trip:
         # its outcome can be foreseen from the read alone. Anything else, or a wish that changed
@@ -113,10 +113,10 @@ class Claims:
 
         return explain
 
-    async def _join(self, actor: Actor, wish: Wish) -> Wish:
-        """A further member joins a joint wish that still needs members."""
+    async def _join(self, actor: Actor, wish: Wish, member_cap: int) -> Wish:
+        """A further member joins a joint wish that still needs members (`member_cap`: the
+        community's, read with the wish)."""
         await self._template.guard(actor, Action.CLAIM, wish, wish.community_id)
-        community = await self._template.community(wish.community_id)
         ctx = EffectsContext(langs={actor.user_id: await self._directory.lang_of(actor.user_id)})
 
         def joining(current: Wish) -> Change:
@@ -128,7 +128,7 @@ class Claims:
                 from_statuses=CLAIMED,
                 add_holder=actor.user_id,
                 room_for_one_more=True,
-                cap=HolderCap(actor.user_id, community.member_cap),
+                cap=HolderCap(actor.user_id, member_cap),
             )
             details = {"holders": len(current.holders) + 1, "needed": current.needed_members}
             return Change(
@@ -136,7 +136,7 @@ class Claims:
                 write,
                 EFFECTS[Action.JOIN],
                 details=details,
-                explain=self._refusal(actor, community.member_cap),
+                explain=self._refusal(actor, member_cap),
             )
 
         return await self._template.apply(actor, wish, joining, ctx)
