@@ -25,20 +25,14 @@ import contextlib
 import logging
 import os
 import pickle
-import subprocess
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
+from storage.piped_child import PipedChild
 from storage.unit_sql import Failed, Outcome, Unit
-from storage.writer_process import LENGTH, frame
 
 log = logging.getLogger(__name__)
-
-_MAX_FRAME = 1 << 30  # a batch's outcomes: a few bytes per unit
-# How long a stopping database waits for its writer process to finish what it holds.
-_STOP_SECONDS = 10.0
 
 
 @dataclass
@@ -59,7 +53,7 @@ class Units:
 
     def __init__(self, path: str) -> None:
         self._path = path
-        self._process: _WriterProcess | None = None
+        self._process: PipedChild | None = None
         self._open = False
         self._session_over = asyncio.Event()  # not set while a transaction() is open
         self._session_over.set()
@@ -81,7 +75,7 @@ class Units:
         return process.pid if process is not None and process.running else None
 
     async def open(self) -> None:
-        self._process = await _WriterProcess.start(self._path)
+        self._process = await PipedChild.start(_command(self._path))
         self._open = True
 
     async def close(self) -> None:
@@ -138,10 +132,13 @@ class Units:
         if process is None or not process.running:
             if process is not None:
                 await process.stop()  # died between batches: reaped, and its pipes let go
-            process = self._process = await _WriterProcess.start(self._path)
+            process = self._process = await PipedChild.start(_command(self._path))
             self.stats.restarts += 1
         try:
-            return await process.exchange(units)
+            # One batch there and its outcomes back. One at a time: the pipe is empty meanwhile.
+            process.send(pickle.dumps(units, protocol=pickle.HIGHEST_PROTOCOL))
+            outcomes: list[Outcome] = pickle.loads(await process.receive())
+            return outcomes
         except (asyncio.IncompleteReadError, ConnectionError) as exc:
             self._process = None
             code = await process.stop()
@@ -183,87 +180,9 @@ class Units:
             self._session_over.set()
 
 
-class _WriterProcess:
-    """storage/writer_process.py, and the pipes to it.
-
-    Started with subprocess and its pipes joined to the event loop, not with asyncio's
-    subprocesses: those need a child watcher, which uvloop's loop policy (bot/event_loop.py)
-    does not give a plain asyncio loop in the same process (the tests, a command run in a thread).
-    """
-
-    def __init__(
-        self,
-        popen: subprocess.Popen[bytes],
-        reader: asyncio.StreamReader,
-        reading: asyncio.ReadTransport,
-        writer: asyncio.WriteTransport,
-    ) -> None:
-        self._popen = popen
-        self._reader = reader
-        self._reading = reading
-        self._writer = writer
-
-    @classmethod
-    async def start(cls, path: str) -> _WriterProcess:
-        popen = await asyncio.to_thread(
-            subprocess.Popen, _command(path), stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_child_env()
-        )
-        assert popen.stdin is not None and popen.stdout is not None
-        loop = asyncio.get_running_loop()
-        try:
-            reader = asyncio.StreamReader(limit=_MAX_FRAME)
-            protocol = asyncio.StreamReaderProtocol(reader)
-            reading, _ = await loop.connect_read_pipe(lambda: protocol, popen.stdout)
-            writer, _ = await loop.connect_write_pipe(asyncio.Protocol, popen.stdin)
-        except BaseException:
-            popen.kill()
-            await asyncio.to_thread(popen.wait)
-            raise
-        return cls(popen, reader, reading, writer)
-
-    @property
-    def pid(self) -> int:
-        return self._popen.pid
-
-    @property
-    def running(self) -> bool:
-        return self._popen.poll() is None
-
-    async def exchange(self, units: list[Unit]) -> list[Outcome]:
-        """One batch there and its outcomes back. One at a time: the pipe is empty meanwhile."""
-        payload = pickle.dumps(units, protocol=pickle.HIGHEST_PROTOCOL)
-        self._writer.write(frame(payload))
-        (size,) = LENGTH.unpack(await self._reader.readexactly(LENGTH.size))
-        outcomes: list[Outcome] = pickle.loads(await self._reader.readexactly(size))
-        return outcomes
-
-    async def stop(self) -> int:
-        """Close its stdin and wait for it to end (killed if it does not); its exit code."""
-        self._writer.close()
-        try:
-            return await asyncio.to_thread(self._popen.wait, _STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            self._popen.kill()
-            return await asyncio.to_thread(self._popen.wait)
-        finally:
-            # The transport, not the pipe's file: closing the file alone leaves the transport
-            # holding its number, and the loop then refuses the next socket given that number
-            # ("File descriptor N is used by transport"): every request of a bot started after
-            # this one in the same process failed that way (bench/, scenario 2's anchors).
-            self._reading.close()
-
-
 def _command(path: str) -> list[str]:
     # The interpreter running the bot; the file's full path, as the child may resolve it elsewhere.
     return [sys.executable, "-m", "storage.writer_process", os.path.abspath(path)]
-
-
-def _child_env() -> dict[str, str]:
-    """The bot's environment, with this storage package first on the path: the child imports
-    the same code however the bot was started (installed, or from a checkout)."""
-    root = str(Path(__file__).resolve().parent.parent)
-    rest = os.environ.get("PYTHONPATH", "")
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([root, rest]) if rest else root}
 
 
 def _quietly(done: asyncio.Future[int]) -> None:
