@@ -22,7 +22,8 @@ from telegram.warnings import PTBUserWarning
 
 from bot.clock import Clock, SystemClock
 from bot.context import WishwallApp, WishwallContext
-from bot.messaging.aiohttp_request import AiohttpRequest, env_proxy
+from bot.messaging.aiohttp_request import AiohttpRequest
+from bot.messaging.http_session import env_proxy
 from bot.messaging.persistence import ConversationPersistence
 from bot.messaging.processor import OrderedUpdateProcessor
 from bot.messaging.transport import LimitedRequest

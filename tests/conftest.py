@@ -9,6 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from bot.app import build_application
 from bot.clock import FakeClock
@@ -143,3 +145,38 @@ def api() -> FakeTelegram:
 async def bot(settings: Settings, clock: FakeClock, api: FakeTelegram) -> AsyncIterator[Bot]:
     async with running(settings, clock, api) as started:
         yield started
+
+
+@pytest.fixture
+async def http_api() -> AsyncIterator[tuple[TestServer, list[dict[str, Any]]]]:
+    """A small Bot API over real HTTP: what it was sent, as it arrived (see `seen`)."""
+    seen: list[dict[str, Any]] = []
+
+    async def api(request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        form = await request.post()
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        files = {k: (v.filename, v.file.read()) for k, v in form.items() if isinstance(v, web.FileField)}
+        seen.append(
+            {"method": method, "fields": fields, "files": files, "agent": request.headers["User-Agent"]}
+        )
+        if method == "getMe":
+            user = {"id": 1, "is_bot": True, "first_name": "W", "username": "wishwall_bot"}
+            return web.json_response({"ok": True, "result": user})
+        if method == "echo":  # which request this reply belongs to
+            return web.json_response({"ok": True, "result": fields})
+        if method == "slow":
+            await asyncio.sleep(2)
+        if method == "sendMessage" and fields.get("text") == "flood":
+            body = {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 7"}
+            return web.json_response({**body, "parameters": {"retry_after": 7}}, status=429)
+        return web.json_response({"ok": True, "result": True})
+
+    app = web.Application()
+    app.router.add_route("POST", "/bot{token}/{method}", api)
+    test_server = TestServer(app, host="127.0.0.1")
+    await test_server.start_server()
+    try:
+        yield test_server, seen
+    finally:
+        await test_server.close()

@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.app import build_application
-from bot.messaging.aiohttp_request import env_proxy
+from bot.messaging.http_session import env_proxy
 from bot.settings import Settings
 
 API = "http://api.telegram.invalid"  # resolvable by nobody: only a proxy can reach it

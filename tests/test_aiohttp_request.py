@@ -3,13 +3,10 @@ files, PTB's errors for timeouts and network failures, Telegram's answers passed
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestServer
 from telegram import Bot, InputFile
 from telegram.error import NetworkError, RetryAfter, TimedOut
@@ -21,42 +18,10 @@ from bot.messaging.aiohttp_request import AiohttpRequest
 TOKEN = "123:abc"
 
 
-@pytest.fixture
-async def server() -> AsyncIterator[tuple[TestServer, list[dict[str, Any]]]]:
-    seen: list[dict[str, Any]] = []
-
-    async def api(request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        form = await request.post()
-        fields = {k: v for k, v in form.items() if isinstance(v, str)}
-        files = {k: (v.filename, v.file.read()) for k, v in form.items() if isinstance(v, web.FileField)}
-        seen.append(
-            {"method": method, "fields": fields, "files": files, "agent": request.headers["User-Agent"]}
-        )
-        if method == "getMe":
-            user = {"id": 1, "is_bot": True, "first_name": "W", "username": "wishwall_bot"}
-            return web.json_response({"ok": True, "result": user})
-        if method == "slow":
-            await asyncio.sleep(2)
-        if method == "sendMessage" and fields.get("text") == "flood":
-            body = {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 7"}
-            return web.json_response({**body, "parameters": {"retry_after": 7}}, status=429)
-        return web.json_response({"ok": True, "result": True})
-
-    app = web.Application()
-    app.router.add_route("POST", "/bot{token}/{method}", api)
-    test_server = TestServer(app, host="127.0.0.1")
-    await test_server.start_server()
-    try:
-        yield test_server, seen
-    finally:
-        await test_server.close()
-
-
 async def test_fields_and_files_arrive_as_ptb_sends_them(
-    server: tuple[TestServer, list[dict[str, Any]]],
+    http_api: tuple[TestServer, list[dict[str, Any]]],
 ) -> None:
-    test_server, seen = server
+    test_server, seen = http_api
     request = AiohttpRequest(connection_pool_size=4)
     await request.initialize()
     try:
@@ -83,9 +48,9 @@ async def test_fields_and_files_arrive_as_ptb_sends_them(
 
 
 async def test_through_a_real_bot_429_and_errors_become_ptb_errors(
-    server: tuple[TestServer, list[dict[str, Any]]],
+    http_api: tuple[TestServer, list[dict[str, Any]]],
 ) -> None:
-    test_server, _ = server
+    test_server, _ = http_api
     bot = Bot(TOKEN, base_url=str(test_server.make_url("/bot")), request=AiohttpRequest(read_timeout=0.3))
     async with bot:
         assert bot.username == "wishwall_bot"

@@ -6,43 +6,20 @@ wrappers). Under load that was over a third of the bot's CPU, more than all of i
 (bench/, scenario 2, profiled with py-spy --gil). aiohttp's client does the same request for a
 fraction of that. Requests are sent as PTB sends them: form fields, multipart when files go
 along; errors become PTB's TimedOut and NetworkError so the rest of the bot sees no difference.
-
-A proxy is read from the environment once, at start (``env_proxy``), and passed with every
-request. aiohttp's own ``trust_env=True`` looks the proxy and the .netrc up again for every
-request, each look-up a hop to a thread and back: under load that was two waits per request
-on a busy event loop (bench/, scenario 2: turning it off alone measured +8-25% updates/s).
 """
 
 from __future__ import annotations
 
-import functools
-from contextlib import suppress
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 import aiohttp
-import yarl
-from aiohttp.helpers import get_env_proxy_for_url
 from aiohttp.payload import BytesPayload
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-_FORM = "application/x-www-form-urlencoded"
-
-
-class Proxy(NamedTuple):
-    url: str
-    auth: aiohttp.BasicAuth | None = None
-
-
-def env_proxy(url: str) -> Proxy | None:
-    """The proxy the environment names for requests to `url` (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY,
-    NO_PROXY, credentials from .netrc), as aiohttp's trust_env would find it; None for none."""
-    with suppress(LookupError):
-        proxy, auth = get_env_proxy_for_url(yarl.URL(url))
-        return Proxy(str(proxy), auth)
-    return None
+from bot.messaging.http_session import Limits, Proxy, form_body, new_session, request
 
 
 class AiohttpRequest(BaseRequest):
@@ -59,26 +36,16 @@ class AiohttpRequest(BaseRequest):
     ) -> None:
         self._proxy = proxy
         self._pool_size = connection_pool_size
-        self._read_timeout = read_timeout
-        self._write_timeout = write_timeout
-        self._connect_timeout = connect_timeout
-        self._pool_timeout = pool_timeout
-        self._media_write_timeout = media_write_timeout
+        self._phases = Phases(read_timeout, write_timeout, connect_timeout, pool_timeout, media_write_timeout)
         self._session: aiohttp.ClientSession | None = None
 
     @property
     def read_timeout(self) -> float | None:
-        return self._read_timeout
+        return self._phases.read
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size, keepalive_timeout=30),
-                headers={"User-Agent": self.USER_AGENT},
-                # Telegram sets no cookies; a jar would only cost time on every response.
-                cookie_jar=aiohttp.DummyCookieJar(),
-                trust_env=False,  # the proxy is looked up once (env_proxy), not per request
-            )
+            self._session = new_session(self._pool_size, self.USER_AGENT)
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -95,14 +62,12 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        if self._session is None or self._session.closed:
-            raise RuntimeError("This AiohttpRequest is not initialized!")
         files = request_data.multipart_data if request_data is not None else None
         fields = request_data.json_parameters if request_data is not None else None
         # Form fields encoded here as aiohttp's FormData would, without its machinery per request.
         body: aiohttp.FormData | BytesPayload | None = None
         if fields is not None and not files:
-            body = BytesPayload(urlencode(fields).encode(), content_type=_FORM)
+            body = form_body(urlencode(fields).encode())
         if files:
             form = aiohttp.FormData()
             for name, value in (fields or {}).items():
@@ -114,33 +79,42 @@ class AiohttpRequest(BaseRequest):
                 else:
                     form.add_field(name, upload, filename=name)
             body = form
-        write = _given(write_timeout, self._media_write_timeout if files else self._write_timeout)
-        read = _given(read_timeout, self._read_timeout)
-        connect = _given(connect_timeout, self._connect_timeout)
-        # aiohttp has no write timeout of its own: the whole call may take the sum of the phases.
-        timeout = _timeout(
-            _sum(_given(pool_timeout, self._pool_timeout), connect, write, read), connect, read
+        limits = self._phases.limits(
+            read_timeout, write_timeout, connect_timeout, pool_timeout, files=bool(files)
         )
+        return await self.send(method, url, body, limits)
+
+    async def send(
+        self, method: str, url: str, body: aiohttp.FormData | BytesPayload | None, limits: Limits
+    ) -> tuple[int, bytes]:
+        if self._session is None or self._session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
         try:
-            async with self._session.request(
-                method,
-                url,
-                data=body,
-                timeout=timeout,
-                proxy=self._proxy.url if self._proxy else None,
-                proxy_auth=self._proxy.auth if self._proxy else None,
-            ) as response:
-                return response.status, await response.read()
+            return await request(self._session, method, url, body, limits, self._proxy)
         except TimeoutError as err:
             raise TimedOut from err
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
 
 
-@functools.lru_cache(maxsize=32)
-def _timeout(total: float | None, connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
-    """The few combinations there are, made once (ClientTimeout is immutable)."""
-    return aiohttp.ClientTimeout(total=total, connect=connect, sock_read=read)
+class Phases(NamedTuple):
+    """A client's default timeouts, as PTB names them."""
+
+    read: float | None = 5.0
+    write: float | None = 5.0
+    connect: float | None = 5.0
+    pool: float | None = 1.0
+    media_write: float | None = 20.0
+
+    def limits(
+        self, read_timeout: Any, write_timeout: Any, connect_timeout: Any, pool_timeout: Any, *, files: bool
+    ) -> Limits:
+        """The limits of one request: PTB's per-call timeouts where given, these elsewhere."""
+        write = _given(write_timeout, self.media_write if files else self.write)
+        read = _given(read_timeout, self.read)
+        connect = _given(connect_timeout, self.connect)
+        # aiohttp has no write timeout of its own: the whole call may take the sum of the phases.
+        return Limits(_sum(_given(pool_timeout, self.pool), connect, write, read), connect, read)
 
 
 def _given(value: Any, default: float | None) -> float | None:
