@@ -23,6 +23,7 @@ from telegram.warnings import PTBUserWarning
 from bot.clock import Clock, SystemClock
 from bot.context import WishwallApp, WishwallContext
 from bot.messaging.aiohttp_request import AiohttpRequest
+from bot.messaging.answer_courier import AnswerCourier
 from bot.messaging.http_session import env_proxy
 from bot.messaging.persistence import ConversationPersistence
 from bot.messaging.processor import OrderedUpdateProcessor
@@ -70,7 +71,7 @@ def build_application(
     answers: BaseRequest | None = None
     if request is None:
         request = _client(settings, pool)
-        answers = _client(settings, settings.answer_connections)
+        answers = _answers_client(settings)
     limited = LimitedRequest(
         request,
         services.limits,
@@ -98,6 +99,12 @@ def _client(settings: Settings, pool: int) -> BaseRequest:
     if settings.http_client == "aiohttp":
         return AiohttpRequest(connection_pool_size=pool, proxy=env_proxy(settings.bot_api_url))
     return HTTPXRequest(connection_pool_size=pool)
+
+
+def _answers_client(settings: Settings) -> BaseRequest:
+    if settings.answer_courier:
+        return AnswerCourier(settings.answer_connections, proxy=env_proxy(settings.bot_api_url))
+    return _client(settings, settings.answer_connections)
 
 
 async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     # could not leave faster than 128 per round trip (bench/, scenario 2: ~2,400/s at 50 ms,
     # where the bot, answering only, went 4,150/s with 256).
     answer_connections: int = 256
+    # Taps' answers leave from a process of their own (bot/messaging/answer_courier.py), which
+    # takes their HTTP off the bot's busy process. Off by default: it costs a process of ~34 MB,
+    # and on 2 cores the gain under a stream of taps is small (README, Benchmarks).
+    answer_courier: bool = False
     # Replies in a private chat may come this many at once (then one a second); the outbox
     # keeps to one a second there.
     private_burst: int = 3

@@ -69,3 +69,18 @@ def test_the_proxy_is_read_once_from_the_environment_as_aiohttp_would(clean_env:
     assert env_proxy(API) is None  # only HTTPS_PROXY: a plain-http API goes direct
     clean_env.setenv("NO_PROXY", "api.telegram.org")
     assert env_proxy("https://api.telegram.org") is None
+
+
+async def test_taps_answers_from_the_courier_process_take_the_same_proxy(
+    clean_env: pytest.MonkeyPatch, proxy: tuple[TestServer, list[str]], tmp_path: Any
+) -> None:
+    server, seen = proxy
+    clean_env.setenv("HTTP_PROXY", str(server.make_url("/")))
+    settings = Settings(bot_token="123:abc", bot_api_url=API, db=str(tmp_path / "w.db"), answer_courier=True)
+    app = build_application(settings)
+    await app.bot.initialize()
+    try:
+        await app.bot.answer_callback_query("q1", text="ok")
+        assert seen[-1].startswith(f"{API}/bot123:abc/answerCallbackQuery")
+    finally:
+        await app.bot.shutdown()
