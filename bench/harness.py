@@ -43,7 +43,9 @@ from telegram.warnings import PTBUserWarning
 from bench.seed import WorldSpec, bench_settings, card_layout
 from bot.app import build_application
 from bot.context import WishwallApp
+from bot.messaging.answer_courier import AnswerCourier
 from bot.messaging.processor import order_key
+from bot.messaging.transport import LimitedRequest
 
 ROOT = Path(__file__).resolve().parents[1]
 JSON = dict[str, Any]
@@ -321,6 +323,13 @@ class BotUnderTest(FedBot):
     @property
     def services(self) -> Any:
         return self.app.services
+
+    @property
+    def courier_pid(self) -> int | None:
+        """The answer courier's process, when WISHWALL_ANSWER_COURIER turned it on."""
+        request = self.app.bot.request
+        answers = request.answers if isinstance(request, LimitedRequest) else None
+        return answers.pid if isinstance(answers, AnswerCourier) else None
 
     async def drain_outbox(self, within: float) -> bool:
         sender = self.services.sender

@@ -84,3 +84,20 @@ def test_the_report_world_spreads_typical_communities_over_their_history(
     span = NOW - datetime.fromisoformat(oldest.replace("Z", "+00:00"))
     assert count == 500
     assert timedelta(days=oldest_days * 0.8) < span <= timedelta(days=oldest_days)
+
+
+async def test_memory_counts_the_answer_courier_when_it_is_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WISHWALL_ANSWER_COURIER", "true")
+    scenario = find("memory")
+    figures = await run_once(scenario, params_for(scenario, {}, toy=True), latency=0.01)
+    by_name = {f.figure: f for f in figures}
+    courier = by_name["peak resident memory, its answer courier"].value
+    assert courier is not None and courier > 5
+    together = by_name["peak resident memory, the three together"].value
+    assert together == pytest.approx(
+        sum(
+            by_name[f"peak resident memory, {part}"].value or 0
+            for part in ("bot process", "its writer process")
+        )
+        + courier
+    )

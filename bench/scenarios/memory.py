@@ -4,8 +4,9 @@ The database holds ``wishes`` open wishes (cards posted in ``groups`` groups) an
 members. The bot starts on it and works: members tap Claim on random cards at ``rate`` per second
 (answers, claims, card edits and details through the outbox), holders ask /mywishes and
 coordinators /pending. Reported: the process's resident memory after start-up and at the end,
-and its peak (VmHWM), and the peak of the database's writer process (storage/writer_process.py);
-the target is on the two peaks together. The harness lives in the bot's process, so its share
+and its peak (VmHWM), and the peak of the database's writer process (storage/writer_process.py)
+and of the answer courier when it is on (WISHWALL_ANSWER_COURIER); the target is on the peaks
+together. The harness lives in the bot's process, so its share
 (a few prepared updates at a time) is counted too: the figures err on the high side.
 """
 
@@ -77,23 +78,31 @@ async def run(ctx: RunContext) -> list[Figure]:
         end_mb, peak = rss_mb(), peak_mb()
         writer = bot.services.db.writer_pid
         writer_peak = peak_mb(writer) if writer is not None else 0.0
+        courier = bot.courier_pid
+        courier_peak = peak_mb(courier) if courier is not None else None
         sender = bot.services.sender
         ctx.log(
             f"    {len(session.wish_ids)} open wishes: RSS {started_mb:.0f} MB after start, {end_mb:.0f} MB"
-            f" after {taps} taps, peak {peak:.0f} MB, writer process {writer_peak:.0f} MB;"
+            f" after {taps} taps, peak {peak:.0f} MB, writer process {writer_peak:.0f} MB,"
+            f" answer courier {'off' if courier_peak is None else f'{courier_peak:.0f} MB'};"
             f" outbox sent {sender.sent if sender else '?'};"
             f" errors {bot.log.errors} {bot.log.samples[:2]}"
         )
     name = f"6. Memory, {len(session.wish_ids):,} open wishes"
+    # The answer courier (off by default) is a process of the bot's too: counted when it runs.
+    helpers = [Figure(name, "peak resident memory, its writer process", writer_peak, unit="MB")]
+    if courier_peak is not None:
+        helpers.append(Figure(name, "peak resident memory, its answer courier", courier_peak, unit="MB"))
+    together = "the two together" if courier_peak is None else "the three together"
     return [
         Figure(name, "resident memory after start-up", started_mb, unit="MB"),
         Figure(name, f"resident memory after {taps:,} taps", end_mb, unit="MB"),
         Figure(name, "peak resident memory, bot process", peak, unit="MB"),
-        Figure(name, "peak resident memory, its writer process", writer_peak, unit="MB"),
+        *helpers,
         Figure(
             name,
-            "peak resident memory, the two together",
-            peak + writer_peak,
+            f"peak resident memory, {together}",
+            peak + writer_peak + (courier_peak or 0.0),
             unit="MB",
             op="<",
             limit=150,

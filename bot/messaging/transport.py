@@ -106,6 +106,11 @@ class LimitedRequest(BaseRequest):
     def read_timeout(self) -> float | None:
         return self._inner.read_timeout
 
+    @property
+    def answers(self) -> BaseRequest:
+        """What taps' answers go through (the answer courier, when it is on)."""
+        return self._answers
+
     async def initialize(self) -> None:
         await self._inner.initialize()
         if self._answers is not self._inner:
