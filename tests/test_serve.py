@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import aiohttp
+import psutil
 import pytest
 
 from bot.app import build_application
@@ -147,7 +148,10 @@ async def test_health_and_metrics_while_running(
                 assert metrics.status == 200
                 assert 'wishwall_updates_total{kind="message"} 1.0' in text
                 assert "wishwall_handler_seconds_bucket" in text and "wishwall_outbox_sent_total" in text
-                assert "wishwall_db_writer_units_total" in text and "wishwall_db_writer_restarts_total 0.0" in text
+                assert (
+                    "wishwall_db_writer_units_total" in text
+                    and "wishwall_db_writer_restarts_total 0.0" in text
+                )
                 assert not any(p in text for p in (BENEFICIARY.name, BENEFICIARY.phone, "boss"))
 
             async def unreachable() -> int:
@@ -211,8 +215,11 @@ def test_webhook_mode_needs_https_and_a_secret() -> None:
     assert webhook_endpoint("https://a.org/telegram/") == "https://a.org/telegram"
 
 
-def test_sigterm_stops_the_running_bot_within_seconds(tmp_path: Path) -> None:
-    """The real command against the benchmark's fake Bot API over HTTP: up, healthy, SIGTERM, 0."""
+@pytest.mark.parametrize("courier", [False, True], ids=["alone", "with-answer-courier"])
+def test_sigterm_stops_the_running_bot_within_seconds(tmp_path: Path, courier: bool) -> None:
+    """The real command against the benchmark's fake Bot API over HTTP: up, healthy, SIGTERM, 0.
+    As a service manager stops the whole group, the answer courier gets the signal too: it
+    ignores it, finishes with the bot and leaves no process behind."""
     fake = subprocess.Popen(
         [sys.executable, "-m", "bench.server", "--latency", "0.01", "--max-seconds", "60"],
         cwd=ROOT,
@@ -231,6 +238,7 @@ def test_sigterm_stops_the_running_bot_within_seconds(tmp_path: Path) -> None:
             "WISHWALL_DB": str(tmp_path / "w.db"),
             "WISHWALL_LISTEN": f"127.0.0.1:{port}",
             "WISHWALL_BACKUP_DIR": str(tmp_path / "backups"),
+            "WISHWALL_ANSWER_COURIER": "true" if courier else "false",
         }
         bot = subprocess.Popen(
             [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
@@ -252,10 +260,19 @@ def test_sigterm_stops_the_running_bot_within_seconds(tmp_path: Path) -> None:
                 timeout=20,
             )
             assert second.returncode == 5 and "another Wishwall process" in second.stderr
+            helpers = [
+                child
+                for child in psutil.Process(bot.pid).children()
+                if "bot.messaging.courier_process" in child.cmdline()
+            ]
+            assert len(helpers) == (1 if courier else 0)
             bot.send_signal(signal.SIGTERM)
+            for helper in helpers:
+                helper.send_signal(signal.SIGTERM)
             started = time.monotonic()
             code = bot.wait(timeout=15)
             assert code == 0 and time.monotonic() - started < 10
+            assert not [helper for helper in helpers if helper.is_running()]
         finally:
             if bot.poll() is None:
                 bot.kill()
