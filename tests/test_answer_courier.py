@@ -164,3 +164,20 @@ async def test_the_bot_answers_taps_through_the_courier_unless_told_not_to(
             pid = couriers[0].pid if couriers else None
         if pid is not None:
             assert _gone(pid)
+
+
+async def test_a_courier_that_is_stuck_does_not_hold_the_tap_past_its_time(http_api: Api) -> None:
+    server, _ = http_api
+    courier = AnswerCourier(2, phases=Phases(read=0.2, write=0.2, connect=0.2, pool=0.2), grace=0.3)
+    await courier.initialize()
+    pid = courier.pid
+    assert pid is not None
+    try:
+        os.kill(pid, signal.SIGSTOP)  # alive, holding its pipe, answering nothing
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(TimedOut):
+            await courier.do_request(str(server.make_url(f"/bot{TOKEN}/echo")), "POST", _fields(n=1))
+        assert asyncio.get_running_loop().time() - started < 3
+    finally:
+        os.kill(pid, signal.SIGCONT)
+        await courier.shutdown()

@@ -40,8 +40,18 @@ _COMMAND = [sys.executable, "-m", "bot.messaging.courier_process"]
 class AnswerCourier(BaseRequest):
     """A BaseRequest for form requests (a tap's answer has no files) carried by the child."""
 
-    def __init__(self, connections: int, *, proxy: Proxy | None = None, phases: Phases | None = None) -> None:
+    def __init__(
+        self,
+        connections: int,
+        *,
+        proxy: Proxy | None = None,
+        phases: Phases | None = None,
+        grace: float = 5.0,
+    ) -> None:
         self._connections = connections
+        # A child that is alive but stuck would hold every tap's update: past its own time
+        # limit and this grace, an answer gives up on it (TimedOut) whatever the child does.
+        self._grace = grace
         self._proxy = proxy
         self._phases = phases or Phases()
         self._child: PipedChild | None = None
@@ -51,7 +61,7 @@ class AnswerCourier(BaseRequest):
         self._pending: dict[int, asyncio.Future[tuple[int, bytes]]] = {}
         self._outgoing: list[Job] = []
         self._stopped = False
-        self.starts = 0  # processes started: more than one means a child died (for /metrics)
+        self.starts = 0  # processes started: more than one means a child died
 
     @property
     def read_timeout(self) -> float | None:
@@ -96,15 +106,21 @@ class AnswerCourier(BaseRequest):
         form = urlencode(request_data.json_parameters).encode() if request_data is not None else None
         limits = self._phases.limits(read_timeout, write_timeout, connect_timeout, pool_timeout, files=False)
         number = next(self._numbers)
-        answer: asyncio.Future[tuple[int, bytes]] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[tuple[int, bytes]] = loop.create_future()
         self._pending[number] = answer
         if not self._outgoing:
-            asyncio.get_running_loop().call_soon(self._flush)
+            loop.call_soon(self._flush)
         self._outgoing.append((number, url, form, limits))
+        give_up = None
+        if limits.total is not None:
+            give_up = loop.call_later(limits.total + self._grace, _expire, answer)
         try:
             return await answer
         finally:
             self._pending.pop(number, None)
+            if give_up is not None:
+                give_up.cancel()
 
     async def _start(self) -> None:
         async with self._starting:  # taps that come while it starts wait for the one start
@@ -166,6 +182,11 @@ class AnswerCourier(BaseRequest):
     def _fail_pending(self, why: str) -> None:
         for answer in list(self._pending.values()):
             _fail(answer, why)
+
+
+def _expire(answer: asyncio.Future[tuple[int, bytes]]) -> None:
+    if not answer.done():
+        answer.set_exception(TimedOut("the answer courier did not reply in time"))
 
 
 def _fail(answer: asyncio.Future[tuple[int, bytes]] | None, why: str) -> None:
