@@ -42,6 +42,12 @@ def build(path: str, n: int) -> None:
     rng = random.Random(5)
     start = datetime(2026, 1, 1, 1, tzinfo=UTC)
     conn = sqlite3.connect(path)
+    # Migrations create no community: the one the wishes belong to, and its one branch.
+    conn.execute("INSERT INTO communities (id, name, created_at) VALUES (1, '幸福社区', ?)", (stamp(start),))
+    conn.execute(
+        "INSERT INTO branches (id, community_id, name, created_at) VALUES (1, 1, '一支部', ?)",
+        (stamp(start),),
+    )
     conn.execute(
         "INSERT INTO members (user_id, full_name, lang, registered_at) VALUES (9001, '李主任', 'zh', ?)",
         (stamp(start),),
