@@ -44,6 +44,22 @@ def toy_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, An
     return done.stdout, json.loads(path.read_text(encoding="utf-8")), path
 
 
+def test_the_runner_drives_the_bot_on_uvloop_over_real_http(toy_run: Any) -> None:
+    """The command from the README, at toy size: the bot in a child process on the event loop
+    `wishwall run` uses, its aiohttp client talking to the fake server over loopback."""
+    stdout, _, _ = toy_run
+    assert "uvloop" in stdout.splitlines()[0]
+    rows = {
+        cells[1]: cells[-1]
+        for line in stdout.splitlines()
+        if line.startswith("| 2. Update throughput")
+        for cells in [[c.strip() for c in line.strip("|").split("|")]]
+    }
+    # Correctness rows only: toy sizes say nothing about speed.
+    for figure in ("taps not answered", "updates started out of order (same chat and user)", "errors logged"):
+        assert rows[figure] == "yes", (figure, stdout)
+
+
 def by_figure(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {f["figure"]: f for f in data["figures"] if f["scenario"] == SCENARIO}
 
