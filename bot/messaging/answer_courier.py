@@ -28,7 +28,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot.messaging.aiohttp_request import Phases
-from bot.messaging.courier_process import NETWORK, TIMED_OUT, Job, Reply
+from bot.messaging.courier_process import TIMED_OUT, Job, Reply
 from bot.messaging.http_session import Proxy
 from storage.piped_child import PipedChild
 
@@ -168,16 +168,17 @@ class AnswerCourier(BaseRequest):
                     elif status == TIMED_OUT:
                         answer.set_exception(TimedOut(str(body)))
                     else:
-                        answer.set_exception(NetworkError(str(body) if status == NETWORK else "?"))
+                        answer.set_exception(NetworkError(str(body)))
         except (asyncio.IncompleteReadError, ConnectionError):
             pass  # it ended: stopped, or died
         if self._child is child:  # died, not stopped: its answers fail, the next answer starts another
             self._child = None
+            # Before the wait below: answers handed to a new child meanwhile are not this one's.
+            self._fail_pending("the answer courier ended")
             code = await child.stop()
             log.error(
                 "the answer courier's process ended (exit code %s); the next answer starts another", code
             )
-            self._fail_pending("the answer courier ended")
 
     def _fail_pending(self, why: str) -> None:
         for answer in list(self._pending.values()):
