@@ -68,8 +68,7 @@ class PipedChild:
 
     async def receive(self) -> bytes:
         """The child's next frame; IncompleteReadError when it ended instead."""
-        (size,) = LENGTH.unpack(await self._reader.readexactly(LENGTH.size))
-        return await self._reader.readexactly(size)
+        return await read_frame(self._reader)
 
     async def stop(self, seconds: float = STOP_SECONDS) -> int:
         """Close its stdin and wait for it to end (killed if it does not); its exit code."""
@@ -85,6 +84,12 @@ class PipedChild:
             # ("File descriptor N is used by transport"): every request of a bot started after
             # this one in the same process failed that way (bench/, scenario 2's anchors).
             self._reading.close()
+
+
+async def read_frame(reader: asyncio.StreamReader) -> bytes:
+    """The next frame's payload from `reader`; IncompleteReadError at the end of the stream."""
+    (size,) = LENGTH.unpack(await reader.readexactly(LENGTH.size))
+    return await reader.readexactly(size)
 
 
 def child_env() -> dict[str, str]:

@@ -25,8 +25,8 @@ import aiohttp
 
 from bot.event_loop import use_fastest_loop
 from bot.messaging.http_session import Limits, Proxy, form_body, new_session, request
-from storage.piped_child import MAX_FRAME
-from storage.writer_process import LENGTH, frame
+from storage.piped_child import MAX_FRAME, read_frame
+from storage.writer_process import frame
 
 Job = tuple[int, str, bytes | None, Limits]
 Reply = tuple[int, int | str, bytes | str]
@@ -68,8 +68,7 @@ async def _frames(reader: asyncio.StreamReader) -> AsyncIterator[Any]:
     """Each frame's unpickled payload, until stdin closes."""
     while True:
         try:
-            (size,) = LENGTH.unpack(await reader.readexactly(LENGTH.size))
-            payload = await reader.readexactly(size)
+            payload = await read_frame(reader)
         except asyncio.IncompleteReadError:
             return
         yield pickle.loads(payload)
