@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from storage.db import Database, fetch_all, fetch_one, utc_text
 from storage.models import Figures
@@ -39,6 +39,8 @@ _COLUMNS = tuple(name for name in Figures.model_fields if name != "branch_id")
 _UNPOSTED = 0
 
 Week = dict[int | None, Figures]
+# The lines stored with a week besides its figures (names of their columns: never user input).
+Line = Literal["service", "followups"]
 Key = tuple[str, str, str, str]  # a week: starts_at, ends_at, first_day, last_day
 
 
@@ -169,20 +171,26 @@ class StoredWeeks:
                     rows,
                 )
 
-    # --- the service line (migration 0014), worked out in bot/points --------------------------
+    # --- lines kept with a week besides its figures ------------------------------------------
+    # "service" (migration 0014): the hours and points, worked out in bot/points; "followups"
+    # (0015): done / waiting at the week's end, read by storage/followups.py. Each has a column
+    # and a `<line>_token` column, cleared by the migrations' triggers.
 
-    async def service(self, community_id: int, period: ReportPeriod) -> dict[str, int] | None:
-        """The week's stored service totals, if its figures are stored and the line too."""
+    async def line(self, community_id: int, period: ReportPeriod, line: Line) -> dict[str, int] | None:
+        """The week's stored line, if its figures are stored and the line too."""
         start, end, *_ = _key(period)
         row = await fetch_one(
             self._db.reader,
-            "SELECT service FROM report_weeks WHERE community_id = ? AND starts_at = ? AND ends_at = ?"
-            " AND computing IS NULL AND service IS NOT NULL",
+            f"SELECT {line} FROM report_weeks WHERE community_id = ? AND starts_at = ? AND ends_at = ?"
+            f" AND computing IS NULL AND {line} IS NOT NULL",
             (community_id, start, end),
         )
         return None if row is None else {k: int(v) for k, v in json.loads(row[0]).items()}
 
-    async def reserve_service(self, community_id: int, period: ReportPeriod) -> str | None:
+    async def service(self, community_id: int, period: ReportPeriod) -> dict[str, int] | None:
+        return await self.line(community_id, period, "service")
+
+    async def reserve_line(self, community_id: int, period: ReportPeriod, line: Line) -> str | None:
         """A token if the week's figures are stored and its line may be: as with the figures,
         a change made after this (which clears the token) keeps a stale line from being stored."""
         if self._db.path == ":memory:":
@@ -192,21 +200,21 @@ class StoredWeeks:
         async with self._db.transaction() as conn:
             held = await fetch_one(
                 conn,
-                "UPDATE report_weeks SET service_token = ? WHERE community_id = ? AND starts_at = ?"
-                " AND ends_at = ? AND computing IS NULL AND service IS NULL RETURNING 1",
+                f"UPDATE report_weeks SET {line}_token = ? WHERE community_id = ? AND starts_at = ?"
+                f" AND ends_at = ? AND computing IS NULL AND {line} IS NULL RETURNING 1",
                 (token, community_id, start, end),
             )
         if held is None:
             return None
-        return token if await self._reserved(community_id, start, token, "service_token") else None
+        return token if await self._reserved(community_id, start, token, f"{line}_token") else None
 
-    async def store_service(
-        self, community_id: int, period: ReportPeriod, token: str, totals: dict[str, int]
+    async def store_line(
+        self, community_id: int, period: ReportPeriod, line: Line, token: str, values: dict[str, int]
     ) -> None:
         start, *_ = _key(period)
         async with self._db.transaction() as conn:
             await conn.execute(
-                "UPDATE report_weeks SET service = ?, service_token = NULL"
-                " WHERE community_id = ? AND starts_at = ? AND service_token = ?",
-                (json.dumps(totals, sort_keys=True), community_id, start, token),
+                f"UPDATE report_weeks SET {line} = ?, {line}_token = NULL"
+                f" WHERE community_id = ? AND starts_at = ? AND {line}_token = ?",
+                (json.dumps(values, sort_keys=True), community_id, start, token),
             )

@@ -17,6 +17,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.timing import IsoWeek
 from storage.db import migrations
+from storage.followups import FollowupFigures, Outcome
 from storage.models import Period as ReportPeriod
 from storage.stats import Scope, StatsRepo
 from storage.stats_weeks import StoredWeeks
@@ -258,3 +259,73 @@ async def test_the_service_line_is_stored_and_cleared_by_hours_rules_and_setting
     # A late step of a wish fulfilled in another week leaves W47's line alone.
     await services.wishes.deliver(p.alice, 3)
     assert await _service_stored(services, "2026-11-16") is not None
+
+
+async def _followups_stored(services: Services, first_day: str = "2026-11-16") -> str | None:
+    rows = await services.db.reader.execute_fetchall(
+        "SELECT followups FROM report_weeks WHERE community_id = 1 AND first_day = ?", (first_day,)
+    )
+    return str(rows[0][0]) if rows and rows[0][0] is not None else None
+
+
+async def test_the_followup_line_is_stored_and_cleared_by_what_changes_it_only(
+    services: Services, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The follow-up line (done / waiting at the week's end) is stored with the week (migration
+    0015) and read from then on, however long the community's history; a follow-up recorded
+    after the week leaves it alone, while one of the week's follow-ups taken back, an older
+    wish no longer fulfilled, or another counting window clear it, and the next report
+    counts what recounting gives."""
+    p = await _week47(services, clock)
+    await services.followups.record(p.boss, 1, Outcome.SATISFIED, None, None)  # 11-23, after W47
+    first = await _report(services)
+    assert first.followups == FollowupFigures(done=0, waiting=0)  # wish 1 waits 14 days
+    assert await _followups_stored(services) is not None
+
+    async def recount(*_: Any) -> None:
+        raise AssertionError("a stored follow-up line was worked out again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(services.followups, "figures", recount)
+        assert await _report(services) == first
+
+    async def fresh() -> FollowupFigures:
+        community = await services.communities.get(1)
+        assert community is not None
+        return await services.followups.figures(community, W47.period(SH).end)
+
+    async def operator(sql: str, *args: object) -> None:
+        async with services.db.transaction() as conn:
+            await conn.execute(sql, args)
+
+    # Waiting one day instead of fourteen: wish 1 (fulfilled 11-16) now counted by 11-22, its
+    # follow-up (11-23) not: one waiting.
+    await operator("UPDATE communities SET followup_days = 1 WHERE id = 1")
+    assert await _followups_stored(services) is None
+    shorter = await _report(services)
+    assert shorter.followups == await fresh() == FollowupFigures(done=0, waiting=1)
+    assert await _followups_stored(services) is not None
+    # The follow-up was in fact made in the week: W47 counts it done.
+    await operator("UPDATE followups SET recorded_at = '2026-11-20T02:00:00Z' WHERE wish_id = 1")
+    assert await _followups_stored(services) is None
+    dated = await _report(services)
+    assert dated.followups == await fresh() == FollowupFigures(done=1, waiting=0)
+    # Counting since after wish 1 was fulfilled: nothing to count.
+    await operator("UPDATE communities SET followups_since = '2026-11-21T00:00:00Z' WHERE id = 1")
+    assert await _followups_stored(services) is None
+    assert (await _report(services)).followups == await fresh() == FollowupFigures()
+    await operator("UPDATE communities SET followups_since = NULL WHERE id = 1")
+    assert (await _report(services)).followups == FollowupFigures(done=1, waiting=0)
+    # Later steps leave W47's line alone: a wish fulfilled after the week, a follow-up of it.
+    await services.wishes.deliver(p.alice, 3)
+    await services.wishes.confirm(p.boss, 3)
+    await services.followups.record(p.boss, 3, Outcome.PARTLY, None, None)
+    assert await _followups_stored(services) is not None
+    # The follow-up taken back (an operator's correction) clears it.
+    await operator("DELETE FROM followups WHERE wish_id = 1")
+    assert await _followups_stored(services) is None
+    assert (await _report(services)).followups == await fresh() == FollowupFigures(done=0, waiting=1)
+    # Wish 1 no longer fulfilled (an operator's correction, fulfilled_at kept): nothing counted.
+    await operator("UPDATE wishes SET status = 'delivered' WHERE id = 1")
+    assert await _followups_stored(services) is None
+    assert (await _report(services)).followups == await fresh() == FollowupFigures()

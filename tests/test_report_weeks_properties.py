@@ -4,8 +4,9 @@ afterwards; and every figure storage/stats.py reads fast is what the plain defin
 Random histories go through the real lifecycle with a fake clock that moves on by hours and
 days: wishes created (some due in the past), verified, rejected, posted to one of two branches'
 groups or to a group of no branch, claimed, given back, delivered, disputed, reopened,
-confirmed, cancelled, given more time; now and then a weekly report is built (which stores the
-weeks it shows), personal data is erased, an operator moves a wish to another branch, or a step is recorded after the fact.
+confirmed, cancelled, given more time, followed up; now and then a weekly report is built
+(which stores the weeks it shows), personal data is erased, an operator moves a wish to
+another branch or changes the follow-up window, or a step is recorded after the fact.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.timing import IsoWeek
 from storage.db import parse_utc, utc_text
+from storage.followups import Outcome
 from storage.models import Period as ReportPeriod
 from storage.records import RecordsRepo
 from storage.stats import Period, Scope
@@ -40,11 +42,13 @@ MEMBERS = {1: 1, 2: 1, 3: 2}  # user id: branch
 GROUPS = (-101, -102, -103)  # branch 1, branch 2, no branch
 MAX_WISHES = 8  # few wishes, so that each goes a long way in one history
 
-# "step" takes a wish one step further on its usual way (verify, post, claim, deliver, confirm);
-# the others are the detours and the clock.
+# "step" takes a wish one step further on its usual way (verify, post, claim, deliver, confirm),
+# "fulfil" all the way (so that follow-ups have fulfilled wishes to follow); the others are the
+# detours and the clock.
 OPS = (
     "create", "create", "step", "step", "step", "step", "step", "advance", "advance", "advance", "report", "report",
     "reject", "cancel", "release", "dispute", "reopen", "extend", "move", "erase", "backfill",
+    "fulfil", "followup", "followup", "window",
 )  # fmt: skip
 step = st.tuples(st.sampled_from(OPS), st.integers(0, 50), st.integers(0, 50))
 histories = st.lists(step, min_size=30, max_size=70)
@@ -79,6 +83,7 @@ async def _play(services: Services, clock: FakeClock, history: list[tuple[str, i
     assert community is not None
     w = services.wishes
     ids: list[int] = []
+    history = [s for h in history for s in ([("step", *h[1:])] * 5 if h[0] == "fulfil" else [h])]
     for op, a, b in history:
         today = clock.now().astimezone(SH).date()
         if op == "advance":
@@ -90,6 +95,28 @@ async def _play(services: Services, clock: FakeClock, history: list[tuple[str, i
             continue
         if op == "report":
             await services.reports.build(community, IsoWeek.of(today).shifted(-(1 + a % 2)))
+            continue
+        if op == "window":
+            # Follow-ups waited for another number of days, or counted since another instant.
+            async with services.db.transaction() as conn:
+                await conn.execute(
+                    "UPDATE communities SET followup_days = ?, followups_since = ? WHERE id = 1",
+                    (
+                        (1, 2, 3, 7, 14)[a % 5],
+                        None if b % 2 else utc_text(clock.now() - timedelta(hours=b * 7)),
+                    ),
+                )
+            continue
+        if op == "followup":
+            # A visit to one of the fulfilled wishes not followed up yet.
+            rows = await services.db.reader.execute_fetchall(
+                "SELECT id FROM wishes WHERE status = 'fulfilled'"
+                " AND id NOT IN (SELECT wish_id FROM followups) ORDER BY id"
+            )
+            if rows:
+                await services.followups.record(
+                    boss, int(rows[a % len(rows)][0]), list(Outcome)[b % 3], None, None
+                )
             continue
         if not ids:
             continue
@@ -184,6 +211,13 @@ async def _check(services: Services, clock: FakeClock) -> None:
             assert community is not None
             recounted = await services.points.totals(community, period.start, period.end)
             assert stored_service == recounted.model_dump(), period
+        # And so is the follow-up line (migration 0015), as things stood at the week's end.
+        stored_followups = await weeks.line(1, period, "followups")
+        if stored_followups is not None:
+            community = await services.communities.get(1)
+            assert community is not None
+            recounted_followups = await services.followups.figures(community, period.end)
+            assert stored_followups == recounted_followups.model_dump(), period
     # Every finished week, as the report reads it, is the plain definition's.
     for week in _weeks(START.date() - timedelta(days=7), now):
         period = week.period(SH)

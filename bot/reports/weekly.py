@@ -13,6 +13,7 @@ Because it is measured at the week's end, a week's rate never changes afterwards
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, tzinfo
 
 from bot.errors import DomainError, InvalidInput
@@ -45,6 +46,7 @@ from bot.timing import (
     report_week_for,
 )
 from storage.db import Database
+from storage.followups import FollowupFigures
 from storage.groups import GroupRepo
 from storage.media import MediaRepo
 from storage.members import MemberRepo
@@ -53,7 +55,7 @@ from storage.organisation import BranchRepo, CommunityRepo
 from storage.outbox import OutboxRepo
 from storage.reminders import ReminderRepo
 from storage.stats import StatsRepo
-from storage.stats_weeks import StoredWeeks
+from storage.stats_weeks import Line, StoredWeeks
 
 HISTORY_WEEKS = 8
 
@@ -125,29 +127,54 @@ class ReportService:
             previous=totals[-2],
             branches=rows,
             history=[(w.label, total.completion_rate) for w, total in zip(weeks, totals, strict=True)],
-            followups=await self._followups.figures(community, week.period(zone).end)
-            if self._followups
-            else None,
+            followups=await self._followup_line(community, week.period(zone)),
             followup_days=community.followup_days,
             service=await self._service(community, week.period(zone)),
         )
 
     async def _service(self, community: Community, period: ReportPeriod) -> ServiceTotals | None:
-        """The week's hours and points: stored with the finished week once worked out (kept
-        true by the triggers of migration 0014), worked out from the event log otherwise."""
-        if self._points is None:
+        """The week's hours and points (kept true by the triggers of migration 0014)."""
+        points = self._points
+        if points is None:
             return None
-        stored = await self._weeks.service(community.id, period)
+
+        async def work(community: Community) -> dict[str, int]:
+            return (await points.totals(community, period.start, period.end)).model_dump()
+
+        return ServiceTotals(**await self._kept(community, period, "service", work))
+
+    async def _followup_line(self, community: Community, period: ReportPeriod) -> FollowupFigures | None:
+        """Follow-ups done and waiting as they stood at the week's end (migration 0015)."""
+        followups = self._followups
+        if followups is None:
+            return None
+
+        async def work(community: Community) -> dict[str, int]:
+            return (await followups.figures(community, period.end)).model_dump()
+
+        return FollowupFigures(**await self._kept(community, period, "followups", work))
+
+    async def _kept(
+        self,
+        community: Community,
+        period: ReportPeriod,
+        line: Line,
+        work: Callable[[Community], Awaitable[dict[str, int]]],
+    ) -> dict[str, int]:
+        """A line of the report stored with its finished week once worked out, worked out (and
+        stored) otherwise. Unlike the week's figures these read the community's settings and
+        history beyond the week, so the migrations' triggers clear them on those changes too."""
+        stored = await self._weeks.line(community.id, period, line)
         if stored is not None:
-            return ServiceTotals(**stored)
-        token = await self._weeks.reserve_service(community.id, period)
+            return stored
+        token = await self._weeks.reserve_line(community.id, period, line)
         if token is not None:
             # Read again after the reservation: a settings change just before it must count.
             community = await self._communities.get(community.id) or community
-        totals = await self._points.totals(community, period.start, period.end)
+        values = await work(community)
         if token is not None:
-            await self._weeks.store_service(community.id, period, token, totals.model_dump())
-        return totals
+            await self._weeks.store_line(community.id, period, line, token, values)
+        return values
 
     async def followups_waiting(self, community: Community, now: datetime, lang: str) -> str | None:
         """For coordinators' copies only (it names the wishes, masked): what still waits for a
