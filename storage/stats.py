@@ -29,6 +29,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from storage import stats_days
 from storage.categories import category_keys, category_names
 from storage.db import Database, fetch_all, utc_text
 from storage.followups import SHEET_EXTRA_COLUMNS, SHEET_EXTRA_JOINS
@@ -106,6 +107,17 @@ _STEPS = {
 }
 
 
+def _split(scope: Scope, period: Period, now: datetime | None = None) -> dict[str, Any] | None:
+    """The parameters of a whole community's period read from its per-day counts, or None when
+    it is counted from the indexes (a branch or member, no whole UTC day, or, given `now`, an
+    ended period: for figures that depend on the period's cutoff)."""
+    if scope.branch_id is not None or scope.user_id is not None:
+        return None
+    if now is not None and not stats_days.counts_apply(period, now):
+        return None
+    return stats_days.whole_days(period)
+
+
 class StatsRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -149,12 +161,15 @@ class StatsRepo:
         return Snapshot(**{name: counts.get(name, 0) for name in (*_UNDER_WAY, "overdue")})
 
     async def figures(self, scope: Scope, period: Period, now: datetime) -> PeriodFigures:
-        """A community's or a branch's: each count from an index range of its own column
-        (created_at, claimed_at, fulfilled_at, due_date), so a year's figures read that year's
-        wishes and nothing older. A member's: one pass over the few wishes they held."""
+        """A whole community's period that has not ended: from its per-day counts
+        (storage/stats_days.py). Otherwise a community's or a branch's: each count from an index
+        range of its own column (created_at, claimed_at, fulfilled_at, due_date), so a year's
+        figures read that year's wishes and nothing older. A member's: one pass over the few
+        wishes they held."""
         scoped, params = _scope_sql(scope)
         # Fulfilment counts towards the completion rate up to the period's end, or up to now.
         cutoff = min(period.end_instant(), now.astimezone(UTC))
+        split = _split(scope, period, now)
         in_period = "{column} >= :start AND {column} < :end"
         collected = in_period.format(column="w.created_at")
         claimed = in_period.format(column="w.claimed_at")
@@ -167,6 +182,8 @@ class StatsRepo:
                 f" SUM(CASE WHEN {fulfilled} THEN COALESCE(w.value_fen, 0) ELSE 0 END),"
                 f" SUM({due}), SUM({due} AND {due_fulfilled}) FROM {scoped}"
             )
+        elif split is not None:
+            sql, params = stats_days.FIGURES_SQL, {**params, **split}
         else:
             sql = (
                 "SELECT c.n, k.n, f.n, f.value, d.n, d.fulfilled FROM"
@@ -177,7 +194,7 @@ class StatsRepo:
                 f" (SELECT COUNT(*) AS n, SUM({due_fulfilled}) AS fulfilled FROM {scoped} AND {due}) d"
             )
         async with self._db.reader.execute(
-            sql, {**params, **_period_params(period), "cutoff": utc_text(cutoff)}
+            sql, {**_period_params(period), **params, "cutoff": utc_text(cutoff)}
         ) as cur:
             row = await cur.fetchone()
         assert row is not None
@@ -196,21 +213,26 @@ class StatsRepo:
 
         A community's are counted one category at a time (wishes_community_category: category,
         then created_at), each an index range of the period: grouping the period's wishes read
-        every one of their rows. A member's few wishes are grouped."""
+        every one of their rows; for a whole community's period not ended yet, from the per-day
+        counts (storage/stats_days.py). A member's few wishes are grouped."""
         scoped, params = _scope_sql(scope)
         collected = "w.created_at >= :start AND w.created_at < :end AND w.status <> 'rejected'"
+        keys = category_keys(c.value for c in Category)
+        split = _split(scope, period)  # status and creation only: any period
         if scope.user_id is not None:
             counts = f"SELECT w.category, COUNT(*) AS n FROM {scoped} AND {collected} GROUP BY w.category"
+        elif split is not None:
+            counts, params = stats_days.category_counts_sql(keys), {**params, **split}
         else:
             counts = (
                 "SELECT category, n FROM (SELECT c.key AS category,"
                 f"  (SELECT COUNT(*) FROM {scoped} AND w.category = c.key AND {collected}) AS n"
-                f"  FROM ({category_keys(c.value for c in Category)}) c) WHERE n > 0"
+                f"  FROM ({keys}) c) WHERE n > 0"
             )
         async with self._db.reader.execute(
             f"SELECT category, n, {category_names('t')} FROM (SELECT category, n,"
             f" :community AS community_id FROM ({counts})) t ORDER BY n DESC, category LIMIT :limit",
-            {**params, **_period_params(period), "limit": limit},
+            {**_period_params(period), **params, "limit": limit},
         ) as cur:
             rows = await cur.fetchall()
         return [CategoryCount(category=r[0], count=int(r[1]), category_names=r[2]) for r in rows]

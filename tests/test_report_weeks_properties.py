@@ -233,7 +233,12 @@ async def _check(services: Services, clock: FakeClock) -> None:
     )
     assert sorted(map(tuple, counted)) == sorted(map(tuple, actual))
     today = now.astimezone(SH).date()
-    spans = [periods.year_of(today), periods.month_of(today), (START.date(), today + timedelta(days=3))]
+    spans = [
+        periods.year_of(today),
+        periods.month_of(today),
+        (START.date(), today + timedelta(days=3)),
+        (START.date() - timedelta(days=3), START.date() + timedelta(days=9)),  # ended, mostly
+    ]
     for scope in [Scope(community_id=1), Scope(community_id=1, branch_id=2)] + [
         Scope(community_id=1, user_id=uid) for uid in MEMBERS
     ]:
