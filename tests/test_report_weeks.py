@@ -321,6 +321,9 @@ async def test_the_followup_line_is_stored_and_cleared_by_what_changes_it_only(
     await services.wishes.confirm(p.boss, 3)
     await services.followups.record(p.boss, 3, Outcome.PARTLY, None, None)
     assert await _followups_stored(services) is not None
+    # Erasing a follow-up's note and photo (personal data) counts nothing differently.
+    await operator("UPDATE followups SET note = NULL, photo_file_id = NULL WHERE wish_id = 1")
+    assert await _followups_stored(services) is not None
     # The follow-up taken back (an operator's correction) clears it.
     await operator("DELETE FROM followups WHERE wish_id = 1")
     assert await _followups_stored(services) is None

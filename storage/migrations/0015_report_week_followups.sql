@@ -36,7 +36,8 @@ BEGIN
       AND ends_at > NEW.fulfilled_at AND ends_at > NEW.recorded_at;
 END;
 
-CREATE TRIGGER report_weeks_followups_changed AFTER UPDATE ON followups
+-- Only what the counts read: erasing a note or photo (personal data) changes no figure.
+CREATE TRIGGER report_weeks_followups_changed AFTER UPDATE OF community_id, fulfilled_at, recorded_at ON followups
 BEGIN
     UPDATE report_weeks SET followups = NULL, followups_token = NULL
     WHERE (community_id = OLD.community_id AND ends_at > OLD.fulfilled_at AND ends_at > OLD.recorded_at)
