@@ -187,9 +187,6 @@ class StoredWeeks:
         )
         return None if row is None else {k: int(v) for k, v in json.loads(row[0]).items()}
 
-    async def service(self, community_id: int, period: ReportPeriod) -> dict[str, int] | None:
-        return await self.line(community_id, period, "service")
-
     async def reserve_line(self, community_id: int, period: ReportPeriod, line: Line) -> str | None:
         """A token if the week's figures are stored and its line may be: as with the figures,
         a change made after this (which clears the token) keeps a stale line from being stored."""

@@ -20,7 +20,7 @@ from storage.db import migrations
 from storage.followups import FollowupFigures, Outcome
 from storage.models import Period as ReportPeriod
 from storage.stats import Scope, StatsRepo
-from storage.stats_weeks import StoredWeeks
+from storage.stats_weeks import Line, StoredWeeks
 from tests.factories import COORDINATOR, draft
 from tests.scheduling import SH, People, at, bind_group, people, posted
 
@@ -214,9 +214,10 @@ def test_the_week_of_a_due_date_is_its_monday() -> None:
             assert monday == IsoWeek.of(day).first_day.isoformat(), day
 
 
-async def _service_stored(services: Services, first_day: str) -> str | None:
+async def _line_stored(services: Services, line: Line, first_day: str = "2026-11-16") -> str | None:
+    """A line kept with the week beginning `first_day` (migrations 0014, 0015), if stored."""
     rows = await services.db.reader.execute_fetchall(
-        "SELECT service FROM report_weeks WHERE community_id = 1 AND first_day = ?", (first_day,)
+        f"SELECT {line} FROM report_weeks WHERE community_id = 1 AND first_day = ?", (first_day,)
     )
     return str(rows[0][0]) if rows and rows[0][0] is not None else None
 
@@ -230,7 +231,7 @@ async def test_the_service_line_is_stored_and_cleared_by_hours_rules_and_setting
     p = await _week47(services, clock)
     first = await _report(services)
     assert first.service is not None and first.service.wishes == 1
-    assert await _service_stored(services, "2026-11-16") is not None
+    assert await _line_stored(services, "service") is not None
 
     async def recount(*_: Any) -> None:
         raise AssertionError("a stored service line was worked out again")
@@ -247,25 +248,18 @@ async def test_the_service_line_is_stored_and_cleared_by_hours_rules_and_setting
 
     # A coordinator corrects the hours of wish 1 (fulfilled in W47) after the week.
     await services.wishes.hours.record(p.boss, 1, 55)
-    assert await _service_stored(services, "2026-11-16") is None
+    assert await _line_stored(services, "service") is None
     corrected = await _report(services)
     assert corrected.service == await fresh() and corrected.service != first.service
-    assert await _service_stored(services, "2026-11-16") is not None
+    assert await _line_stored(services, "service") is not None
     # The points rule changes: every week's line of the community is cleared.
     await services.org.set_setting(p.boss, 1, "points_per_wish", "20")
-    assert await _service_stored(services, "2026-11-16") is None
+    assert await _line_stored(services, "service") is None
     ruled = await _report(services)
     assert ruled.service == await fresh()
     # A late step of a wish fulfilled in another week leaves W47's line alone.
     await services.wishes.deliver(p.alice, 3)
-    assert await _service_stored(services, "2026-11-16") is not None
-
-
-async def _followups_stored(services: Services, first_day: str = "2026-11-16") -> str | None:
-    rows = await services.db.reader.execute_fetchall(
-        "SELECT followups FROM report_weeks WHERE community_id = 1 AND first_day = ?", (first_day,)
-    )
-    return str(rows[0][0]) if rows and rows[0][0] is not None else None
+    assert await _line_stored(services, "service") is not None
 
 
 async def test_the_followup_line_is_stored_and_cleared_by_what_changes_it_only(
@@ -280,7 +274,7 @@ async def test_the_followup_line_is_stored_and_cleared_by_what_changes_it_only(
     await services.followups.record(p.boss, 1, Outcome.SATISFIED, None, None)  # 11-23, after W47
     first = await _report(services)
     assert first.followups == FollowupFigures(done=0, waiting=0)  # wish 1 waits 14 days
-    assert await _followups_stored(services) is not None
+    assert await _line_stored(services, "followups") is not None
 
     async def recount(*_: Any) -> None:
         raise AssertionError("a stored follow-up line was worked out again")
@@ -301,18 +295,18 @@ async def test_the_followup_line_is_stored_and_cleared_by_what_changes_it_only(
     # Waiting one day instead of fourteen: wish 1 (fulfilled 11-16) now counted by 11-22, its
     # follow-up (11-23) not: one waiting.
     await operator("UPDATE communities SET followup_days = 1 WHERE id = 1")
-    assert await _followups_stored(services) is None
+    assert await _line_stored(services, "followups") is None
     shorter = await _report(services)
     assert shorter.followups == await fresh() == FollowupFigures(done=0, waiting=1)
-    assert await _followups_stored(services) is not None
+    assert await _line_stored(services, "followups") is not None
     # The follow-up was in fact made in the week: W47 counts it done.
     await operator("UPDATE followups SET recorded_at = '2026-11-20T02:00:00Z' WHERE wish_id = 1")
-    assert await _followups_stored(services) is None
+    assert await _line_stored(services, "followups") is None
     dated = await _report(services)
     assert dated.followups == await fresh() == FollowupFigures(done=1, waiting=0)
     # Counting since after wish 1 was fulfilled: nothing to count.
     await operator("UPDATE communities SET followups_since = '2026-11-21T00:00:00Z' WHERE id = 1")
-    assert await _followups_stored(services) is None
+    assert await _line_stored(services, "followups") is None
     assert (await _report(services)).followups == await fresh() == FollowupFigures()
     await operator("UPDATE communities SET followups_since = NULL WHERE id = 1")
     assert (await _report(services)).followups == FollowupFigures(done=1, waiting=0)
@@ -320,15 +314,15 @@ async def test_the_followup_line_is_stored_and_cleared_by_what_changes_it_only(
     await services.wishes.deliver(p.alice, 3)
     await services.wishes.confirm(p.boss, 3)
     await services.followups.record(p.boss, 3, Outcome.PARTLY, None, None)
-    assert await _followups_stored(services) is not None
+    assert await _line_stored(services, "followups") is not None
     # Erasing a follow-up's note and photo (personal data) counts nothing differently.
     await operator("UPDATE followups SET note = NULL, photo_file_id = NULL WHERE wish_id = 1")
-    assert await _followups_stored(services) is not None
+    assert await _line_stored(services, "followups") is not None
     # The follow-up taken back (an operator's correction) clears it.
     await operator("DELETE FROM followups WHERE wish_id = 1")
-    assert await _followups_stored(services) is None
+    assert await _line_stored(services, "followups") is None
     assert (await _report(services)).followups == await fresh() == FollowupFigures(done=0, waiting=1)
     # Wish 1 no longer fulfilled (an operator's correction, fulfilled_at kept): nothing counted.
     await operator("UPDATE wishes SET status = 'delivered' WHERE id = 1")
-    assert await _followups_stored(services) is None
+    assert await _line_stored(services, "followups") is None
     assert (await _report(services)).followups == await fresh() == FollowupFigures()

@@ -205,7 +205,7 @@ async def _check(services: Services, clock: FakeClock) -> None:
         )
         assert read[key] == await stats.by_branch(1, period), period
         # And the service line stored with it (migration 0014) is what working it out gives.
-        stored_service = await weeks.service(1, period)
+        stored_service = await weeks.line(1, period, "service")
         if stored_service is not None:
             community = await services.communities.get(1)
             assert community is not None
