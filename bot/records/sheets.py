@@ -24,6 +24,7 @@ from bot.models import SourceKind, WishSource
 from bot.records import importer
 from bot.records.model import ExportSummary
 from bot.records.sheet_cells import append_row, csv_row
+from bot.records.xlsx_child import XlsxChild
 from bot.reports import figures
 from bot.texts import LANGS, t
 from bot.wishes import sources
@@ -31,7 +32,7 @@ from storage.stats import Period, PeriodFigures, SheetRow
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv"
-_BATCH = 500  # claim-sheet rows turned into cells per hop to the worker thread
+_BATCH = 500  # claim-sheet rows turned into cells and sent to the writer process at a time
 _LIST_FORMULA_MAX = 255
 
 # Claim-sheet columns in order; the personal ones are left out of the public variant.
@@ -188,56 +189,31 @@ async def write_claim_sheet(
 ) -> int:
     """The claim sheet and its summary as .xlsx; returns the number of wishes written.
 
-    Written with XlsxWriter in constant-memory mode: each row goes to a temporary file as it is
-    written, so a 100,000-row export holds one batch at a time, and XlsxWriter writes cells about
-    twice as fast as openpyxl (bench/queries.py measures it). Rows are read in batches and each
-    batch is written in a worker thread, so a long export does not stall the bot's other chats.
+    Written with XlsxWriter in constant-memory mode, each row to a temporary file as it is
+    written, so a 100,000-row export holds a few batches at a time; XlsxWriter writes cells
+    about twice as fast as openpyxl. The cells are written by a process of its own
+    (bot/records/xlsx_process.py) while this one reads the next rows and turns them into cells:
+    the two overlap, and a long export leaves the bot's other chats their share of the GIL.
     """
-    import xlsxwriter
-
     with tempfile.TemporaryDirectory() as tmp:
         path = target if isinstance(target, Path) else Path(tmp) / "sheet.xlsx"
-        workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "tmpdir": tmp})
-        day_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-        sheet = workbook.add_worksheet(t(lang, "xl.sheet_claims"))
-        _write_cells(sheet, 0, column_titles(lang, "xl.col.", claim_columns(public)), day_format)
         written = 0
-
-        def write(batch: list[SheetRow]) -> None:
-            nonlocal written
-            for row in batch:
-                written += 1
-                cells = claim_cells(row, lang=lang, public=public, zone=period.zone, today=today)
-                _write_cells(sheet, written, cells, day_format)
-
-        async for batch in _batches(rows, _BATCH):
-            await asyncio.to_thread(write, batch)
-        totals = workbook.add_worksheet(t(lang, "xl.sheet_summary"))
-        for index, cells in enumerate(summary_rows(summary, period, lang)):
-            _write_cells(totals, index, cells, day_format)
-        await asyncio.to_thread(workbook.close)
+        async with await XlsxChild.open(path, tmp) as book:
+            book.add_sheet(t(lang, "xl.sheet_claims"))
+            await book.add_rows([column_titles(lang, "xl.col.", claim_columns(public))])
+            async for batch in _batches(rows, _BATCH):
+                cells = [
+                    claim_cells(row, lang=lang, public=public, zone=period.zone, today=today) for row in batch
+                ]
+                await book.add_rows(cells)
+                written += len(batch)
+            book.add_sheet(t(lang, "xl.sheet_summary"))
+            await book.add_rows(summary_rows(summary, period, lang))
+            await book.close()
         if not isinstance(target, Path):
             data = await asyncio.to_thread(path.read_bytes)
             await asyncio.to_thread(target.write, data)
     return written
-
-
-def _write_cells(sheet: Any, row: int, cells: Sequence[Any], day_format: Any) -> None:
-    # The typed writers skip XlsxWriter's per-cell type sniffing: a third of the time at 100k rows,
-    # and write_string keeps text as text where `write` would make a formula of "=...".
-    for column, value in enumerate(cells):
-        if value is None:
-            continue
-        if isinstance(value, str):
-            sheet.write_string(row, column, value)
-        elif isinstance(value, bool):
-            sheet.write_boolean(row, column, value)
-        elif isinstance(value, int | float):
-            sheet.write_number(row, column, value)
-        elif isinstance(value, date):
-            sheet.write_datetime(row, column, value, day_format)
-        else:
-            sheet.write(row, column, value)
 
 
 async def write_claim_csv(
