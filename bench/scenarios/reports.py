@@ -9,7 +9,8 @@ stored once (storage/stats_weeks.py), normally by the scheduler as the week ends
 are for that usual case; the first report after a week ended with the scheduler not having
 stored it yet, and the very first report (no week stored, as after upgrading), are reported.
 The ten-year community shows that neither grows with history. The export runs as `wishwall
-export` in its own process, whose peak resident memory is the figure.
+export` in its own process; the figure is its peak resident memory plus that of the sheet
+writer it starts (bot/records/xlsx_process.py).
 
 A world of 10 million wishes (ten years of all 1,000 communities) is not built: the million
 takes about 70 s to generate on this machine (two cores), most of it filling the indexes, so
