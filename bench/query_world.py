@@ -271,22 +271,13 @@ async def time_queries(path: Path, runs: int, decade: int | None = None) -> dict
         await services.close()
 
 
-def _vm_hwm_mb(pid: int) -> float | None:
-    """A process's peak resident memory (VmHWM), None once it has ended."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="utf-8") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024  # kB
-    except OSError:
-        pass
-    return None
-
-
 def _watch_peaks(pid: int, peaks: dict[int, float], done: threading.Event) -> None:
     """The last peak seen of `pid` and of each process it starts, until `done`: the export's
     sheet writer is waited for by the export, so wait4 alone would give the larger of the two."""
     import psutil
+
+    # Here, not at the top: bench.scenarios imports every scenario, this module among them.
+    from bench.scenarios.memory import vm_hwm_mb
 
     while not done.wait(0.1):
         try:
@@ -294,7 +285,10 @@ def _watch_peaks(pid: int, peaks: dict[int, float], done: threading.Event) -> No
         except psutil.Error:
             continue
         for member in family:
-            peak = _vm_hwm_mb(member)
+            try:
+                peak = vm_hwm_mb(member)
+            except OSError:  # ended meanwhile
+                continue
             if peak is not None:
                 peaks[member] = max(peaks.get(member, 0.0), peak)
 

@@ -31,13 +31,20 @@ def rss_mb() -> float:
     return psutil.Process().memory_info().rss / MB
 
 
-def peak_mb(pid: int | str = "self") -> float:
-    """The most resident memory a process has had (VmHWM: the same accounting as RSS)."""
+def vm_hwm_mb(pid: int | str) -> float | None:
+    """The most resident memory a process has had (VmHWM: the same accounting as RSS); None
+    where the kernel keeps none (a process that ended and was not waited for yet). OSError
+    once it is gone."""
     with open(f"/proc/{pid}/status", encoding="utf-8") as status:
         for line in status:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024  # kB
-    return rss_mb()
+    return None
+
+
+def peak_mb(pid: int | str = "self") -> float:
+    peak = vm_hwm_mb(pid)
+    return rss_mb() if peak is None else peak
 
 
 async def run(ctx: RunContext) -> list[Figure]:
