@@ -92,7 +92,10 @@ def serve(incoming: BinaryIO, outgoing: BinaryIO) -> None:
                     answer("closed")
                     return
                 case _:
-                    raise ValueError(f"unexpected command {str(command)[:80]}")
+                    # Its name only: the rows are people's names, phones and addresses, and this
+                    # text reaches the bot's log.
+                    name = command[0] if isinstance(command, tuple) and command else type(command).__name__
+                    raise ValueError(f"unexpected command {str(name)[:20]!r}")
     except Exception as exc:  # whatever it is, the reader is told, and stops
         answer("error", f"{type(exc).__name__}: {exc}")
         sys.exit(1)
