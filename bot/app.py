@@ -70,7 +70,8 @@ def build_application(
     custom_request = request is not None
     answers: BaseRequest | None = None
     if request is None:
-        request = _client(settings, pool)
+        # It carries the paced sends: it says when each one leaves, for their stamps.
+        request = _client(settings, pool, report_departures=True)
         answers = _answers_client(settings)
     limited = LimitedRequest(
         request,
@@ -95,10 +96,14 @@ def build_application(
     return app
 
 
-def _client(settings: Settings, pool: int) -> BaseRequest:
+def _client(settings: Settings, pool: int, *, report_departures: bool = False) -> BaseRequest:
     if settings.http_client == "aiohttp":
-        return AiohttpRequest(connection_pool_size=pool, proxy=env_proxy(settings.bot_api_url))
-    return HTTPXRequest(connection_pool_size=pool)
+        return AiohttpRequest(
+            connection_pool_size=pool,
+            proxy=env_proxy(settings.bot_api_url),
+            report_departures=report_departures,
+        )
+    return HTTPXRequest(connection_pool_size=pool)  # sends are stamped when they return
 
 
 def _answers_client(settings: Settings) -> BaseRequest:

@@ -33,8 +33,10 @@ class AiohttpRequest(BaseRequest):
         pool_timeout: float | None = 1.0,
         media_write_timeout: float | None = 20.0,
         proxy: Proxy | None = None,
+        report_departures: bool = False,
     ) -> None:
         self._proxy = proxy
+        self._report_departures = report_departures  # see http_session.departure
         self._pool_size = connection_pool_size
         self._phases = Phases(read_timeout, write_timeout, connect_timeout, pool_timeout, media_write_timeout)
         self._session: aiohttp.ClientSession | None = None
@@ -43,9 +45,15 @@ class AiohttpRequest(BaseRequest):
     def read_timeout(self) -> float | None:
         return self._phases.read
 
+    @property
+    def reports_departures(self) -> bool:
+        return self._report_departures
+
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            self._session = new_session(self._pool_size, self.USER_AGENT)
+            self._session = new_session(
+                self._pool_size, self.USER_AGENT, report_departures=self._report_departures
+            )
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:

@@ -134,16 +134,28 @@ class SendLimits:
             return max(wait, burst.wait_time(now)) if burst else wait
         return max(wait, self._window(chat_id).wait_time(now))
 
-    def record(self, chat_id: int, now: float) -> None:
+    def record(self, chat_id: int, now: float, *, burst: bool = True) -> None:
         self._overall.record(now)
         self._window(chat_id).record(now)
+        if burst:
+            self._take_burst(chat_id, now)
+
+    def _take_burst(self, chat_id: int, now: float) -> None:
         if chat_id > 0:
-            burst = self._bursts.get(chat_id)
-            if burst is None:
+            bucket = self._bursts.get(chat_id)
+            if bucket is None:
                 rate = 1.0 / self._private_interval
-                burst = TokenBucket(self._private_burst, rate, self._private_burst, now)
-                self._bursts[chat_id] = burst
-            burst.take(now)
+                bucket = TokenBucket(self._private_burst, rate, self._private_burst, now)
+                self._bursts[chat_id] = bucket
+            bucket.take(now)
+
+    def reserve_reply(self, chat_id: int, now: float) -> None:
+        """A direct reply may go: its slot is held until it leaves (``settle(..., burst=False)``).
+
+        The chat's burst is taken now, so that replies deciding together see each other.
+        """
+        self.reserve(chat_id)
+        self._take_burst(chat_id, now)
 
     def reserve(self, chat_id: int) -> None:
         """The outbox scheduled a send: it counts from now, and is stamped when it leaves.
@@ -154,10 +166,10 @@ class SendLimits:
         self._overall.reserved += 1
         self._window(chat_id).reserved += 1
 
-    def settle(self, chat_id: int, now: float) -> None:
+    def settle(self, chat_id: int, now: float, *, burst: bool = True) -> None:
         """A reserved send left now (or its item is done without saying when it left)."""
         self.unreserve(chat_id)
-        self.record(chat_id, now)
+        self.record(chat_id, now, burst=burst)
 
     def unreserve(self, chat_id: int) -> None:
         """A reserved send will not happen after all."""

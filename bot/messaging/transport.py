@@ -17,8 +17,8 @@ Three things measured with the benchmarks (bench/, scenario 2) made this necessa
   limit it, and queued behind other replies or the outbox it was what kept 500 tappers waiting
   ~1.5 s (bench/, scenario 1: 24 shared connections at a 50 ms round trip carry ~480 answers a
   second). A pool of their own also keeps a storm of answers from taking the connections the
-  paced sends use: a send that has to open a new connection leaves later than it was stamped,
-  and may reach Telegram together with the sends after it.
+  paced sends use: a send that has to open a new connection leaves later than it was decided,
+  and holds its slot in the send windows all that time.
 - When a direct reply still meets a 429, Telegram asks to wait ``retry_after`` and repeat; the
   handler would otherwise fail and the person would never get their answer (a conversation
   stalls). Short waits are waited out here; the outbox handles its own 429s by deferring rows.
@@ -36,6 +36,7 @@ from typing import Any
 
 from telegram.request import BaseRequest, RequestData
 
+from bot.messaging.http_session import departure
 from bot.messaging.ratelimit import SendLimits
 
 
@@ -48,7 +49,7 @@ class OutboxTicket:
 
 
 # Set by the outbox sender around each of its sends: it paces and retries those itself, and the
-# transport stamps the reserved slot when the request really leaves.
+# transport stamps the reserved slot when the request really leaves (see _Departure).
 outbox_send: contextvars.ContextVar[OutboxTicket | None] = contextvars.ContextVar("outbox_send", default=None)
 
 # Methods that put a message on a screen: what Telegram's limits count. answerCallbackQuery is
@@ -107,6 +108,11 @@ class LimitedRequest(BaseRequest):
         return self._inner.read_timeout
 
     @property
+    def sends(self) -> BaseRequest:
+        """What everything but taps' answers goes through."""
+        return self._inner
+
+    @property
     def answers(self) -> BaseRequest:
         """What taps' answers go through (the answer courier, when it is on)."""
         return self._answers
@@ -151,27 +157,36 @@ class LimitedRequest(BaseRequest):
         attempt = 0
         while True:
             async with gate:
+                leaving: _Departure | None = None
                 if ticket is not None and counted:
                     assert chat_id is not None
                     if ticket.open and ticket.chat_id == chat_id:
-                        ticket.open = False
-                        self._limits.settle(chat_id, self._mono())
+                        ticket.open = False  # its slot was reserved when the outbox chose it
                     else:  # a second request for one item (e.g. redacting several messages)
-                        self._limits.record(chat_id, self._mono())
+                        self._limits.reserve(chat_id)
+                    leaving = _Departure(self._limits, chat_id, self._mono, burst=True)
                 if direct:
-                    # Stamped when it really leaves, not before waiting for a slot.
+                    # Decided after waiting for a slot, not before.
                     assert chat_id is not None
                     await self._hold_off(chat_id)
-                    self._limits.record(chat_id, self._mono())
-                status, payload = await inner.do_request(
-                    url,
-                    method,
-                    request_data,
-                    read_timeout=read_timeout,
-                    write_timeout=write_timeout,
-                    connect_timeout=connect_timeout,
-                    pool_timeout=pool_timeout,
-                )
+                    self._limits.reserve_reply(chat_id, self._mono())
+                    leaving = _Departure(self._limits, chat_id, self._mono, burst=False)
+                context = departure.set(leaving) if leaving is not None else None
+                try:
+                    status, payload = await inner.do_request(
+                        url,
+                        method,
+                        request_data,
+                        read_timeout=read_timeout,
+                        write_timeout=write_timeout,
+                        connect_timeout=connect_timeout,
+                        pool_timeout=pool_timeout,
+                    )
+                finally:
+                    if context is not None:
+                        departure.reset(context)
+                    if leaving is not None:
+                        leaving()  # a client that does not say when it sent: stamped now, late
             if status != 429 or not direct or attempt >= RETRY_ATTEMPTS:
                 return status, payload
             wait = _retry_after(payload)
@@ -191,6 +206,29 @@ class LimitedRequest(BaseRequest):
             if self._mono() + hold > deadline:
                 return  # better a possible 429 (waited out above) than holding a reply for long
             await self._sleep(hold)
+
+
+class _Departure:
+    """Stamps a counted request in the send windows once: when its first bytes reach the socket.
+
+    Telegram counts a message when it arrives. Stamped when the transport decided to send it,
+    a request could wait a loop turn or more before it left (on a busy loop, up to ~0.2 s was
+    measured: bench/, scenario 2), and sends decided a second apart reached Telegram together
+    and met its overall limit. Until it leaves, its slot is reserved and counts as used now.
+    A client that does not report its departures (httpx, the tests' fake) is stamped when the
+    request returns: later than it left, which errs on the slow side.
+    """
+
+    __slots__ = ("_burst", "_chat_id", "_limits", "_mono", "_open")
+
+    def __init__(self, limits: SendLimits, chat_id: int, mono: Callable[[], float], *, burst: bool) -> None:
+        self._limits, self._chat_id, self._mono, self._burst = limits, chat_id, mono, burst
+        self._open = True
+
+    def __call__(self) -> None:
+        if self._open:  # a multipart body reports each of its pieces
+            self._open = False
+            self._limits.settle(self._chat_id, self._mono(), burst=self._burst)
 
 
 def _chat_id(request_data: RequestData | None) -> int | None:
