@@ -11,8 +11,10 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
+from zipfile import ZipFile
 
 import pytest
+import xlsxwriter
 from openpyxl import load_workbook
 
 from bot.records import xlsx_child
@@ -51,6 +53,34 @@ async def test_cells_keep_their_types_and_text_stays_text(tmp_path: Path) -> Non
     assert cell.data_type == "s"
     # An empty row stays empty: the summary's blocks are apart as summary_rows lays them out.
     assert sheets["Summary"] == [("total", 2), (None, None), ("formula", "done / due")]
+
+
+async def test_dates_are_written_as_xlsxwriter_s_own_write_datetime_writes_them(tmp_path: Path) -> None:
+    # Around Excel's 1900 leap-year bug, the 1904 switch-over, repeated days, the far future.
+    days = [date(1900, 1, 1), date(1900, 2, 28), date(1900, 3, 1), date(1904, 1, 1), date(2026, 12, 3)]
+    rows: list[list[Any]] = [[d, "x", d, None, date(9999, 12, 31)] for d in days * 2]
+    ours = tmp_path / "ours.xlsx"
+    async with await XlsxChild.open(ours, str(tmp_path)) as book:
+        book.add_sheet("Dates")
+        await book.add_rows(rows)
+        await book.close()
+    theirs = tmp_path / "theirs.xlsx"
+    workbook = xlsxwriter.Workbook(str(theirs), {"constant_memory": True, "tmpdir": str(tmp_path)})
+    day = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    sheet = workbook.add_worksheet("Dates")
+    for r, cells in enumerate(rows):
+        for c, value in enumerate(cells):
+            if isinstance(value, date):
+                sheet.write_datetime(r, c, value, day)
+            elif value is not None:
+                sheet.write_string(r, c, value)
+    workbook.close()
+    with ZipFile(ours) as a, ZipFile(theirs) as b:
+        assert a.read("xl/worksheets/sheet1.xml") == b.read("xl/worksheets/sheet1.xml")
+        assert a.read("xl/styles.xml") == b.read("xl/styles.xml")
+    read = _sheets(ours)["Dates"]
+    assert [row[0].date() for row in read[: len(days)]] == days
+    assert load_workbook(ours)["Dates"]["A1"].number_format == "yyyy-mm-dd"
 
 
 async def test_the_reader_keeps_only_a_few_batches_on_their_way(
