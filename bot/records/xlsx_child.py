@@ -49,7 +49,7 @@ class XlsxChild:
         """Rows after the last ones; waits while IN_FLIGHT batches are still being written."""
         while self._unanswered >= IN_FLIGHT:
             await self._expect("ok")
-        self._send("rows", [list(cells) for cells in rows])
+        self._send("rows", list(rows))  # any sequence of cells pickles; the batch must be a list
         self._unanswered += 1
 
     async def close(self) -> None:
