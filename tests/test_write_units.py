@@ -407,10 +407,12 @@ def test_a_writer_process_that_died_between_batches_is_let_go_before_the_next(tm
         await asyncio.to_thread(_reaped_by, db)
         await db.write("SELECT 1")
         assert db.writer_stats.restarts == 1
-        # The old process's pipes closed before the new one's opened, which took their numbers.
-        # (Not "as many as before": a file an earlier test left in this process may close
-        # meanwhile; it happened under pytest-xdist, 37 != 38.)
-        assert _open_fds() - before == set()
+        # The old process's pipes are let go: no more descriptors than before. Not "as many":
+        # a file an earlier test left in this process may close meanwhile (37 != 38 under
+        # pytest-xdist). Not "the same numbers" either: the loop closes a transport's pipe on
+        # its next turn, and the new process's pipes, made in a thread, may come first.
+        await asyncio.sleep(0.05)
+        assert len(_open_fds()) <= len(before)
 
     _on_uvloop(died, tmp_path / "w.db")
 
