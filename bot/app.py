@@ -25,6 +25,7 @@ from bot.context import WishwallApp, WishwallContext
 from bot.messaging.aiohttp_request import AiohttpRequest
 from bot.messaging.answer_courier import AnswerCourier
 from bot.messaging.http_session import env_proxy
+from bot.messaging.keepalive_request import KeepAliveRequest
 from bot.messaging.persistence import ConversationPersistence
 from bot.messaging.processor import OrderedUpdateProcessor
 from bot.messaging.transport import LimitedRequest
@@ -107,8 +108,11 @@ def _client(settings: Settings, pool: int, *, report_departures: bool = False) -
 
 
 def _answers_client(settings: Settings) -> BaseRequest:
+    proxy = env_proxy(settings.bot_api_url)
     if settings.answer_courier:
-        return AnswerCourier(settings.answer_connections, proxy=env_proxy(settings.bot_api_url))
+        return AnswerCourier(settings.answer_connections, proxy=proxy)
+    if settings.answer_client == "keepalive" and settings.http_client == "aiohttp" and proxy is None:
+        return KeepAliveRequest(settings.answer_connections)
     return _client(settings, settings.answer_connections)
 
 

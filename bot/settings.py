@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     # takes their HTTP off the bot's busy process. Off by default: it costs a process of ~34 MB,
     # and on 2 cores the gain under a stream of taps is small (README, Benchmarks).
     answer_courier: bool = False
+    # Taps' answers as plain form posts on kept-alive connections (bot/messaging/keepalive_request.py):
+    # a fifth of aiohttp's CPU per answer. "aiohttp" sends them like everything else. Behind a
+    # proxy (HTTPS_PROXY and the like) answers take aiohttp whatever this says.
+    answer_client: Literal["keepalive", "aiohttp"] = "keepalive"
     # Replies in a private chat may come this many at once (then one a second); the outbox
     # keeps to one a second there.
     private_burst: int = 3

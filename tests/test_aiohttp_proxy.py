@@ -71,12 +71,18 @@ def test_the_proxy_is_read_once_from_the_environment_as_aiohttp_would(clean_env:
     assert env_proxy("https://api.telegram.org") is None
 
 
-async def test_taps_answers_from_the_courier_process_take_the_same_proxy(
-    clean_env: pytest.MonkeyPatch, proxy: tuple[TestServer, list[str]], tmp_path: Any
+@pytest.mark.parametrize("courier", [True, False])
+async def test_taps_answers_take_the_same_proxy_from_the_courier_process_or_not(
+    clean_env: pytest.MonkeyPatch, proxy: tuple[TestServer, list[str]], tmp_path: Any, courier: bool
 ) -> None:
+    """Without the courier, answers go on kept-alive connections of their own
+    (bot/messaging/keepalive_request.py), which speak to the API directly: behind a proxy they
+    take aiohttp like everything else."""
     server, seen = proxy
     clean_env.setenv("HTTP_PROXY", str(server.make_url("/")))
-    settings = Settings(bot_token="123:abc", bot_api_url=API, db=str(tmp_path / "w.db"), answer_courier=True)
+    settings = Settings(
+        bot_token="123:abc", bot_api_url=API, db=str(tmp_path / "w.db"), answer_courier=courier
+    )
     app = build_application(settings)
     await app.bot.initialize()
     try:

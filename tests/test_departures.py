@@ -19,6 +19,7 @@ from telegram.request._requestparameter import RequestParameter
 
 from bot.app import build_application
 from bot.messaging.aiohttp_request import AiohttpRequest
+from bot.messaging.keepalive_request import KeepAliveRequest
 from bot.messaging.ratelimit import PRIVATE_MARGIN, SendLimits
 from bot.messaging.transport import LimitedRequest, OutboxTicket, outbox_send
 from bot.settings import Settings
@@ -162,4 +163,11 @@ def test_the_bot_s_sends_report_their_departures_and_its_answers_do_not(tmp_path
     assert isinstance(limited, LimitedRequest)
     assert isinstance(limited.sends, AiohttpRequest) and limited.sends.reports_departures
     # Answers are not counted by Telegram's limits: no tracing on the most frequent request.
-    assert isinstance(limited.answers, AiohttpRequest) and not limited.answers.reports_departures
+    assert isinstance(limited.answers, KeepAliveRequest)
+    aiohttp_answers = build_application(
+        Settings(bot_token="123:abc", db=str(tmp_path / "w.db"), answer_client="aiohttp")
+    ).bot.request
+    assert isinstance(aiohttp_answers, LimitedRequest)
+    assert (
+        isinstance(aiohttp_answers.answers, AiohttpRequest) and not aiohttp_answers.answers.reports_departures
+    )
