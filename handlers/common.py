@@ -15,6 +15,7 @@ from bot.callbacks import CallbackData
 from bot.codes import format_code, parse_code
 from bot.context import WishwallContext
 from bot.errors import DomainError
+from bot.messaging.tap_answer import answer_tap
 from bot.messaging.writer import to_markup
 from bot.models import Rendered
 from bot.people.policies import Actor
@@ -81,7 +82,7 @@ async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool =
     answer Telegram refuses, throttles or loses is logged, never reported as a failure."""
     for attempt in range(2):
         try:
-            await query.answer(text[:200] if text else None, show_alert=alert)
+            await answer_tap(query.get_bot(), query.id, text or None, show_alert=alert)
             return
         except RetryAfter as exc:
             after = exc.retry_after
