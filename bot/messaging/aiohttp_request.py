@@ -71,14 +71,14 @@ class AiohttpRequest(BaseRequest):
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         files = request_data.multipart_data if request_data is not None else None
-        fields = request_data.json_parameters if request_data is not None else None
         # Form fields encoded here as aiohttp's FormData would, without its machinery per request.
         body: aiohttp.FormData | BytesPayload | None = None
-        if fields is not None and not files:
-            body = form_body(urlencode(fields).encode())
+        if not files and (encoded := form_fields(request_data)) is not None:
+            body = form_body(encoded)
         if files:
+            assert request_data is not None
             form = aiohttp.FormData()
-            for name, value in (fields or {}).items():
+            for name, value in request_data.json_parameters.items():
                 form.add_field(name, value)
             for name, upload in files.items():
                 if isinstance(upload, tuple):
@@ -103,6 +103,19 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut from err
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+
+
+def form_fields(request_data: RequestData | None) -> bytes | None:
+    """A request's fields form-encoded, as PTB's own clients send them (None: it has none)."""
+    return urlencode(request_data.json_parameters).encode() if request_data is not None else None
+
+
+def form_post(method: str, request_data: RequestData | None, carrier: str) -> bytes | None:
+    """The fields of a post without files, for the clients that carry nothing else (a tap's
+    answer has none); NetworkError, nothing sent, for anything else."""
+    if method != "POST" or (request_data is not None and request_data.multipart_data):
+        raise NetworkError(f"{carrier} carries form posts without files only")  # PTB posts every call
+    return form_fields(request_data)
 
 
 class Phases(NamedTuple):

@@ -22,12 +22,11 @@ import logging
 import pickle
 import sys
 from typing import Any
-from urllib.parse import urlencode
 
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.messaging.aiohttp_request import Phases
+from bot.messaging.aiohttp_request import Phases, form_post
 from bot.messaging.courier_process import TIMED_OUT, Job, Reply
 from bot.messaging.http_session import Proxy
 from storage.piped_child import PipedChild
@@ -99,11 +98,9 @@ class AnswerCourier(BaseRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        if method != "POST" or (request_data is not None and request_data.multipart_data):
-            raise NetworkError("the answer courier carries form posts only")  # PTB posts every call
+        form = form_post(method, request_data, "the answer courier")
         if self._child is None:
             await self._start()
-        form = urlencode(request_data.json_parameters).encode() if request_data is not None else None
         limits = self._phases.limits(read_timeout, write_timeout, connect_timeout, pool_timeout, files=False)
         number = next(self._numbers)
         loop = asyncio.get_running_loop()

@@ -23,13 +23,13 @@ import functools
 import ssl
 import time
 from typing import Any, NamedTuple, cast
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import httptools
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.messaging.aiohttp_request import Phases
+from bot.messaging.aiohttp_request import Phases, form_post
 from bot.messaging.http_session import Limits
 
 # A reply bigger than this is not a Bot API answer: the connection is dropped.
@@ -86,14 +86,14 @@ class _Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         if self._reply is None or self._reply.done():
-            self._drop()  # nothing was asked (or the asker gave up): the stream is out of step
+            self.close()  # nothing was asked (or the asker gave up): the stream is out of step
             return
         self._heard = True
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as exc:
             self._fail(NetworkError(f"the Bot API's reply could not be read: {exc}"))
-            self._drop()
+            self.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
@@ -105,7 +105,7 @@ class _Connection(asyncio.Protocol):
         self._size += len(body)
         if self._size > MAX_REPLY_BYTES:
             self._fail(NetworkError("the Bot API's reply was too big"))
-            self._drop()
+            self.close()
             return
         self._body.append(body)
 
@@ -141,7 +141,7 @@ class _Connection(asyncio.Protocol):
     def _late(self, reply: asyncio.Future[tuple[int, bytes]]) -> None:
         if reply is self._reply:
             self._fail(TimeoutError("no reply in time"))
-            self._drop()
+            self.close()
 
     @property
     def heard(self) -> bool:
@@ -152,13 +152,10 @@ class _Connection(asyncio.Protocol):
         if reply is not None and not reply.done():
             reply.set_exception(error)
 
-    def _drop(self) -> None:
+    def close(self) -> None:
         self._keep = False
         if self.transport is not None:
             self.transport.abort()
-
-    def close(self) -> None:
-        self._drop()
 
 
 class KeepAliveRequest(BaseRequest):
@@ -175,11 +172,10 @@ class KeepAliveRequest(BaseRequest):
         *,
         phases: Phases | None = None,
         idle_seconds: float = 30.0,
-        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._phases = phases or Phases()
         self._idle_seconds = idle_seconds
-        self._tls = tls
+        self._tls: ssl.SSLContext | None = None  # made when the first https connection needs it
         self._gate = asyncio.Semaphore(connections)
         self._idle: dict[tuple[bool, str, int], list[_Connection]] = {}
         self._busy: set[_Connection] = set()
@@ -209,10 +205,8 @@ class KeepAliveRequest(BaseRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        if method != "POST" or (request_data is not None and request_data.multipart_data):
-            raise NetworkError("this client carries form posts without files only")  # PTB posts every call
+        body = form_post(method, request_data, "the kept-alive answers' client") or b""
         origin = origin_of(url)
-        body = urlencode(request_data.json_parameters).encode() if request_data is not None else b""
         limits = self._phases.limits(read_timeout, write_timeout, connect_timeout, pool_timeout, files=False)
         try:
             if self._gate.locked():  # all connections busy: wait no longer than the whole request may
