@@ -18,6 +18,7 @@ import struct
 import sys
 from typing import BinaryIO
 
+from storage.checkpoints import NO_AUTOMATIC_CHECKPOINTS, Checkpointer
 from storage.unit_sql import connect, run_batch
 
 LENGTH = struct.Struct(">I")  # the size of the pickled payload that follows
@@ -38,13 +39,17 @@ def frame(payload: bytes) -> bytes:
 
 
 def serve(path: str, incoming: BinaryIO, outgoing: BinaryIO) -> None:
-    conn = connect(path)
+    conn = connect(path, NO_AUTOMATIC_CHECKPOINTS)
+    checkpoints = Checkpointer(path)
+    checkpoints.start()
     try:
         while (payload := read_frame(incoming)) is not None:
             units = pickle.loads(payload)
             outgoing.write(frame(pickle.dumps(run_batch(conn, units), protocol=pickle.HIGHEST_PROTOCOL)))
             outgoing.flush()
+            checkpoints.wrote()  # after the reply: the bot waits for that, not for this
     finally:
+        checkpoints.stop()
         conn.close()
 
 
