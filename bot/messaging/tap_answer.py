@@ -10,9 +10,12 @@ mapping (RetryAfter, BadRequest, TimedOut) and the tests' fake Bot API see no di
 
 from __future__ import annotations
 
+import binascii
+
 from telegram import Bot
-from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
+
+from bot.messaging.aiohttp_request import SelfEncoded
 
 # Telegram shows at most 200 characters of a tap's answer.
 ANSWER_TEXT_LIMIT = 200
@@ -20,9 +23,30 @@ ANSWER_TEXT_LIMIT = 200
 
 async def answer_tap(bot: Bot, query_id: str, text: str | None = None, *, show_alert: bool = False) -> None:
     """What `CallbackQuery.answer(text, show_alert=...)` posts, with the same result and errors."""
-    fields: list[tuple[str, object]] = [("callback_query_id", query_id)]
+    await bot.request.post(
+        f"{bot.base_url}/answerCallbackQuery", request_data=answer_fields(query_id, text, show_alert)
+    )
+
+
+def answer_fields(query_id: str, text: str | None, show_alert: bool) -> SelfEncoded:
+    """The parameters PTB would make (its clients read them), and their form made at once."""
+    fields: list[tuple[str, str | bool]] = [("callback_query_id", query_id)]
     if text is not None:
         fields.append(("text", text[:ANSWER_TEXT_LIMIT]))
-    fields.append(("show_alert", show_alert))  # as PTB sends it when it is given, false too
-    data = RequestData([RequestParameter.from_input(name, value) for name, value in fields])
-    await bot.request.post(f"{bot.base_url}/answerCallbackQuery", request_data=data)
+    fields.append(("show_alert", show_alert))  # sent when given, false too, as PTB does
+    form = b"&".join(name.encode() + b"=" + _percent_encoded(_json_value(value)) for name, value in fields)
+    return SelfEncoded([RequestParameter(name, value, None) for name, value in fields], form)
+
+
+def _json_value(value: str | bool) -> str:
+    """As RequestParameter.json_value says it: a string as it is, a flag as JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def _percent_encoded(value: str) -> bytes:
+    """Every byte as %XX: what a form decoder reads back as the same text, made in one C call
+    (urllib's quote_plus walks the text byte by byte in Python: ~20 us for an answer's text)."""
+    raw = value.encode()
+    return b"%" + binascii.hexlify(raw, b"%").upper() if raw else b""
