@@ -40,7 +40,7 @@ class Checkpointer:
         self._written = threading.Event()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="wal-checkpoints", daemon=True)
-        self.made = 0  # checkpoints that copied pages (for tests and logs)
+        self.made = 0  # checkpoints run without an error (for tests)
 
     def start(self) -> None:
         self._thread.start()

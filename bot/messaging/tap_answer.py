@@ -34,15 +34,10 @@ def answer_fields(query_id: str, text: str | None, show_alert: bool) -> SelfEnco
     if text is not None:
         fields.append(("text", text[:ANSWER_TEXT_LIMIT]))
     fields.append(("show_alert", show_alert))  # sent when given, false too, as PTB does
-    form = b"&".join(name.encode() + b"=" + _percent_encoded(_json_value(value)) for name, value in fields)
-    return SelfEncoded([RequestParameter(name, value, None) for name, value in fields], form)
-
-
-def _json_value(value: str | bool) -> str:
-    """As RequestParameter.json_value says it: a string as it is, a flag as JSON."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
+    parameters = [RequestParameter(name, value, None) for name, value in fields]
+    # Each value as PTB's own clients send it (json_value: a string as it is, a flag as JSON).
+    form = b"&".join(p.name.encode() + b"=" + _percent_encoded(str(p.json_value)) for p in parameters)
+    return SelfEncoded(parameters, form)
 
 
 def _percent_encoded(value: str) -> bytes:
