@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from storage.frozen import Frozen
 
@@ -110,8 +111,11 @@ class Membership(Frozen):
     joined_at: datetime
 
 
-class Identity(Frozen):
-    """Everything about a user that decides what they may do (bot/directory.py)."""
+class Identity(NamedTuple):
+    """Everything about a user that decides what they may do (bot/directory.py).
+
+    A tuple, not a model: made from one row of our own schema on nearly every update, where
+    validating what its models already validated was a fifth of reading who someone is."""
 
     member: Member | None
     membership: Membership | None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.callbacks import (
@@ -16,8 +17,12 @@ from bot.models import Action, Frozen, Member, Membership, MembershipStatus, Wis
 from bot.texts import FALLBACK
 
 
-class Actor(Frozen):
-    """A user as the core sees them for one request, resolved from the database."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Actor:
+    """A user as the core sees them for one request, resolved from the database.
+
+    A plain frozen dataclass, not a model: one is made for nearly every update from parts
+    already validated (bot/people/directory.py), where pydantic checked them all again."""
 
     user_id: int
     lang: str = FALLBACK
