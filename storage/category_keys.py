@@ -23,14 +23,16 @@ class Category(StrEnum):
 
 CUSTOM_CATEGORY_PREFIX = "c"
 _CUSTOM = re.compile(r"^c[1-9][0-9]{0,11}$")
+_BUILTIN: dict[str, Category] = {c.value: c for c in Category}
 
 
 def category_key(value: str) -> str:
     """A built-in category as its enum member (so `is Category.X` holds), a custom one as its key."""
-    try:
-        return Category(value)
-    except ValueError:
-        pass
+    # The enum's own value map, not Category(value): a call through EnumType.__call__ (and a
+    # ValueError for every custom key) on each wish read, several per tap (bench/, scenario 2).
+    builtin = _BUILTIN.get(value)
+    if builtin is not None:
+        return builtin
     if not _CUSTOM.match(value):
         raise ValueError(f"not a category key: {value[:40]!r}")
     return value
