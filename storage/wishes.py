@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -117,33 +118,64 @@ class WishWrite:
     add_posts: tuple[int, ...] = ()  # chats its card goes to
 
 
-def _statements(wish_id: int, change: WishWrite, now: datetime) -> list[tuple[str, tuple[Any, ...]]]:
-    """The conditional UPDATE (RETURNING id: a row means it applied), then the writes that follow it."""
-    fields = {**change.set_fields, **dict.fromkeys(change.set_now, now)}
+@functools.lru_cache(maxsize=256)
+def _update_sql(
+    moves: bool,
+    fields: tuple[str, ...],
+    statuses: int,
+    held_by: bool,
+    as_read: bool,
+    room_for_one_more: bool,
+    cap: bool,
+) -> str:
+    """A conditional UPDATE's text, by the shape of the write (its parameters follow the same
+    order in _statements). The shapes are few and each was rebuilt on every tap of a storm."""
     unknown = set(fields) - _SETTABLE
     if unknown:
         raise ValueError(f"a wish write may not set {sorted(unknown)}")
-    stamp = utc_text(now)
     assignments = ["updated_at = ?", *(f"{name} = ?" for name in fields)]
+    if moves:
+        assignments.insert(0, "status = ?")
+    where = f"id = ? AND status IN ({', '.join('?' for _ in range(statuses))})"
+    if held_by:
+        where += " AND holder_id = ?"
+    if as_read:
+        where += f" AND updated_at = ? AND needed_members = ? AND {_HOLDING} = ?"
+    if room_for_one_more:
+        where += f" AND {_HOLDING} < needed_members"
+    if cap:
+        where += f" AND (SELECT COUNT(*) FROM ({_HELD})) < ?"
+    return f"UPDATE wishes SET {', '.join(assignments)} WHERE {where}{_RETURNING}"
+
+
+def _statements(
+    wish_id: int, change: WishWrite, now: datetime, as_read: Wish | None = None
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """The conditional UPDATE (RETURNING id: a row means it applied), then the writes that follow
+    it. `as_read`, if given, stands for the write's own (a one-trip write's read of the wish)."""
+    read = as_read if as_read is not None else change.as_read
+    fields = {**change.set_fields, **dict.fromkeys(change.set_now, now)}
+    stamp = utc_text(now)
     params: list[Any] = [stamp, *(_to_db(v) for v in fields.values())]
     if change.to_status is not None:
-        assignments.insert(0, "status = ?")
         params.insert(0, change.to_status.value)
-    where = f"id = ? AND status IN ({', '.join('?' for _ in change.from_statuses)})"
     params += [wish_id, *(s.value for s in change.from_statuses)]
     if change.held_by is not None:
-        where += " AND holder_id = ?"
         params.append(change.held_by)
-    if change.as_read is not None:
-        read = change.as_read
-        where += f" AND updated_at = ? AND needed_members = ? AND {_HOLDING} = ?"
+    if read is not None:
         params += [utc_text(read.updated_at), read.needed_members, len(read.holders)]
-    if change.room_for_one_more:
-        where += f" AND {_HOLDING} < needed_members"
     if change.cap is not None:
-        where += f" AND (SELECT COUNT(*) FROM ({_HELD})) < ?"
         params += [change.cap.user_id, change.cap.cap]
-    statements = [(f"UPDATE wishes SET {', '.join(assignments)} WHERE {where}{_RETURNING}", tuple(params))]
+    sql = _update_sql(
+        change.to_status is not None,
+        tuple(fields),
+        len(change.from_statuses),
+        change.held_by is not None,
+        read is not None,
+        change.room_for_one_more,
+        change.cap is not None,
+    )
+    statements = [(sql, tuple(params))]
     if change.clear_holders:
         statements.append(("DELETE FROM wish_holders WHERE wish_id = ?", (wish_id,)))
     if change.remove_holder is not None:
@@ -295,6 +327,7 @@ class WishRepo:
         change: WishWrite,
         now: datetime,
         *,
+        as_read: Wish,
         event: Sequence[Any],
         outbox: Sequence[NewOutbox],
     ) -> bool:
@@ -302,10 +335,11 @@ class WishRepo:
         outbox rows, as one transaction in one trip to the writer (see Database.run_unit).
 
         Everything is decided and rendered before the write lock is taken, so the change must
-        not depend on anything read inside: `change.as_read` makes it apply only to the wish the
-        caller read. False, with nothing written, when any condition does not hold.
+        not depend on anything read inside: it applies only to the wish exactly `as_read` by the
+        caller (as WishWrite.as_read). False, with nothing written, when any condition does not
+        hold.
         """
-        (sql, params), *rest = _statements(wish_id, change, now)
+        (sql, params), *rest = _statements(wish_id, change, now, as_read)
         # Whether it applied is the count of rows changed: one step, where reading the returned
         # id took two.
         unit = Unit.of(

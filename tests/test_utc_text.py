@@ -23,3 +23,11 @@ def test_whole_seconds_keep_their_microseconds_so_texts_sort_as_instants() -> No
     assert utc_text(datetime(2026, 12, 2, 8, 0, tzinfo=UTC)) == "2026-12-02T08:00:00.000000Z"
     later = datetime(2026, 12, 2, 8, 0, 0, 1, tzinfo=UTC)
     assert utc_text(datetime(2026, 12, 2, 8, 0, tzinfo=UTC)) < utc_text(later)
+
+
+def test_one_instant_in_two_zones_is_one_text_whichever_came_first() -> None:
+    # utc_text remembers recent instants; an aware datetime equals the same instant in any zone.
+    beijing = datetime(2026, 12, 2, 16, 0, tzinfo=timezone(timedelta(hours=8)))
+    utc = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+    assert utc_text(beijing) == utc_text(utc) == "2026-12-02T08:00:00.000000Z"
+    assert utc_text(utc) == utc_text(beijing) == "2026-12-02T08:00:00.000000Z"

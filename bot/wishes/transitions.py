@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -308,8 +308,9 @@ class Transitions:
         after = _predict(read, change.write, now)
         event = event_row(**self._event(change, actor, read, now))
         outbox = change.effect(self._outcome(actor, read, after, posts, ctx))
-        write = replace(change.write, as_read=read)
-        if not await self._wishes.write_in_one_trip(read.id, write, now, event=event, outbox=outbox):
+        if not await self._wishes.write_in_one_trip(
+            read.id, change.write, now, as_read=read, event=event, outbox=outbox
+        ):
             return None
         self.on_outbox()  # committed: the unit's transaction has ended
         return after
