@@ -53,6 +53,8 @@ def pick_lang(language_code: str | None, default: Lang | None = None) -> Lang:
     """The registered language for Telegram's code ('zh-hans', 'en-GB', ... or nothing): the code
     itself if registered, else its shorter prefixes ('zh-hant-tw' → 'zh-hant' → 'zh'), else the
     default (the first registered language if none is given)."""
+    if language_code is not None and language_code in LANGUAGES:  # as registered: nearly every update asks
+        return language_code
     code = (language_code or "").lower().replace("_", "-")
     while code:
         if code in LANGUAGES:
