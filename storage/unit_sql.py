@@ -47,6 +47,11 @@ class Later:
         if not _gatherable(self.insert):
             raise ValueError(f"not an INSERT whose rows can be gathered: {self.insert!r}")
 
+    def __reduce__(self) -> tuple[type[Later], tuple[str, tuple[Params, ...]]]:
+        # Pickled (to the writer) by its fields: a slotted dataclass's own __getstate__ walks
+        # fields() in Python, for every unit of every claim.
+        return Later, (self.insert, self.rows)
+
 
 @dataclass(frozen=True, slots=True)
 class Unit:
@@ -64,6 +69,9 @@ class Unit:
     def __post_init__(self) -> None:
         if not self.statements:
             raise ValueError("a unit needs a statement")
+
+    def __reduce__(self) -> tuple[type[Unit], tuple[tuple[tuple[str, Params], ...], tuple[Later, ...], bool]]:
+        return Unit, (self.statements, self.later, self.gated)  # see Later.__reduce__
 
     @classmethod
     def of(

@@ -495,3 +495,21 @@ async def test_the_claim_s_one_read_finds_what_the_three_reads_find(services: Se
         (-100500, 77),
     ]
     assert await services.wish_repo.for_claim(wish.id + 1000) is None
+
+
+def test_units_cross_to_the_writer_whole_and_are_checked_again_there() -> None:
+    """Units are pickled to the writer process by their fields (Unit/Later.__reduce__), so the
+    other side builds them with the same checks: a forged unit is refused there too."""
+    import pickle
+
+    unit = Unit.of(
+        [("UPDATE wishes SET status = ? WHERE id = ?", ("claimed", 5))],
+        later=[Later("INSERT INTO events (a, b) VALUES (?, ?)", ((1, "x"), (2, None)))],
+        gated=True,
+    )
+    assert pickle.loads(pickle.dumps([unit], protocol=pickle.HIGHEST_PROTOCOL)) == [unit]
+    forged = pickle.dumps(Later("INSERT INTO events (a) VALUES (?)", ((1,),))).replace(
+        b"INSERT INTO events (a) VALUES (?)", b"DELETE FROM events WHERE a IN (?)"
+    )
+    with pytest.raises(ValueError, match="not an INSERT"):
+        pickle.loads(forged)
