@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import Any
 
 from bot.clock import FakeClock
-from bot.models import Beneficiary, Category, Figures, WishDraft
+from bot.models import Beneficiary, Category, Figures, Wish, WishDraft, WishStatus
 from bot.people.organisation import SYSTEM
 from bot.people.policies import Actor
 from bot.reports.model import BranchRow, WeeklyReport
@@ -16,6 +17,40 @@ from bot.timing import IsoWeek
 
 COORDINATOR = 9001
 BENEFICIARY = Beneficiary(name="王秀英", phone="13812345678", address="幸福路 8 号 3 单元 502 室")
+
+
+def wish_record(
+    *, holders: tuple[int, ...] = (), made: datetime = datetime(2026, 11, 20, tzinfo=UTC), **fields: Any
+) -> Wish:
+    """A wish as storage reads it, for tests of code that takes one without a database: open,
+    or claimed by `holders` (its first leads) since `made`; `fields` replace any column."""
+    held = bool(holders)
+    record: dict[str, Any] = {
+        "id": 42,
+        "community_id": 1,
+        "branch_id": 1,
+        "status": WishStatus.CLAIMED if held else WishStatus.OPEN,
+        "beneficiary_name": BENEFICIARY.name,
+        "beneficiary_phone": BENEFICIARY.phone,
+        "beneficiary_address": BENEFICIARY.address,
+        "category": Category.ELDERLY_ALONE,
+        "description": "电暖器一台",
+        "value_fen": 20000,
+        "due_date": date(2026, 12, 4),
+        "photo_file_id": None,
+        "created_by": COORDINATOR,
+        "created_at": made,
+        "holder_id": holders[0] if held else None,
+        "claimed_at": made if held else None,
+        "delivered_at": None,
+        "delivery_note": None,
+        "delivery_photo_id": None,
+        "fulfilled_at": None,
+        "reason": None,
+        "updated_at": made,
+        "holders": holders,
+    }
+    return Wish(**{**record, **fields})
 
 
 def draft(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -15,13 +14,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MenuButtonWebAp
 from telegram.error import BadRequest
 
 from bot.clock import FakeClock
-from bot.models import Category, Wish, WishStatus
+from bot.models import Wish, WishStatus
 from bot.people.policies import Actor
 from bot.settings import Settings
 from bot.wall.links import START_PARAM, app_link, card_link, may_open, welcome_buttons
 from bot.wishes import cards
 from tests.conftest import Bot, running
-from tests.factories import COORDINATOR
+from tests.factories import COORDINATOR, wish_record
 from tests.fakes.telegram.wire import MAX_CALLBACK_DATA_BYTES
 from tests.fakes.telegram_api import FakeTelegram, StoredMessage
 from tests.test_flow import ADDRESS, GROUP_ID, NAME, PHONE, enter_wish, register, setup_group, verify_and_post
@@ -215,32 +214,15 @@ async def test_a_joint_cards_link_stays_while_it_needs_members(wall_bot: Bot) ->
 
 
 def _wish(status: WishStatus = WishStatus.OPEN, wish_id: int = 42) -> Wish:
-    made = datetime(2026, 11, 20, tzinfo=UTC)
     held = status in (WishStatus.CLAIMED, WishStatus.DELIVERED)
-    return Wish(
+    return wish_record(
         id=wish_id,
-        community_id=1,
-        branch_id=1,
         status=status,
+        holders=(1,) if held else (),
         beneficiary_name=NAME,
         beneficiary_phone=PHONE,
         beneficiary_address=ADDRESS,
-        category=Category.ELDERLY_ALONE,
         description="电暖器一台",
-        value_fen=20000,
-        due_date=date(2026, 12, 4),
-        photo_file_id=None,
-        created_by=COORDINATOR,
-        created_at=made,
-        holder_id=1 if held else None,
-        claimed_at=made if held else None,
-        delivered_at=None,
-        delivery_note=None,
-        delivery_photo_id=None,
-        fulfilled_at=None,
-        reason=None,
-        updated_at=made,
-        holders=(1,) if held else (),
     )
 
 

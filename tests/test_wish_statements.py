@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from storage.db import migrations, utc_text
 from storage.models import Wish, WishStatus
 from storage.wishes import _SETTABLE, HolderCap, WishWrite, _statements
+from tests.factories import wish_record
 
 NOW = datetime(2026, 12, 3, 8, 30, 0, 123456, tzinfo=UTC)
 READ_AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -26,30 +27,7 @@ def _schema() -> sqlite3.Connection:
 
 
 def _wish(holders: tuple[int, ...] = ()) -> Wish:
-    return Wish(
-        id=1,
-        community_id=1,
-        status=WishStatus.CLAIMED if holders else WishStatus.OPEN,
-        beneficiary_name="王秀英",
-        beneficiary_phone="13800000000",
-        beneficiary_address="幸福路 1 号",
-        category="elderly_alone",
-        description="电暖器",
-        value_fen=20000,
-        due_date=date(2026, 12, 20),
-        photo_file_id=None,
-        created_by=9,
-        created_at=READ_AT,
-        holder_id=holders[0] if holders else None,
-        claimed_at=READ_AT if holders else None,
-        delivered_at=None,
-        delivery_note=None,
-        delivery_photo_id=None,
-        fulfilled_at=None,
-        reason=None,
-        updated_at=READ_AT,
-        holders=holders,
-    )
+    return wish_record(id=1, holders=holders, made=READ_AT)
 
 
 _VALUES = {
