@@ -62,10 +62,10 @@ class DatabaseUnusable(Exception):
 def utc_text(when: datetime) -> str:
     """Timestamps are stored as sortable UTC ISO text so SQL comparisons work.
 
-    Remembered for the last few instants: a claim writes its one `now` four times over (the
-    wish, its holder, its event, its messages) and each formatting took microseconds."""
-    # isoformat, not strftime: a claim formats five of these, and strftime was ~2% of the event
-    # loop's time under a storm (bench/, scenario 2). Same text: "+00:00" becomes "Z".
+    Remembered for the last few instants: a claim writes its one `now` several times over (the
+    wish, its holder, its event, its messages), and each formatting took microseconds."""
+    # isoformat, not strftime: strftime was ~2% of the event loop's time under a storm (bench/,
+    # scenario 2). Same text: "+00:00" becomes "Z".
     return when.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
