@@ -128,9 +128,9 @@ def decade_community(wishes: int, communities: int, big: int, years: int) -> int
     return communities + 1 if decade_size(wishes, communities, big, years) else None
 
 
-def _set_aside(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
-    """What to set aside while the world is built and put back, unchanged, before it commits
-    (kind, name, SQL; tests/test_bench_smoke.py checks the world comes out the same).
+def _week_triggers(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """The triggers to set aside while the world is built and put back, unchanged, before it
+    commits (name, SQL; tests/test_bench_smoke.py checks the world comes out the same).
 
     The stored weeks' triggers only forget stored weeks (they delete or clear rows of
     report_weeks, and of report_week_branches with them), and none is stored until the world is
@@ -140,10 +140,9 @@ def _set_aside(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
     if conn.execute("SELECT 1 FROM report_weeks").fetchone() is not None:
         raise RuntimeError("weeks are stored already: their triggers cannot be set aside")
     return [
-        (str(kind), str(name), str(sql))
-        for kind, name, sql in conn.execute(
-            "SELECT type, name, sql FROM sqlite_master WHERE type = 'trigger' AND name GLOB 'report_weeks_*'"
-            " ORDER BY name"
+        (str(name), str(sql))
+        for name, sql in conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name GLOB 'report_weeks_*'"
         )
     ]
 
@@ -201,9 +200,9 @@ def build(
     conn.execute("PRAGMA temp_store=MEMORY")
     created = NOW.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     conn.execute("BEGIN")
-    aside = _set_aside(conn) if set_aside else []
-    for kind, name, _ in aside:
-        conn.execute(f'DROP {kind.upper()} "{name}"')
+    aside = _week_triggers(conn) if set_aside else []
+    for name, _ in aside:
+        conn.execute(f'DROP TRIGGER "{name}"')
     conn.executemany(
         "INSERT INTO communities (id, name, created_at) VALUES (?, ?, ?)",
         [(c, f"社区{c}", created) for c in range(1, total + 1)],
@@ -241,7 +240,7 @@ def build(
         conn.execute(_WISHES, {**params, "now": now, "span": span})
         conn.execute(_EVENTS, {**params, "now": now, "span": span})
         conn.execute(_HOLDERS, {"first_id": first_id, "last_id": first_id + count - 1})
-    for _, _, sql in aside:
+    for _, sql in aside:
         conn.execute(sql)
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
