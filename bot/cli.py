@@ -304,7 +304,8 @@ def _jobs_run(settings: Settings, name: str, *, enqueue_only: bool, log_level: s
 
 async def _drain_all(services: Services, sender: OutboxSender, clock: Clock) -> None:
     """Drain, including rows that come due later in the run: messages deferred by a 429, and
-    rows a killed process had leased (their lease runs out after a minute). The caller bounds it."""
+    rows another sender still holds (the bot beside this run: they are due for this one only
+    if its lease runs out). The caller bounds it."""
     import asyncio
 
     while True:

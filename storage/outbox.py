@@ -9,6 +9,7 @@ from typing import Any
 import aiosqlite
 
 from storage.db import Database, fetch_all, fetch_one, parse_utc, utc_text
+from storage.lease_holders import LeaseHolder, stopped
 from storage.models import NewOutbox, OutboxItem, OutboxStatus, QueuedRef, Rendered
 from storage.unit_sql import Unit
 
@@ -19,7 +20,7 @@ INSERT_OUTBOX = (
 
 # The sender's writes: one statement (or two) each, run as units (one trip, see Database.run_unit).
 _LEASE = (
-    "UPDATE outbox SET lease_until = ? WHERE id = ? AND status = 'pending'"
+    "UPDATE outbox SET lease_until = ?, lease_by = ? WHERE id = ? AND status = 'pending'"
     " AND (lease_until IS NULL OR lease_until <= ?)"
 )
 _FINISH = "UPDATE outbox SET status = ?, sent_at = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?"
@@ -78,9 +79,36 @@ class OutboxRepo:
             rows = await cur.fetchall()
         return [_item(r) for r in rows]
 
-    async def lease(self, item: OutboxItem, now: datetime, until: datetime) -> bool:
-        """Take a due row for sending; False when another sender (process) holds it."""
-        return await self._db.write(_LEASE, (utc_text(until), item.id, utc_text(now))) == 1
+    async def lease(
+        self, item: OutboxItem, now: datetime, until: datetime, holder: str | None = None
+    ) -> bool:
+        """Take a due row for sending; False when another sender (process) holds it.
+        `holder` names this process's sender (storage/lease_holders.py)."""
+        return await self._db.write(_LEASE, (utc_text(until), holder, item.id, utc_text(now))) == 1
+
+    def take_holder(self) -> LeaseHolder | None:
+        """A name for this process's sender, held until released (None: leases run out by time)."""
+        return LeaseHolder.take(self._db.path)
+
+    async def free_stopped_leases(self, now: datetime) -> int:
+        """Rows leased by senders that no longer run (killed mid-send) are due again now, not
+        when their leases run out. Returns how many."""
+        at = utc_text(now)
+        rows = await fetch_all(
+            self._db.reader,
+            "SELECT DISTINCT lease_by FROM outbox WHERE status = 'pending' AND lease_by IS NOT NULL"
+            " AND lease_until > ?",
+            (at,),
+        )
+        gone = sorted(stopped(self._db.path, (str(r[0]) for r in rows)))
+        if not gone:
+            return 0
+        marks = ", ".join("?" for _ in gone)
+        return await self._db.write(
+            "UPDATE outbox SET lease_until = NULL, lease_by = NULL WHERE status = 'pending'"
+            f" AND lease_until > ? AND lease_by IN ({marks})",
+            (at, *gone),
+        )
 
     async def queued(self, now: datetime, limit: int = 500, *, floor: int = 0) -> list[QueuedRef]:
         """The head of the queue in id order, without payloads: what the sender decides on.

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import telegram
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
@@ -160,6 +161,15 @@ async def running(settings: Settings, clock: FakeClock, api: FakeTelegram) -> As
 @pytest.fixture
 def api() -> FakeTelegram:
     return FakeTelegram()
+
+
+@pytest.fixture
+async def tg(api: FakeTelegram) -> AsyncIterator[telegram.Bot]:
+    """PTB's Bot straight on the fake API, without the Application (for the outbox sender)."""
+    bot = telegram.Bot("123456:TEST-TOKEN", request=api, get_updates_request=api)
+    await bot.initialize()
+    yield bot
+    await bot.shutdown()
 
 
 @pytest.fixture

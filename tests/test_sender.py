@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -32,14 +31,6 @@ def settings(settings: Settings) -> Settings:
             "group_messages_per_minute": 20,
         }
     )
-
-
-@pytest.fixture
-async def tg(api: FakeTelegram) -> AsyncIterator[Bot]:
-    bot = Bot("123456:TEST-TOKEN", request=api, get_updates_request=api)
-    await bot.initialize()
-    yield bot
-    await bot.shutdown()
 
 
 async def enqueue(services: Services, *items: NewOutbox) -> None:

@@ -31,7 +31,9 @@ from storage.wishes import WishRepo
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
-# How long a row taken for sending stays another process's; a crash mid-send frees it after this.
+# How long a row taken for sending stays another process's. A sender that is killed mid-send
+# is seen at once by the next one to start (storage/lease_holders.py), which sends its rows
+# again; the time is for what that cannot see (a sender without a name, one that hangs).
 LEASE_SECONDS = 60
 
 
@@ -66,13 +68,15 @@ class Delivery:
         # Told "sent", "failed" or "429" as rows end or wait (the /metrics counters).
         self._observe = observe
         self.sent = 0  # a counter for logs and benchmarks
+        self.holder: str | None = None  # the sender's name on the rows it leases (set by it)
 
     async def send(self, item: OutboxItem, ticket: OutboxTicket) -> None:
         # This task's requests are paced here: the transport stamps the slot reserved for them.
         outbox_send.set(ticket)
         try:
             now = self._clock.now()
-            if not await self._outbox.lease(item, now, now + timedelta(seconds=LEASE_SECONDS)):
+            until = now + timedelta(seconds=LEASE_SECONDS)
+            if not await self._outbox.lease(item, now, until, self.holder):
                 return  # another process is sending it
             await self._send(item)
         except Exception:

@@ -25,6 +25,7 @@ from bot.models import QueuedRef
 from bot.people.directory import Directory
 from bot.people.notices import Notices
 from storage.groups import GroupRepo
+from storage.lease_holders import LeaseHolder
 from storage.media import MediaRepo
 from storage.members import MemberRepo
 from storage.organisation import MembershipRepo
@@ -65,6 +66,8 @@ class OutboxSender:
         self._task: asyncio.Task[None] | None = None
         self._in_flight: dict[int, asyncio.Task[None]] = {}  # chat_id -> its one send
         self._floor = 0  # no pending row has a lower id (0: not known yet)
+        self._holder: LeaseHolder | None = None
+        self._looked_for_stopped = asyncio.Event()  # set once a run has freed what it found
         writer = MessageWriter(
             bot=bot,
             outbox=outbox,
@@ -94,6 +97,10 @@ class OutboxSender:
 
     def start(self) -> None:
         if self._task is None or self._task.done():
+            if self._holder is None:
+                self._holder = self._outbox.take_holder()
+                self._delivery.holder = self._holder.name if self._holder else None
+            self._looked_for_stopped.clear()
             self._task = asyncio.create_task(self._run(), name="outbox-sender")
 
     async def stop(self) -> None:
@@ -105,6 +112,10 @@ class OutboxSender:
             self._task = None
         if self._in_flight:
             await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+        if self._holder is not None:
+            self._holder.release()
+            self._holder = None
+            self._delivery.holder = None
 
     @property
     def sent(self) -> int:
@@ -120,6 +131,10 @@ class OutboxSender:
 
     async def drain(self) -> None:
         """Wait until nothing due is left; rows deferred to later remain. Callers bound it."""
+        # Not before the rows a stopped sender had taken are due again: they would look like
+        # another sender's, due only when their leases run out.
+        while self.running and not self._looked_for_stopped.is_set():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
         while True:
             due = await self._outbox.queued(self._clock.now(), limit=1)
             if not due and not self._in_flight:
@@ -130,6 +145,14 @@ class OutboxSender:
     # --- the loop -------------------------------------------------------------------------
 
     async def _run(self) -> None:
+        try:
+            freed = await self._outbox.free_stopped_leases(self._clock.now())
+        except Exception:
+            log.exception("could not look for messages a stopped sender had taken")
+        else:
+            if freed:
+                log.info("%d message(s) a stopped sender had taken go again now", freed)
+        self._looked_for_stopped.set()
         while True:
             try:
                 pause = await self._pass()
