@@ -33,9 +33,11 @@ import json
 import os
 import platform
 import shlex
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,22 +87,71 @@ def params_for(scenario: Scenario, overrides: dict[str, str], toy: bool) -> dict
     return params
 
 
-async def run_once(scenario: Scenario, params: dict[str, Any], latency: float) -> list[Figure]:
+async def run_once(
+    scenario: Scenario, params: dict[str, Any], latency: float, prepared: Path | None = None
+) -> list[Figure]:
     """One run in this process (what a child does; the smoke test calls it directly)."""
-    return await scenario.run(RunContext(params=params, latency=latency, log=_log))
+    return await scenario.run(RunContext(params=params, latency=latency, log=_log, prepared=prepared))
 
 
 def _log(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def _child(key: str, params: dict[str, Any], latency: float) -> None:
+def _child(key: str, params: dict[str, Any], latency: float, prepared: Path | None) -> None:
     quiet_logs()
-    figures = asyncio.run(run_once(find(key), params, latency))
+    figures = asyncio.run(run_once(find(key), params, latency, prepared))
     print(json.dumps([f.to_dict() for f in figures], ensure_ascii=False))
 
 
-def _run_in_child(scenario: Scenario, params: dict[str, Any], latency: float, timeout: float) -> list[Figure]:
+def _prepare_child(key: str, params: dict[str, Any], folder: Path) -> None:
+    os.nice(10)  # second to the scenario it runs beside, whose processes keep their share
+    prepare = find(key).prepare
+    assert prepare is not None
+    prepare(params, folder)
+
+
+class Preparation:
+    """A scenario's Scenario.prepare running in a child process while an earlier one runs."""
+
+    def __init__(self, scenario: Scenario, params: dict[str, Any]) -> None:
+        self.scenario = scenario
+        self.folder = Path(tempfile.mkdtemp(prefix=f"wishwall-bench-{scenario.key}-"))
+        command = [
+            sys.executable,
+            "-m",
+            "bench",
+            "--prepare",
+            scenario.key,
+            "--child-params",
+            json.dumps(params),
+        ]
+        self._process = subprocess.Popen([*command, "--into", str(self.folder)], cwd=ROOT)
+
+    def finished(self, timeout: float) -> Path | None:
+        """The filled folder once the child is done; None if it failed (the run then does the
+        work itself)."""
+        try:
+            code = self._process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+            code = -1
+        if code != 0:
+            _log(f"    preparing {self.scenario.key} ahead failed (exit code {code}); it is done in its turn")
+            return None
+        return self.folder
+
+    def discard(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _run_in_child(
+    scenario: Scenario, params: dict[str, Any], latency: float, timeout: float, prepared: Path | None = None
+) -> list[Figure]:
     command = [
         sys.executable,
         "-m",
@@ -111,6 +162,7 @@ def _run_in_child(scenario: Scenario, params: dict[str, Any], latency: float, ti
         json.dumps(params),
         "--latency",
         str(latency),
+        *(["--prepared", str(prepared)] if prepared is not None else []),
     ]
     try:
         done = subprocess.run(
@@ -148,11 +200,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list scenarios and their parameters")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-params", help=argparse.SUPPRESS)
+    parser.add_argument("--prepared", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--prepare", help=argparse.SUPPRESS)
+    parser.add_argument("--into", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     loop_name = use_fastest_loop()  # the loop `wishwall run` uses
 
     if args.child:
-        _child(args.child, json.loads(args.child_params), args.latency)
+        _child(args.child, json.loads(args.child_params), args.latency, args.prepared)
+        return 0
+    if args.prepare:
+        _prepare_child(args.prepare, json.loads(args.child_params), args.into)
         return 0
     if args.list:
         for s in SCENARIOS:
@@ -166,18 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     info = machine(loop_name)
     print(f"Machine: {info['description']}", flush=True)
     began = time.monotonic()
-    figures: list[Figure] = []
-    for scenario in chosen:
-        params = params_for(scenario, overrides, args.toy)
-        repeats = max(1, args.repeat) if scenario.repeatable else 1
-        runs = []
-        for n in range(repeats):
-            _log(f"{scenario.key}. {scenario.title}: run {n + 1} of {repeats} {params if n == 0 else ''}")
-            if scenario.needs:
-                runs.append(asyncio.run(run_once(scenario, params, args.latency)))
-            else:
-                runs.append(_run_in_child(scenario, params, args.latency, args.timeout))
-        figures += combine(runs)
+    figures = _run_all(chosen, overrides, args)
     elapsed = time.monotonic() - began
     print()
     print(table(figures))
@@ -188,6 +235,37 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Figures written to {args.json}.")
     missed = [f for f in figures if f.met is False]
     return 1 if missed else 0
+
+
+def _run_all(chosen: list[Scenario], overrides: dict[str, str], args: argparse.Namespace) -> list[Figure]:
+    """Each scenario in turn; what a later one prepares ahead starts with the one it runs beside."""
+    figures: list[Figure] = []
+    preparing: dict[str, Preparation] = {}
+    try:
+        for at, scenario in enumerate(chosen):
+            params = params_for(scenario, overrides, args.toy)
+            for later in chosen[at + 1 :]:
+                if later.prepare is not None and later.prepare_beside == scenario.key:
+                    _log(f"    preparing {later.key}. {later.title} meanwhile, in a process of its own")
+                    preparing[later.key] = Preparation(later, params_for(later, overrides, args.toy))
+            ready = preparing[scenario.key].finished(args.timeout) if scenario.key in preparing else None
+            repeats = max(1, args.repeat) if scenario.repeatable else 1
+            runs = []
+            for n in range(repeats):
+                _log(f"{scenario.key}. {scenario.title}: run {n + 1} of {repeats} {params if n == 0 else ''}")
+                if scenario.needs:
+                    runs.append(asyncio.run(run_once(scenario, params, args.latency)))
+                    continue
+                # What was prepared is used up by one run (scenario 5 stores weeks in its world).
+                prepared = ready if n == 0 else None
+                runs.append(_run_in_child(scenario, params, args.latency, args.timeout, prepared))
+            if scenario.key in preparing:
+                preparing.pop(scenario.key).discard()
+            figures += combine(runs)
+    finally:
+        for left in preparing.values():
+            left.discard()
+    return figures
 
 
 def write_json(

@@ -7,6 +7,7 @@ import math
 import statistics
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 Op = Literal["<", "<=", "==", ">="]
@@ -138,6 +139,11 @@ class Scenario:
     params: list[Param] = field(default_factory=list)
     needs: str | None = None  # set while the scenario waits for other work (a placeholder)
     repeatable: bool = True  # False: one run is the figure (e.g. slow seeding, memory)
+    # Work done ahead, in a process of its own, while the scenario keyed `prepare_beside` runs
+    # (one whose figures wait on configured rates, not on the CPU): prepare(params, folder)
+    # leaves its results in the folder, and a run finds it as RunContext.prepared.
+    prepare: Callable[[dict[str, Any], Path], None] | None = None
+    prepare_beside: str | None = None
 
 
 @dataclass
@@ -147,6 +153,7 @@ class RunContext:
     params: dict[str, Any]
     latency: float = 0.05
     log: Callable[[str], None] = print
+    prepared: Path | None = None  # the folder Scenario.prepare filled, if it ran
 
     def get(self, name: str) -> Any:
         return self.params[name]

@@ -5,14 +5,17 @@ Benchmarks are not tests: nothing here is timed. This only keeps bench/ from rot
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 import sqlite3
+import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bench.cli import params_for, run_once
+from bench.cli import Preparation, main, params_for, run_once
 from bench.core import table
 from bench.query_world import NOW, build
 from bench.scenarios import find
@@ -106,3 +109,46 @@ def test_the_world_is_the_same_with_the_stored_weeks_triggers_set_aside(tmp_path
         body = sql.split("BEGIN", 1)[1]  # "AFTER UPDATE OF ..." names no table written
         written = set(re.findall(r"(?:DELETE FROM|UPDATE|INSERT INTO)\s+(\w+)", body, re.IGNORECASE))
         assert written <= {"report_weeks", "report_week_branches"}, sql
+
+
+def test_a_prepared_report_world_is_the_one_measured(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = find("reports")
+    params = params_for(scenario, {}, toy=True)
+    assert scenario.prepare is not None and scenario.prepare_beside == "4"
+    scenario.prepare(params, tmp_path)
+    built = json.loads((tmp_path / "built.json").read_text(encoding="utf-8"))
+    figures = asyncio.run(run_once(scenario, params, latency=0.01, prepared=tmp_path))
+    by_name = {f.figure: f for f in figures}
+    assert by_name["building the database"].value == built["seconds"]
+    assert all(f.value is not None for f in figures)
+    assert "built beside the scenario before" in capsys.readouterr().err
+    # An empty folder (the preparation failed before it wrote anything): the run builds its own.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    figures = asyncio.run(run_once(scenario, params, latency=0.01, prepared=empty))
+    assert all(f.value is not None for f in figures)
+    assert "building 2,000 wishes" in capsys.readouterr().err
+
+
+def test_the_suite_builds_the_report_world_beside_the_reminders(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    before = set(Path(tempfile.gettempdir()).glob("wishwall-bench-5-*"))
+    out = tmp_path / "results.json"
+    assert main(["-s", "4", "-s", "5", "--toy", "--json", str(out)]) == 0
+    log = capfd.readouterr().err
+    assert log.index("preparing 5.") < log.index("4. Reminder fan-out: run 1") < log.index("built beside")
+    figures = json.loads(out.read_text(encoding="utf-8"))["figures"]
+    assert {f["scenario"][:2] for f in figures} == {"4.", "5."}
+    assert all(f["met"] is not False for f in figures)
+    assert set(Path(tempfile.gettempdir()).glob("wishwall-bench-5-*")) == before  # nothing left
+
+
+def test_a_failed_preparation_leaves_the_work_to_the_run() -> None:
+    preparation = Preparation(find("reports"), {"wishes": "not a number"})
+    assert preparation.finished(timeout=60) is None
+    assert preparation.folder.exists()
+    preparation.discard()
+    assert not preparation.folder.exists()

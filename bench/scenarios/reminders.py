@@ -10,7 +10,9 @@ and a holder may get at most one duplicate (a message on the wire when the proce
 At Telegram's ~30 msg/s, 10,000 reminders take over six minutes; so that the whole suite stays
 within ten minutes the 10,000-holder run uses a configured rate of 100 msg/s, with the server's
 overall limit raised to match (the per-chat limits stay Telegram's). `-p big_rate=25` runs it at
-Telegram's rate.
+Telegram's rate. The whole suite builds scenario 5's world meanwhile, in a process of its own
+at a lower priority: these runs wait on their rates (each figure measured the same with and
+without it: 96.8/96.6% and 94.7/94.9% of the configured rate, 0 429s either way).
 """
 
 from __future__ import annotations
