@@ -152,3 +152,15 @@ def test_a_failed_preparation_leaves_the_work_to_the_run() -> None:
     assert preparation.folder.exists()
     preparation.discard()
     assert not preparation.folder.exists()
+
+
+def test_the_reminder_runs_report_the_same_rows_at_once_or_one_after_another(tmp_path: Path) -> None:
+    rows = {}
+    for together in ("0", "1"):
+        out = tmp_path / f"together-{together}.json"
+        assert main(["-s", "4", "--toy", "-p", f"together={together}", "--json", str(out)]) == 0
+        figures = json.loads(out.read_text(encoding="utf-8"))["figures"]
+        rows[together] = [(f["scenario"], f["figure"], f["target"]) for f in figures]
+        assert all(f["met"] is not False for f in figures)
+    assert rows["0"] == rows["1"]
+    assert len(rows["1"]) == 12
