@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
-from telegram import Bot
+from typing import TYPE_CHECKING
 
 from bot.browse.service import Browse
 from bot.categories.service import Categories
@@ -13,7 +12,6 @@ from bot.core import Core
 from bot.drafts import DraftService
 from bot.followups.service import FollowupService
 from bot.foundation import Foundation
-from bot.messaging.sender import OutboxSender
 from bot.operations.backups import Backups
 from bot.operations.health import Health, Heartbeat
 from bot.operations.metrics import Metrics
@@ -33,6 +31,11 @@ from storage.records import RecordsRepo
 from storage.reminders import ReminderRepo
 from storage.stats import StatsRepo
 from storage.wall import WallRepo
+
+if TYPE_CHECKING:
+    from telegram import Bot
+
+    from bot.messaging.sender import OutboxSender
 
 
 @dataclass
@@ -213,6 +216,10 @@ class Services(Foundation):
         )
 
     def attach_sender(self, bot: Bot) -> OutboxSender:
+        # Imported here: the sender brings the HTTP client (aiohttp, ~90 ms to import), which a
+        # cron job that only queues (`wishwall jobs run --enqueue-only`) never needs.
+        from bot.messaging.sender import OutboxSender
+
         self.sender = OutboxSender(
             bot=bot,
             outbox=self.outbox,

@@ -10,6 +10,7 @@ import typing
 from pathlib import Path
 
 from bot.core import Core
+from bot.messaging.sender import OutboxSender
 from bot.services import Services
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,7 +19,8 @@ HANDLERS = sorted((ROOT / "handlers").rglob("*.py"))
 
 def _from_storage(cls: type) -> set[str]:
     """The attributes of a dataclass whose type is defined in storage/ (a repository, the database)."""
-    hints = typing.get_type_hints(cls)
+    # Names Services imports for its annotations only (it imports the sender when it makes one).
+    hints = typing.get_type_hints(cls, localns={"OutboxSender": OutboxSender})
     return {
         f.name
         for f in dataclasses.fields(cls)

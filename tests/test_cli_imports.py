@@ -67,6 +67,8 @@ def test_queueing_jobs_does_without_the_bots_application(tmp_path: Path) -> None
     loaded = _loaded(code, tmp_path)
     assert "bot.reminders.jobs" in loaded  # it did run the passes
     assert [name for name in loaded if name in ("bot.app", "handlers", "matplotlib", "openpyxl")] == []
+    # Nor the Bot API's libraries: the outbox sender (and its HTTP client) is only for delivering.
+    assert [name for name in loaded if name in ("telegram", "aiohttp", "httpx", "bot.messaging.sender")] == []
 
 
 def test_the_light_tables_are_the_cores_own() -> None:
