@@ -164,3 +164,17 @@ def test_the_reminder_runs_report_the_same_rows_at_once_or_one_after_another(tmp
         assert all(f["met"] is not False for f in figures)
     assert rows["0"] == rows["1"]
     assert len(rows["1"]) == 12
+
+
+async def test_the_start_up_scenario_times_both_commands() -> None:
+    scenario = find("startup")
+    figures = await run_once(scenario, params_for(scenario, {}, toy=True), latency=0.01)
+    by_name = {f.figure: f for f in figures}
+    help_, first, whole = (
+        by_name["wishwall --help, to exit"],
+        by_name["wishwall jobs run all --enqueue-only, to its first query"],
+        by_name["wishwall jobs run all --enqueue-only, to exit"],
+    )
+    assert help_.limit == 0.15 and first.limit == 0.6
+    assert help_.value is not None and first.value is not None and whole.value is not None
+    assert 0 < first.value < whole.value  # the first query is seen from inside, before the exit

@@ -4,7 +4,7 @@ a key, a name, its parameters (full size and toy size) and ``run(ctx) -> list[Fi
 from __future__ import annotations
 
 from bench.core import Scenario
-from bench.scenarios import claim_storm, group_edits, memory, reminders, reports, throughput, wall
+from bench.scenarios import claim_storm, group_edits, memory, reminders, reports, startup, throughput, wall
 
 SCENARIOS: list[Scenario] = [
     claim_storm.SCENARIO,
@@ -14,6 +14,7 @@ SCENARIOS: list[Scenario] = [
     reports.SCENARIO,
     memory.SCENARIO,
     wall.SCENARIO,
+    startup.SCENARIO,
 ]
 
 
