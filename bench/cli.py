@@ -117,16 +117,8 @@ class Preparation:
     def __init__(self, scenario: Scenario, params: dict[str, Any]) -> None:
         self.scenario = scenario
         self.folder = Path(tempfile.mkdtemp(prefix=f"wishwall-bench-{scenario.key}-"))
-        command = [
-            sys.executable,
-            "-m",
-            "bench",
-            "--prepare",
-            scenario.key,
-            "--child-params",
-            json.dumps(params),
-        ]
-        self._process = subprocess.Popen([*command, "--into", str(self.folder)], cwd=ROOT)
+        command = ["-m", "bench", "--prepare", scenario.key, "--child-params", json.dumps(params)]
+        self._process = subprocess.Popen([sys.executable, *command, "--into", str(self.folder)], cwd=ROOT)
 
     def finished(self, timeout: float) -> Path | None:
         """The filled folder once the child is done; None if it failed (the run then does the

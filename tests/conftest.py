@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestServer
 from bot.app import build_application
 from bot.clock import FakeClock
 from bot.context import WishwallApp
+from bot.messaging.sender import OutboxSender
 from bot.services import Services
 from bot.settings import Settings
 from storage.db import Database
@@ -131,6 +132,16 @@ async def drain_outbox(app: WishwallApp) -> None:
     assert app.services.sender is not None
     async with asyncio.timeout(10):
         await app.services.sender.drain()
+
+
+async def run_until_drained(sender: OutboxSender) -> None:
+    """Start an outbox sender, wait until nothing due is left, stop it (as a process would)."""
+    sender.start()
+    try:
+        async with asyncio.timeout(15):
+            await sender.drain()
+    finally:
+        await sender.stop()
 
 
 @asynccontextmanager

@@ -21,6 +21,7 @@ from bot.messaging.delivery import LEASE_SECONDS
 from bot.models import NewOutbox, OutboxKind, Rendered
 from bot.services import Services
 from storage.lease_holders import LeaseHolder, holders_folder, stopped
+from tests.conftest import run_until_drained
 from tests.fakes.telegram_api import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,7 +120,7 @@ def _texts(*users: int) -> list[NewOutbox]:
     ]
 
 
-async def _delivered(api: FakeTelegram) -> Counter[int]:
+def _delivered(api: FakeTelegram) -> Counter[int]:
     return Counter(int(c.params["chat_id"]) for c in api.calls_to("sendMessage") if c.ok)
 
 
@@ -140,29 +141,17 @@ async def test_a_killed_sender_s_rows_go_again_at_once_a_running_one_s_wait(
     assert await services.outbox.lease(rows[1], now, until, other.name)
     assert await services.outbox.lease(rows[2], now, until)
 
-    sender = services.attach_sender(tg)
-    sender.start()
-    async with asyncio.timeout(10):
-        await sender.drain()
-    await sender.stop()
-    assert await _delivered(api) == Counter([4])  # the other process still runs: its rows are its own
+    await run_until_drained(services.attach_sender(tg))
+    assert _delivered(api) == Counter([4])  # the other process still runs: its rows are its own
 
     other.kill()
-    sender = services.attach_sender(tg)
-    sender.start()
-    async with asyncio.timeout(10):
-        await sender.drain()  # the clock has not moved: no lease has run out
-    await sender.stop()
-    assert await _delivered(api) == Counter([1, 2, 4])
+    await run_until_drained(services.attach_sender(tg))  # the clock has not moved: no lease ran out
+    assert _delivered(api) == Counter([1, 2, 4])
     assert await services.outbox.pending_count() == 1  # the nameless lease runs out by time only
 
     services.clock.advance(timedelta(seconds=LEASE_SECONDS + 1))  # type: ignore[attr-defined]
-    sender = services.attach_sender(tg)
-    sender.start()
-    async with asyncio.timeout(10):
-        await sender.drain()
-    await sender.stop()
-    assert await _delivered(api) == Counter(users)
+    await run_until_drained(services.attach_sender(tg))
+    assert _delivered(api) == Counter(users)
 
 
 async def test_a_sender_names_its_leases_and_gives_its_name_back_when_stopped(

@@ -11,10 +11,10 @@ import pytest
 from telegram import Bot
 
 from bot.messaging.ratelimit import PRIVATE_MARGIN, SendLimits
-from bot.messaging.sender import OutboxSender
 from bot.models import NewOutbox, OutboxKind, OutboxStatus, Rendered
 from bot.services import Services
 from bot.settings import Settings
+from tests.conftest import run_until_drained
 from tests.factories import COORDINATOR, coordinator, draft, member
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -40,15 +40,6 @@ async def enqueue(services: Services, *items: NewOutbox) -> None:
 
 def text_to(chat_id: int, text: str) -> NewOutbox:
     return NewOutbox(kind=OutboxKind.MESSAGE, chat_id=chat_id, payload=Rendered(text=text))
-
-
-async def run_until_drained(sender: OutboxSender) -> None:
-    sender.start()
-    try:
-        async with asyncio.timeout(15):
-            await sender.drain()
-    finally:
-        await sender.stop()
 
 
 async def test_one_chat_keeps_order_and_pace(services: Services, api: FakeTelegram, tg: Bot) -> None:
